@@ -1,0 +1,48 @@
+# The two commands of the README: `make demo` and `make test`. Everything else supports them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DB := var/demo.sqlite3
+
+.PHONY: install demo test lint typecheck unit integration e2e bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# A fresh demo every time: migrated SQLite file, fictional organisation, server on :8000.
+demo: install
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	GARDIEN_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/gardien db upgrade
+	GARDIEN_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/gardien demo-data --learners 200 --seed 1
+	GARDIEN_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/gardien serve --host 127.0.0.1 --port 8000
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: install
+	$(BIN)/mypy src
+
+test: lint typecheck
+	$(BIN)/pytest
+
+unit: install
+	$(BIN)/pytest -m unit
+
+integration: install
+	$(BIN)/pytest -m integration
+
+e2e: install
+	$(BIN)/pytest -m e2e
+
+bench: install
+	$(BIN)/python bench/import.py
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,70 @@
+"""Wire gardien together once, the same way for the web app, the CLI and the tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from gardien.domain.clock import Clock, FixedClock, SystemClock, parse_instant
+from gardien.errors import ConfigurationError
+from gardien.policy import Policy, load_policy
+from gardien.settings import Settings
+from gardien.store.catalogue import record_catalogue
+from gardien.store.engine import make_engine
+from gardien.store.migrate import ensure_migrated, upgrade
+
+
+@dataclass
+class Container:
+    """The collaborators every use case needs; built by :func:`bootstrap`."""
+
+    settings: Settings
+    policy: Policy
+    clock: Clock
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @cached_property
+    def engine(self) -> Engine:
+        return self._engine or make_engine(self.settings.database_url)
+
+    def migrated_engine(self) -> Engine:
+        """The engine, after checking the schema is at the migrations' head."""
+        ensure_migrated(self.engine)
+        return self.engine
+
+    def upgraded_engine(self) -> Engine:
+        """The engine, after applying any pending migration (empty databases included)."""
+        upgrade(self.engine)
+        return self.engine
+
+
+def clock_from(as_of: str | None) -> Clock:
+    """A fixed clock for ``--as-of`` / ``GARDIEN_NOW``, else the system clock."""
+    if not as_of:
+        return SystemClock()
+    try:
+        return FixedClock(parse_instant(as_of))
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from None
+
+
+def bootstrap(
+    settings: Settings | None = None,
+    *,
+    policy_path: Path | None = None,
+    database_url: str | None = None,
+    as_of: str | None = None,
+    engine: Engine | None = None,
+) -> Container:
+    """Build the container: settings from the environment, overridden by explicit arguments."""
+    settings = (settings or Settings()).check()
+    if database_url:
+        settings = settings.model_copy(update={"database_url": database_url})
+    if policy_path:
+        settings = settings.model_copy(update={"policy": policy_path})
+    policy = load_policy(settings.policy, catalogue=record_catalogue())
+    clock = clock_from(as_of or settings.now)
+    return Container(settings=settings, policy=policy, clock=clock, _engine=engine)

@@ -1,0 +1,28 @@
+"""``gardien demo-data``."""
+
+from __future__ import annotations
+
+import typer
+
+from gardien.cli.context import AS_OF_HELP, container, emit
+from gardien.services.demo_data import build_demo_document
+from gardien.services.importing.writer import import_document
+from gardien.store.uow import UnitOfWork
+
+
+def demo_data_command(
+    ctx: typer.Context,
+    learners: int = typer.Option(60, "--learners", min=1, max=5_000_000, help="How many learners."),
+    seed: int = typer.Option(1, "--seed", help="Seed of the generator: same seed, same data."),
+    as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
+) -> None:
+    """Load a fictional organisation: every funding type, learners at every retention stage."""
+    app = container(ctx, as_of=as_of)
+    document = build_demo_document(learners=learners, seed=seed, today=app.clock.today())
+    report = import_document(
+        document,
+        uow=UnitOfWork(app.upgraded_engine()),
+        clock=app.clock,
+        home_page=app.settings.public_url,
+    )
+    emit(report.summary())

@@ -1,0 +1,26 @@
+"""``gardien import FILE``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from gardien.cli.context import container, emit
+from gardien.services.importing.reader import read_document
+from gardien.services.importing.writer import import_document
+from gardien.store.uow import UnitOfWork
+
+
+def import_command(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="JSON document (schema: docs/import.schema.json)."),
+) -> None:
+    """Load a JSON document of records: idempotent on natural keys, all or nothing."""
+    app = container(ctx)
+    document = read_document(file)
+    engine = app.upgraded_engine()
+    report = import_document(
+        document, uow=UnitOfWork(engine), clock=app.clock, home_page=app.settings.public_url
+    )
+    emit(report.summary())

@@ -1,0 +1,69 @@
+"""The ``gardien`` command line; :func:`main` maps every error to a message and an exit code."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import typer
+
+from gardien.cli import db, policy, subject
+from gardien.cli.context import GlobalOptions
+from gardien.cli.demo import demo_data_command
+from gardien.cli.importing import import_command
+from gardien.cli.serve import serve_command
+from gardien.errors import GardienError
+
+app = typer.Typer(
+    name="gardien",
+    help="gardien: personal data held as the privacy notice promises.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    policy_path: Path | None = typer.Option(
+        None, "--policy", envvar="GARDIEN_POLICY", help="Policy file (default: the shipped one)."
+    ),
+    database_url: str | None = typer.Option(
+        None, "--database-url", envvar="GARDIEN_DATABASE_URL", help="SQLAlchemy database URL."
+    ),
+) -> None:
+    """gardien: personal data held as the privacy notice promises."""
+    ctx.obj = GlobalOptions(policy=policy_path or None, database_url=database_url or None)
+
+
+app.add_typer(db.app, name="db")
+app.add_typer(policy.app, name="policy")
+app.add_typer(subject.app, name="subject")
+app.command("import")(import_command)
+app.command("demo-data")(demo_data_command)
+app.command("serve")(serve_command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line on ``argv``; return the exit code instead of raising."""
+    try:
+        app(args=argv, prog_name="gardien", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 1
+    except GardienError as exc:
+        click.echo(f"gardien: {exc}", err=True)
+        return exc.exit_code
+    return 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""The retention clocks: the dates from which a retention period runs, per kind of record.
+
+A policy names a clock per rule (``record: learner``, ``clock: last_activity``); the store
+knows how to read each one in SQL, the notice how to say it in French and English.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionClock:
+    """A named date of a kind of record, from which a retention period is counted."""
+
+    record: str
+    name: str
+    fr: str
+    en: str
+
+
+_CLOCKS = (
+    RetentionClock(
+        "learner", "last_activity", "après la dernière activité", "after the last activity"
+    ),
+    RetentionClock(
+        "learner",
+        "last_contract_end",
+        "après la fin du dernier contrat",
+        "after the last contract ends",
+    ),
+    RetentionClock(
+        "sponsor",
+        "last_contract_end",
+        "après la fin du dernier contrat",
+        "after the last contract ends",
+    ),
+    RetentionClock(
+        "sponsor_contact",
+        "last_contract_end",
+        "après la fin du dernier contrat du commanditaire",
+        "after the sponsor's last contract ends",
+    ),
+    RetentionClock(
+        "invoice", "issued_on", "après l'émission de la facture", "after the invoice is issued"
+    ),
+    RetentionClock(
+        "opco_dossier", "training_end", "après la fin de la formation", "after the training ends"
+    ),
+    RetentionClock(
+        "newsletter_subscription",
+        "unsubscribed",
+        "après la désinscription",
+        "after unsubscription",
+    ),
+    RetentionClock(
+        "contact_message", "last_exchange", "après le dernier échange", "after the last exchange"
+    ),
+    RetentionClock("audit_entry", "recorded", "après l'enregistrement", "after it is recorded"),
+)
+
+RETENTION_CLOCKS: dict[tuple[str, str], RetentionClock] = {
+    (clock.record, clock.name): clock for clock in _CLOCKS
+}
+
+
+def clocks_of(record: str) -> list[str]:
+    """Names of the clocks a record kind offers, for error messages."""
+    return sorted(name for (rec, name) in RETENTION_CLOCKS if rec == record)

@@ -1,0 +1,70 @@
+"""One exception tree for the whole of gardien.
+
+    GardienError
+    ├── ConfigurationError      settings that cannot work (a default secret in production, ...)
+    ├── PolicyError             a policy file that does not validate (carries file and line)
+    ├── ClassificationError     columns or categories that the policy does not cover
+    ├── DatabaseNotReadyError   a database that is unreachable or not migrated to the head revision
+    ├── ImportDocumentError     an import document that is malformed or inconsistent
+    └── NotFoundError           a named record that does not exist
+
+Entry points map these to a clear message: the CLI prints it on stderr and exits non-zero,
+the web layer answers with an HTTP status and a page. Domain errors never subclass HTTP types.
+"""
+
+from __future__ import annotations
+
+
+class GardienError(Exception):
+    """Base of every error gardien raises on purpose; its message is meant for people."""
+
+    exit_code: int = 1
+
+
+class ConfigurationError(GardienError):
+    """The settings cannot work as given."""
+
+    exit_code = 2
+
+
+class PolicyError(GardienError):
+    """A policy document is invalid; the message names the file, the line and the problem."""
+
+    exit_code = 2
+
+    def __init__(self, problem: str, *, source: str, line: int | None = None) -> None:
+        self.problem = problem
+        self.source = source
+        self.line = line
+        where = f"{source}:{line}" if line is not None else source
+        super().__init__(f"{where}: {problem}")
+
+
+class ClassificationError(GardienError):
+    """Columns that hold personal data without a declared category, or categories without a rule."""
+
+    exit_code = 1
+
+    def __init__(self, culprits: list[str]) -> None:
+        self.culprits = culprits
+        super().__init__(
+            "policy check failed:\n" + "\n".join(f"  - {culprit}" for culprit in culprits)
+        )
+
+
+class DatabaseNotReadyError(GardienError):
+    """The database is unreachable, or its schema is not at the migrations' head."""
+
+    exit_code = 2
+
+
+class ImportDocumentError(GardienError):
+    """An import document is malformed, or one of its records is wrong; nothing was imported."""
+
+    exit_code = 2
+
+
+class NotFoundError(GardienError):
+    """A record named by the caller does not exist."""
+
+    exit_code = 1

@@ -1,0 +1,137 @@
+"""The policy model: what a policy file declares, checked field by field by pydantic.
+
+Cross-references (a rule naming an unknown category, a field that the data model lacks) are
+checked afterwards by :mod:`gardien.policy.validate`, which knows the record catalogue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+from gardien.domain.vocabulary import FundingType, LegalBasis, RetentionAction
+
+Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+DottedField = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")]
+NonEmpty = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Localized(_Strict):
+    """A text a person reads, in French first and English second."""
+
+    fr: NonEmpty
+    en: NonEmpty
+
+    def in_(self, lang: str) -> str:
+        return self.en if lang == "en" else self.fr
+
+
+class Dpo(_Strict):
+    name: NonEmpty
+    email: EmailStr
+    address: str | None = None
+
+
+class Controller(_Strict):
+    """Who decides why and how the data is processed (GDPR art. 4(7))."""
+
+    name: NonEmpty
+    address: NonEmpty
+    email: EmailStr
+    dpo: Dpo
+
+
+class Hosting(_Strict):
+    """Where the data is stored."""
+
+    provider: NonEmpty
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+    region: NonEmpty
+    transfers_outside_eu: bool = False
+    terms_url: str | None = None
+
+
+class Category(_Strict):
+    """A category of personal data; every personal column of the model belongs to one."""
+
+    label: Localized
+    description: Localized
+
+
+class Purpose(_Strict):
+    """Why data is processed, on which legal basis, about whom, with which categories."""
+
+    label: Localized
+    legal_basis: LegalBasis
+    subjects: Annotated[list[Localized], Field(min_length=1)]
+    categories: Annotated[list[Identifier], Field(min_length=1)]
+
+
+class Hold(_Strict):
+    """Fields a rule keeps past a subject's erasure, until its own end, and the duty behind it."""
+
+    fields: Annotated[list[DottedField], Field(min_length=1)]
+    basis: LegalBasis
+    reason: Localized
+
+
+class RetentionRule(_Strict):
+    """How long one kind of record is kept, from which clock, and what happens at the end."""
+
+    label: Localized
+    record: Identifier
+    clock: Identifier
+    months: Annotated[int, Field(ge=0, le=1200, strict=True)]
+    action: RetentionAction
+    categories: Annotated[list[Identifier], Field(min_length=1)]
+    with_records: list[Identifier] = Field(default_factory=list)
+    hold: Hold | None = None
+
+
+class Recipient(_Strict):
+    """A kind of third party that may receive data for one funding type, and what it may get."""
+
+    label: Localized
+    basis: LegalBasis
+    fields: list[DottedField] = Field(default_factory=list)
+    categories: list[Identifier] = Field(default_factory=list)
+
+
+class DisclosureRule(_Strict):
+    """What may leave for one funding type: per recipient kind, or nothing at all."""
+
+    summary: Localized
+    recipients: dict[Identifier, Recipient] = Field(default_factory=dict)
+
+
+class Policy(_Strict):
+    """A whole policy: the controller, the hosting, and every rule derived from it."""
+
+    format: Annotated[int, Field(ge=1, le=1)]
+    controller: Controller
+    hosting: Hosting
+    categories: Annotated[dict[Identifier, Category], Field(min_length=1)]
+    purposes: Annotated[dict[Identifier, Purpose], Field(min_length=1)]
+    retention: Annotated[dict[Identifier, RetentionRule], Field(min_length=1)]
+    disclosure: dict[FundingType, DisclosureRule]
+
+    @property
+    def version(self) -> str:
+        """A short hash of the policy's content: the version a notice or a consent refers to."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
+
+    def rules_for_category(self, category: str) -> list[tuple[str, RetentionRule]]:
+        """The retention rules that state how long ``category`` is kept."""
+        return [(rid, rule) for rid, rule in self.retention.items() if category in rule.categories]
+
+    def purposes_for_category(self, category: str) -> list[tuple[str, Purpose]]:
+        """The purposes that process ``category``."""
+        return [(pid, p) for pid, p in self.purposes.items() if category in p.categories]

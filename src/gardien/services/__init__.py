@@ -1,0 +1,1 @@
+"""Use cases. Each takes its collaborators (unit of work, clock, policy) as parameters."""

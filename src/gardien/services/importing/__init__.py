@@ -1,0 +1,1 @@
+"""``gardien import FILE``: load a JSON document of records, idempotent and all-or-nothing."""

@@ -1,0 +1,201 @@
+"""The import document: its shape, checked by pydantic; its JSON Schema is docs/import.schema.json.
+
+Records refer to each other by natural keys (a learner by e-mail, a path by code, a contract by
+reference), never by database ids, so the same file can be loaded into any database.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+)
+
+from gardien.domain.vocabulary import CpfStatus, EnrolmentStatus, FundingType, SponsorKind
+
+# An address a record is about: fully checked, and lower-cased so it works as a natural key.
+Email = Annotated[EmailStr, AfterValidator(str.lower)]
+# An address that refers to a record of the same document or database: the reference check
+# catches what does not resolve, so a cheap syntactic test is enough (and matters at 10^6 rows).
+EmailRef = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[^@\s]+@[^@\s]+$")
+]
+Code = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+Iri = Annotated[
+    str, StringConstraints(min_length=1, max_length=2048, pattern=r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+]
+Percent = Annotated[int, Field(ge=0, le=100)]
+Cents = Annotated[int, Field(ge=0)]
+Scaled = Annotated[float, Field(ge=-1.0, le=1.0)]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class ModuleIn(_Record):
+    code: Code
+    title: Name
+
+
+class LearningPathIn(_Record):
+    code: Code
+    title: Name
+    modules: list[ModuleIn] = Field(default_factory=list)
+
+
+class LearnerIn(_Record):
+    email: Email
+    given_name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    family_name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    created_at: AwareDatetime
+    last_activity_at: AwareDatetime
+
+
+class SponsorContactIn(_Record):
+    name: Name
+    email: Email
+    phone: Annotated[str, StringConstraints(max_length=40)] | None = None
+    role: Annotated[str, StringConstraints(max_length=100)] | None = None
+
+
+class SponsorIn(_Record):
+    ref: Code
+    kind: SponsorKind
+    name: Name
+    email: Email | None = None
+    address: str | None = None
+    siret: Annotated[str, StringConstraints(pattern=r"^\d{14}$")] | None = None
+    contacts: list[SponsorContactIn] = Field(default_factory=list)
+
+
+class ContractIn(_Record):
+    reference: Code
+    funding_type: FundingType
+    sponsor: Code | None = None
+    path: Code | None = None
+    signed_on: date
+    starts_on: date
+    ends_on: date
+    amount_cents: Cents | None = None
+    learners: list[EmailRef] = Field(default_factory=list)
+
+
+class ModuleProgressIn(_Record):
+    module: Code
+    status: Literal["attempted", "completed", "passed", "failed"]
+    score_scaled: Scaled | None = None
+    updated_at: AwareDatetime
+
+
+class EnrolmentIn(_Record):
+    learner: EmailRef
+    path: Code
+    contract: Code | None = None
+    enrolled_at: AwareDatetime
+    status: EnrolmentStatus
+    progress: Percent
+    completed_at: AwareDatetime | None = None
+    modules: list[ModuleProgressIn] = Field(default_factory=list)
+
+
+class ResultIn(_Record):
+    success: bool | None = None
+    completion: bool | None = None
+    score_scaled: Scaled | None = None
+
+
+class StatementIn(_Record):
+    """An xAPI statement in brief; ``raw`` may carry the full statement, whose actor is replaced."""
+
+    id: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F-]{36}$")]
+    learner: EmailRef
+    verb: Iri
+    object: Iri
+    result: ResultIn | None = None
+    timestamp: AwareDatetime
+    raw: dict[str, Any] | None = None
+
+
+class InvoiceIn(_Record):
+    number: Code
+    contract: Code | None = None
+    issued_on: date
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "EUR"
+    amount_excl_tax_cents: Cents
+    tax_cents: Cents
+    billing_name: Name
+    billing_address: Annotated[str, StringConstraints(min_length=1)]
+    billing_email: Email | None = None
+
+
+class CpfDossierIn(_Record):
+    edof_number: Code
+    contract: Code
+    learner: EmailRef
+    status: CpfStatus
+    entry_date: date | None = None
+    exit_date: date | None = None
+    completion_rate: Percent | None = None
+    exit_reason: Annotated[str, StringConstraints(max_length=100)] | None = None
+    certification_result: Annotated[str, StringConstraints(max_length=100)] | None = None
+
+
+class OpcoDossierIn(_Record):
+    agreement_reference: Code
+    contract: Code
+    learner: EmailRef
+    opco_name: Name
+    employer_name: Name
+    training_title: Name
+    training_start: date
+    training_end: date
+    duration_hours: Annotated[float, Field(gt=0)]
+    certificate_ref: Annotated[str, StringConstraints(max_length=200)] | None = None
+    attendance_summary: dict[str, Any] | None = None
+
+
+class NewsletterSubscriptionIn(_Record):
+    email: Email
+    status: Literal["pending", "confirmed", "unsubscribed"]
+    created_at: AwareDatetime
+    consent_at: AwareDatetime
+    consent_source: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    consent_notice_version: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    consent_wording: Annotated[str, StringConstraints(min_length=1)]
+    confirmed_at: AwareDatetime | None = None
+    unsubscribed_at: AwareDatetime | None = None
+
+
+class ContactMessageIn(_Record):
+    name: Name
+    email: Email
+    message: Annotated[str, StringConstraints(min_length=1, max_length=10000)]
+    received_at: AwareDatetime
+    last_exchange_at: AwareDatetime
+
+
+class ImportDocument(_Record):
+    """A whole import file. Every section is optional; order inside a section does not matter."""
+
+    format: Literal[1] = 1
+    learning_paths: list[LearningPathIn] = Field(default_factory=list)
+    learners: list[LearnerIn] = Field(default_factory=list)
+    sponsors: list[SponsorIn] = Field(default_factory=list)
+    contracts: list[ContractIn] = Field(default_factory=list)
+    enrolments: list[EnrolmentIn] = Field(default_factory=list)
+    statements: list[StatementIn] = Field(default_factory=list)
+    invoices: list[InvoiceIn] = Field(default_factory=list)
+    cpf_dossiers: list[CpfDossierIn] = Field(default_factory=list)
+    opco_dossiers: list[OpcoDossierIn] = Field(default_factory=list)
+    newsletter_subscriptions: list[NewsletterSubscriptionIn] = Field(default_factory=list)
+    contact_messages: list[ContactMessageIn] = Field(default_factory=list)

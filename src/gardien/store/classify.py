@@ -1,0 +1,57 @@
+"""How a column declares what it holds: a policy category, or no personal data at all.
+
+``gardien policy check`` reads these marks and fails on any column that has neither, or names
+a category the policy does not declare.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Column, MetaData
+
+CATEGORY_KEY = "category"
+NOT_PERSONAL_KEY = "not_personal"
+
+
+def personal(category: str) -> dict[str, Any]:
+    """``Column.info`` for a column holding personal data of ``category``."""
+    return {CATEGORY_KEY: category}
+
+
+def not_personal(why: str) -> dict[str, Any]:
+    """``Column.info`` for a column holding no personal data; ``why`` makes the claim reviewable."""
+    return {NOT_PERSONAL_KEY: why}
+
+
+@dataclass(frozen=True)
+class ColumnClass:
+    """The classification found on one column."""
+
+    table: str
+    column: str
+    category: str | None
+    not_personal: bool
+
+    @property
+    def dotted(self) -> str:
+        return f"{self.table}.{self.column}"
+
+
+def classify(column: Column[Any]) -> ColumnClass:
+    info = column.info
+    return ColumnClass(
+        table=column.table.name,
+        column=column.name,
+        category=info.get(CATEGORY_KEY),
+        not_personal=NOT_PERSONAL_KEY in info,
+    )
+
+
+def classifications(metadata: MetaData) -> Iterator[ColumnClass]:
+    """Every column of every table of ``metadata`` with its classification."""
+    for table in metadata.sorted_tables:
+        for column in table.columns:
+            yield classify(column)

@@ -1,0 +1,57 @@
+"""Alembic, driven from code: upgrade to head, and refuse a database that is not there yet."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from gardien.errors import DatabaseNotReadyError
+
+
+def alembic_config(engine: Engine) -> Config:
+    """An Alembic configuration pointing at the migrations shipped in the package."""
+    config = Config()
+    config.set_main_option("script_location", "gardien.store:migrations")
+    config.attributes["engine"] = engine
+    return config
+
+
+def head_revision() -> str:
+    heads = ScriptDirectory.from_config(alembic_config_for_scripts()).get_heads()
+    return heads[0]
+
+
+def alembic_config_for_scripts() -> Config:
+    config = Config()
+    config.set_main_option("script_location", "gardien.store:migrations")
+    return config
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at, or None for an empty (unmigrated) database."""
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    except OperationalError as exc:
+        raise DatabaseNotReadyError(
+            f"cannot reach the database ({exc.orig.__class__.__name__})"
+        ) from None
+
+
+def upgrade(engine: Engine) -> None:
+    """Apply every migration not yet applied."""
+    command.upgrade(alembic_config(engine), "head")
+
+
+def ensure_migrated(engine: Engine) -> None:
+    """Raise :class:`DatabaseNotReadyError` unless the schema is at the migrations' head."""
+    current = current_revision(engine)
+    if current != head_revision():
+        state = "empty (never migrated)" if current is None else f"at revision {current}"
+        raise DatabaseNotReadyError(
+            f"the database is {state}, not at {head_revision()}: run 'gardien db upgrade' first"
+        )

@@ -1,0 +1,41 @@
+"""All tables of gardien, grouped by area; importing this package registers them all."""
+
+from gardien.store.metadata import metadata
+from gardien.store.tables.accountability import audit_entry
+from gardien.store.tables.commerce import (
+    contract,
+    contract_learner,
+    invoice,
+    sponsor,
+    sponsor_contact,
+)
+from gardien.store.tables.funding import cpf_dossier, opco_dossier
+from gardien.store.tables.learning import (
+    activity_statement,
+    enrolment,
+    learner,
+    learning_module,
+    learning_path,
+    module_progress,
+)
+from gardien.store.tables.website import contact_message, newsletter_subscription
+
+__all__ = [
+    "activity_statement",
+    "audit_entry",
+    "contact_message",
+    "contract",
+    "contract_learner",
+    "cpf_dossier",
+    "enrolment",
+    "invoice",
+    "learner",
+    "learning_module",
+    "learning_path",
+    "metadata",
+    "module_progress",
+    "newsletter_subscription",
+    "opco_dossier",
+    "sponsor",
+    "sponsor_contact",
+]

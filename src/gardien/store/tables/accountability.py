@@ -1,0 +1,26 @@
+"""The append-only audit log: purges, transmissions and decisions, hash-chained.
+
+Entries refer to people by pseudonymous ids only and never hold the erased data itself.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Integer, String, Table
+
+from gardien.store.classify import not_personal, personal
+from gardien.store.metadata import metadata
+from gardien.store.types import UTCDateTime, json_document
+
+audit_entry = Table(
+    "audit_entry",
+    metadata,
+    Column("id", Integer, primary_key=True, info=not_personal("sequence number of the chain")),
+    Column(
+        "recorded_at", UTCDateTime(), nullable=False, index=True, info=personal("accountability")
+    ),
+    Column("action", String(64), nullable=False, info=not_personal("kind of event")),
+    Column("actor", String(100), nullable=False, info=personal("accountability")),
+    Column("details", json_document(), nullable=False, info=personal("accountability")),
+    Column("prev_hash", String(64), nullable=False, info=not_personal("hash chain")),
+    Column("hash", String(64), nullable=False, unique=True, info=not_personal("hash chain")),
+)

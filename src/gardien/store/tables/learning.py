@@ -1,0 +1,122 @@
+"""Learners, learning paths, enrolments and activity (xAPI statements).
+
+Activity refers to a learner by ``learner_id`` only: identity lives in ``learner`` alone, so
+erasing it is one operation.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+from gardien.store.classify import not_personal, personal
+from gardien.store.metadata import metadata
+from gardien.store.types import UTCDateTime, json_document
+
+SURROGATE = not_personal("surrogate key")
+CATALOGUE = not_personal("course catalogue, about no person")
+
+learner = Table(
+    "learner",
+    metadata,
+    Column("id", Integer, primary_key=True, info=SURROGATE),
+    Column("pseudonym", String(36), nullable=False, unique=True, info=personal("identity")),
+    Column("email", String(254), nullable=False, unique=True, info=personal("identity")),
+    Column("given_name", String(100), nullable=False, info=personal("identity")),
+    Column("family_name", String(100), nullable=False, info=personal("identity")),
+    Column("password_hash", String(255), nullable=True, info=personal("credentials")),
+    Column("created_at", UTCDateTime(), nullable=False, info=personal("identity")),
+    # The main retention clock: indexed so that a sweep finds the expired without a scan.
+    Column(
+        "last_activity_at", UTCDateTime(), nullable=False, index=True, info=personal("activity")
+    ),
+)
+
+learning_path = Table(
+    "learning_path",
+    metadata,
+    Column("id", Integer, primary_key=True, info=SURROGATE),
+    Column("code", String(64), nullable=False, unique=True, info=CATALOGUE),
+    Column("title", String(200), nullable=False, info=CATALOGUE),
+)
+
+learning_module = Table(
+    "learning_module",
+    metadata,
+    Column("id", Integer, primary_key=True, info=SURROGATE),
+    Column("path_id", ForeignKey("learning_path.id"), nullable=False, info=CATALOGUE),
+    Column("code", String(64), nullable=False, info=CATALOGUE),
+    Column("title", String(200), nullable=False, info=CATALOGUE),
+    Column("position", Integer, nullable=False, info=CATALOGUE),
+    UniqueConstraint("path_id", "code"),
+)
+
+enrolment = Table(
+    "enrolment",
+    metadata,
+    Column("id", Integer, primary_key=True, info=SURROGATE),
+    Column("learner_id", ForeignKey("learner.id"), nullable=False, info=personal("learning_path")),
+    Column(
+        "path_id", ForeignKey("learning_path.id"), nullable=False, info=personal("learning_path")
+    ),
+    Column(
+        "contract_id",
+        ForeignKey("contract.id"),
+        nullable=True,
+        index=True,
+        info=personal("learning_path"),
+    ),
+    Column("enrolled_at", UTCDateTime(), nullable=False, info=personal("learning_path")),
+    Column("status", String(20), nullable=False, info=personal("learning_path")),
+    Column("progress", Integer, nullable=False, info=personal("learning_path")),
+    Column("completed_at", UTCDateTime(), nullable=True, info=personal("learning_path")),
+    UniqueConstraint("learner_id", "path_id"),
+    CheckConstraint("progress BETWEEN 0 AND 100", name="progress_percent"),
+)
+
+module_progress = Table(
+    "module_progress",
+    metadata,
+    Column("id", Integer, primary_key=True, info=SURROGATE),
+    Column(
+        "enrolment_id", ForeignKey("enrolment.id"), nullable=False, info=personal("learning_path")
+    ),
+    Column(
+        "module_id",
+        ForeignKey("learning_module.id"),
+        nullable=False,
+        info=personal("learning_path"),
+    ),
+    Column("status", String(20), nullable=False, info=personal("learning_path")),
+    Column("score_scaled", Float, nullable=True, info=personal("learning_path")),
+    Column("updated_at", UTCDateTime(), nullable=False, info=personal("learning_path")),
+    UniqueConstraint("enrolment_id", "module_id"),
+)
+
+activity_statement = Table(
+    "activity_statement",
+    metadata,
+    Column("id", Integer, primary_key=True, info=SURROGATE),
+    Column("statement_id", String(36), nullable=False, unique=True, info=personal("activity")),
+    Column("learner_id", ForeignKey("learner.id"), nullable=False, info=personal("activity")),
+    Column("verb", String(255), nullable=False, info=personal("activity")),
+    Column("object_id", String(2048), nullable=False, info=personal("activity")),
+    Column("result_success", Boolean, nullable=True, info=personal("activity")),
+    Column("result_completion", Boolean, nullable=True, info=personal("activity")),
+    Column("result_score_scaled", Float, nullable=True, info=personal("activity")),
+    Column("timestamp", UTCDateTime(), nullable=False, info=personal("activity")),
+    Column("stored_at", UTCDateTime(), nullable=False, info=personal("activity")),
+    Column("raw", json_document(), nullable=False, info=personal("activity")),
+    # Erasure and export find a learner's statements by this index, newest first.
+    Index(None, "learner_id", "timestamp"),
+)

@@ -1,0 +1,43 @@
+"""The website's records: newsletter subscriptions with their consent proof, contact messages."""
+
+from __future__ import annotations
+
+from sqlalchemy import CheckConstraint, Column, Integer, String, Table, Text, UniqueConstraint
+
+from gardien.store.classify import not_personal, personal
+from gardien.store.metadata import metadata
+from gardien.store.types import UTCDateTime
+
+NEWSLETTER = personal("newsletter")
+MESSAGE = personal("contact_request")
+
+newsletter_subscription = Table(
+    "newsletter_subscription",
+    metadata,
+    Column("id", Integer, primary_key=True, info=not_personal("surrogate key")),
+    Column("email", String(254), nullable=False, unique=True, info=NEWSLETTER),
+    Column("status", String(20), nullable=False, info=NEWSLETTER),
+    Column("created_at", UTCDateTime(), nullable=False, info=NEWSLETTER),
+    # Consent proof: when, from which form, which notice version, the exact wording agreed to.
+    Column("consent_at", UTCDateTime(), nullable=False, info=NEWSLETTER),
+    Column("consent_source", String(100), nullable=False, info=NEWSLETTER),
+    Column("consent_notice_version", String(64), nullable=False, info=NEWSLETTER),
+    Column("consent_wording", Text, nullable=False, info=NEWSLETTER),
+    Column("confirmed_at", UTCDateTime(), nullable=True, info=NEWSLETTER),
+    # Clock of the newsletter rule.
+    Column("unsubscribed_at", UTCDateTime(), nullable=True, index=True, info=NEWSLETTER),
+    CheckConstraint("status IN ('pending', 'confirmed', 'unsubscribed')", name="status"),
+)
+
+contact_message = Table(
+    "contact_message",
+    metadata,
+    Column("id", Integer, primary_key=True, info=not_personal("surrogate key")),
+    Column("name", String(200), nullable=False, info=MESSAGE),
+    Column("email", String(254), nullable=False, index=True, info=MESSAGE),
+    Column("message", Text, nullable=False, info=MESSAGE),
+    Column("received_at", UTCDateTime(), nullable=False, info=MESSAGE),
+    # Clock of the contact-message rule (18 months after the last exchange).
+    Column("last_exchange_at", UTCDateTime(), nullable=False, index=True, info=MESSAGE),
+    UniqueConstraint("email", "received_at"),
+)

@@ -1,0 +1,1 @@
+"""The web app: public site, learner portal, sponsor space, DPO console, JSON API."""
