@@ -36,6 +36,7 @@ def health(container: ContainerDep) -> JSONResponse:
             "status": "ok" if status == 200 else "degraded",
             "database": database,
             "policy_version": container.policy.version,
+            "now": container.clock.now().isoformat(),
         },
         status_code=status,
     )
