@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
+from typing import Any
 
 import typer
 import yaml
 
 from gardien.cli.context import container, emit
+from gardien.policy import DEFAULT_POLICY_PATH
 from gardien.services.policy_check import check_classification
 from gardien.store.tables import metadata
 
@@ -28,8 +30,13 @@ def show(
     format: Format = typer.Option(Format.YAML, "--format", help="Output format."),
 ) -> None:
     """Print the effective policy (the default one, or the file given), with its version."""
-    policy = container(ctx).policy
-    data = {"version": policy.version, **policy.model_dump(mode="json")}
+    app_ = container(ctx)
+    policy = app_.policy
+    data: dict[str, Any] = {
+        "version": policy.version,
+        "source": str(app_.settings.policy or DEFAULT_POLICY_PATH),
+        **policy.model_dump(mode="json"),
+    }
     if format is Format.JSON:
         emit(json.dumps(data, indent=2, ensure_ascii=False))
     else:
@@ -38,11 +45,11 @@ def show(
 
 @app.command("check")
 def check(ctx: typer.Context) -> None:
-    """Fail when a column is not classified or a category has no retention rule."""
+    """Fail, listing the culprits, when a column is not classified or a category not covered."""
     policy = container(ctx).policy
-    check_classification(policy, metadata)
-    columns = sum(len(table.columns) for table in metadata.tables.values())
+    summary = check_classification(policy, metadata)
     emit(
-        f"policy {policy.version}: {len(metadata.tables)} tables, {columns} columns classified,"
-        f" {len(policy.categories)} categories each covered by a retention rule"
+        f"policy {policy.version}: {summary.tables} tables, {summary.columns} columns classified"
+        f" ({summary.personal_columns} personal), {summary.categories} categories each covered"
+        " by a retention rule"
     )

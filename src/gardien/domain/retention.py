@@ -1,21 +1,36 @@
 """Retention arithmetic: when does a period that runs from a clock end?
 
 Periods are counted in calendar months, never in days: 31 August + 6 months is the last day
-of February, as a person reading the notice would count.
+of February, as a person reading the notice would count. An instant counts by its date in
+UTC, the zone every instant of gardien is stored in.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from dateutil.relativedelta import relativedelta
 
 
 def add_months(start: date, months: int) -> date:
-    """The same day ``months`` calendar months later, clamped to the end of a shorter month."""
+    """The same day ``months`` calendar months later, clamped to the end of a shorter month.
+
+    ``add_months(date(2024, 8, 31), 6)`` is 28 February 2025; a negative period is refused.
+    """
+    if isinstance(months, bool) or not isinstance(months, int):
+        raise TypeError(f"a retention period is a whole number of months, not {months!r}")
     if months < 0:
-        raise ValueError("a retention period cannot be negative")
+        raise ValueError(f"a retention period cannot be negative (got {months} months)")
     return start + relativedelta(months=months)
+
+
+def clock_date(clock_value: date | datetime) -> date:
+    """The calendar day a clock reading falls on (an instant counts by its UTC date)."""
+    if isinstance(clock_value, datetime):
+        if clock_value.tzinfo is not None:
+            clock_value = clock_value.astimezone(UTC)
+        return clock_value.date()
+    return clock_value
 
 
 def retention_end(clock_value: date | datetime, months: int) -> date:
@@ -24,8 +39,7 @@ def retention_end(clock_value: date | datetime, months: int) -> date:
     The record expires the day after: a learner last active on 15 March 2024 under an
     18-month rule is kept through 15 September 2025 and erased from the 16th.
     """
-    start = clock_value.date() if isinstance(clock_value, datetime) else clock_value
-    return add_months(start, months)
+    return add_months(clock_date(clock_value), months)
 
 
 def is_expired(clock_value: date | datetime, months: int, *, today: date) -> bool:

@@ -2,6 +2,7 @@
 
 Cross-references (a rule naming an unknown category, a field that the data model lacks) are
 checked afterwards by :mod:`gardien.policy.validate`, which knows the record catalogue.
+The format is documented in ``docs/policy.md``.
 """
 
 from __future__ import annotations
@@ -14,9 +15,13 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from gardien.domain.vocabulary import FundingType, LegalBasis, RetentionAction
 
+FORMAT = 1
+MAX_MONTHS = 1200
+
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 DottedField = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")]
 NonEmpty = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+Months = Annotated[int, Field(ge=0, le=MAX_MONTHS, strict=True)]
 
 
 class _Strict(BaseModel):
@@ -30,10 +35,13 @@ class Localized(_Strict):
     en: NonEmpty
 
     def in_(self, lang: str) -> str:
+        """The text in ``lang`` (``"en"``), French otherwise."""
         return self.en if lang == "en" else self.fr
 
 
 class Dpo(_Strict):
+    """The data protection officer, whom people write to about their data."""
+
     name: NonEmpty
     email: EmailStr
     address: str | None = None
@@ -54,8 +62,10 @@ class Hosting(_Strict):
     provider: NonEmpty
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
     region: NonEmpty
-    transfers_outside_eu: bool = False
+    transfers_outside_eu: Annotated[bool, Field(strict=True)] = False
     terms_url: str | None = None
+    # How people reach their own data (the notice: "selon les modalités d'authentification").
+    access: Localized | None = None
 
 
 class Category(_Strict):
@@ -88,7 +98,7 @@ class RetentionRule(_Strict):
     label: Localized
     record: Identifier
     clock: Identifier
-    months: Annotated[int, Field(ge=0, le=1200, strict=True)]
+    months: Months
     action: RetentionAction
     categories: Annotated[list[Identifier], Field(min_length=1)]
     with_records: list[Identifier] = Field(default_factory=list)
@@ -114,7 +124,7 @@ class DisclosureRule(_Strict):
 class Policy(_Strict):
     """A whole policy: the controller, the hosting, and every rule derived from it."""
 
-    format: Annotated[int, Field(ge=1, le=1)]
+    format: Annotated[int, Field(ge=FORMAT, le=FORMAT, strict=True)]
     controller: Controller
     hosting: Hosting
     categories: Annotated[dict[Identifier, Category], Field(min_length=1)]
@@ -135,3 +145,11 @@ class Policy(_Strict):
     def purposes_for_category(self, category: str) -> list[tuple[str, Purpose]]:
         """The purposes that process ``category``."""
         return [(pid, p) for pid, p in self.purposes.items() if category in p.categories]
+
+    def rules_for_record(self, record: str) -> list[tuple[str, RetentionRule]]:
+        """The retention rules whose sweep reaches ``record`` (as its record or alongside it)."""
+        return [
+            (rid, rule)
+            for rid, rule in self.retention.items()
+            if record == rule.record or record in rule.with_records
+        ]

@@ -1,0 +1,113 @@
+"""The Alembic migrations and the SQLAlchemy tables agree, on SQLite and on PostgreSQL.
+
+And a database that is not migrated is refused, with the command that fixes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, inspect
+
+import gardien.bootstrap
+from gardien.cli.main import main
+from gardien.store.engine import make_engine
+from gardien.store.migrate import current_revision, ensure_migrated, head_revision, upgrade
+from gardien.store.tables import metadata
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("GARDIEN_POLICY", "GARDIEN_NOW", "GARDIEN_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def cli_engines(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Engine]]:
+    """Dispose of the engines the in-process CLI opens, as the process exit would.
+
+    Left to the garbage collector, a PostgreSQL connection warns that it was never closed,
+    and warnings are errors here.
+    """
+    engines: list[Engine] = []
+
+    def tracked(url: str) -> Engine:
+        engine = make_engine(url)
+        engines.append(engine)
+        return engine
+
+    monkeypatch.setattr(gardien.bootstrap, "make_engine", tracked)
+    yield engines
+    for engine in engines:
+        engine.dispose()
+
+
+def differences(url: str) -> list[Any]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(
+                connection,
+                opts={"compare_type": True, "compare_server_default": True},
+            )
+            return list(compare_metadata(context, metadata))
+    finally:
+        engine.dispose()
+
+
+def test_models_and_migrations_agree(empty_database_url: str) -> None:
+    engine = make_engine(empty_database_url)
+    try:
+        upgrade(engine)
+        assert current_revision(engine) == head_revision()
+        tables = set(inspect(engine).get_table_names()) - {"alembic_version"}
+    finally:
+        engine.dispose()
+    assert tables == set(metadata.tables)
+    assert differences(empty_database_url) == []
+
+
+def test_the_comparison_would_see_a_difference(empty_database_url: str) -> None:
+    # Guard against a vacuous pass: an empty database differs from the model in every table.
+    diffs = differences(empty_database_url)
+    added = {diff[1].name for diff in diffs if diff[0] == "add_table"}
+    assert added == set(metadata.tables)
+
+
+def test_upgrade_is_idempotent(empty_database_url: str) -> None:
+    engine = make_engine(empty_database_url)
+    try:
+        upgrade(engine)
+        upgrade(engine)
+        ensure_migrated(engine)
+    finally:
+        engine.dispose()
+
+
+def test_an_unmigrated_database_is_refused_until_upgraded(
+    empty_database_url: str, capsys: pytest.CaptureFixture[str], cli_engines: list[Engine]
+) -> None:
+    url = empty_database_url
+    export = ["--database-url", url, "subject", "export", "--email", "x@example.org"]
+
+    code = main(export)
+    out, err = capsys.readouterr()
+    assert code != 0
+    assert out == ""
+    assert err.count("\n") == 1, err
+    assert "empty (never migrated)" in err
+    assert "run 'gardien db upgrade'" in err
+
+    assert main(["--database-url", url, "db", "current"]) == 0
+    assert capsys.readouterr().out == f"database: empty; head: {head_revision()}\n"
+
+    assert main(["--database-url", url, "db", "upgrade"]) == 0
+    assert capsys.readouterr().out == f"database at revision {head_revision()}\n"
+
+    assert main(["--database-url", url, "db", "current"]) == 0
+    assert capsys.readouterr().out == f"database: {head_revision()}; head: {head_revision()}\n"
+    assert len(cli_engines) == 4  # one per command: the CLI really opened the database

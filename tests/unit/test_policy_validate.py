@@ -1,0 +1,58 @@
+"""Cross-references: the checks that need the data model (the record catalogue)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gardien.domain.clocks import RETENTION_CLOCKS, clocks_of
+from gardien.errors import PolicyError
+from gardien.policy import DEFAULT_POLICY_PATH, RecordCatalogue, parse_policy
+from gardien.policy.validate import EEA_COUNTRIES, first_of
+from gardien.store.catalogue import record_catalogue
+
+SMALL = Path(__file__).parents[1] / "fixtures" / "policies" / "small.yaml"
+
+
+def test_fields_are_checked_against_the_catalogue_given() -> None:
+    fields = dict(record_catalogue().fields)
+    fields["invoice"] = fields["invoice"] - {"billing_email"}
+    text = DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
+    with pytest.raises(PolicyError, match=r"'invoice\.billing_email' does not exist") as caught:
+        parse_policy(text, source="default.yaml", catalogue=RecordCatalogue(fields=fields))
+    line = caught.value.line
+    assert line is not None
+    assert "invoice.billing_email" in text.splitlines()[line - 1]
+
+
+def test_hosting_outside_the_eu_is_accepted_when_declared() -> None:
+    text = SMALL.read_text(encoding="utf-8").replace("country: FR", "country: US")
+    text = text.replace("transfers_outside_eu: false", "transfers_outside_eu: true")
+    policy = parse_policy(text, source="small.yaml", catalogue=record_catalogue())
+    assert policy.hosting.transfers_outside_eu
+
+
+def test_the_eea_list() -> None:
+    assert len(EEA_COUNTRIES) == 30
+    assert {"FR", "DE", "IE", "NO"} <= EEA_COUNTRIES
+    assert not {"GB", "CH", "US"} & EEA_COUNTRIES
+
+
+def test_every_retention_clock_belongs_to_a_record_of_the_model() -> None:
+    catalogue = record_catalogue()
+    for record, name in RETENTION_CLOCKS:
+        assert catalogue.has_record(record), (record, name)
+    assert clocks_of("learner") == ["last_activity", "last_contract_end"]
+    assert clocks_of("learning_path") == []
+
+
+def test_first_of_reports_the_earliest_line_and_counts_the_others() -> None:
+    problems = [
+        PolicyError("b: later", source="p.yaml", line=9),
+        PolicyError("a: earlier", source="p.yaml", line=3),
+        PolicyError("c: same line, found after", source="p.yaml", line=3),
+    ]
+    first = first_of(problems)
+    assert str(first) == "p.yaml:3: a: earlier (and 2 more problems)"
+    assert first_of(problems[:1]) is problems[0]
