@@ -30,6 +30,12 @@ class Container:
     def engine(self) -> Engine:
         return self._engine or make_engine(self.settings.database_url)
 
+    def close(self) -> None:
+        """Release the engine's connections, if the engine was ever built."""
+        engine = self.__dict__.get("engine")
+        if isinstance(engine, Engine):
+            engine.dispose()
+
     def migrated_engine(self) -> Engine:
         """The engine, after checking the schema is at the migrations' head."""
         ensure_migrated(self.engine)
@@ -48,7 +54,7 @@ def clock_from(as_of: str | None) -> Clock:
     try:
         return FixedClock(parse_instant(as_of))
     except ValueError as exc:
-        raise ConfigurationError(str(exc)) from None
+        raise ConfigurationError(f"--as-of / GARDIEN_NOW: {exc}") from None
 
 
 def bootstrap(

@@ -5,15 +5,13 @@ And a database that is not migrated is refused, with the command that fixes it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import inspect
 
-import gardien.bootstrap
 from gardien.cli.main import main
 from gardien.store.engine import make_engine
 from gardien.store.migrate import current_revision, ensure_migrated, head_revision, upgrade
@@ -24,26 +22,6 @@ from gardien.store.tables import metadata
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("GARDIEN_POLICY", "GARDIEN_NOW", "GARDIEN_DATABASE_URL"):
         monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def cli_engines(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Engine]]:
-    """Dispose of the engines the in-process CLI opens, as the process exit would.
-
-    Left to the garbage collector, a PostgreSQL connection warns that it was never closed,
-    and warnings are errors here.
-    """
-    engines: list[Engine] = []
-
-    def tracked(url: str) -> Engine:
-        engine = make_engine(url)
-        engines.append(engine)
-        return engine
-
-    monkeypatch.setattr(gardien.bootstrap, "make_engine", tracked)
-    yield engines
-    for engine in engines:
-        engine.dispose()
 
 
 def differences(url: str) -> list[Any]:
@@ -89,7 +67,7 @@ def test_upgrade_is_idempotent(empty_database_url: str) -> None:
 
 
 def test_an_unmigrated_database_is_refused_until_upgraded(
-    empty_database_url: str, capsys: pytest.CaptureFixture[str], cli_engines: list[Engine]
+    empty_database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = empty_database_url
     export = ["--database-url", url, "subject", "export", "--email", "x@example.org"]
@@ -110,4 +88,3 @@ def test_an_unmigrated_database_is_refused_until_upgraded(
 
     assert main(["--database-url", url, "db", "current"]) == 0
     assert capsys.readouterr().out == f"database: {head_revision()}; head: {head_revision()}\n"
-    assert len(cli_engines) == 4  # one per command: the CLI really opened the database

@@ -66,7 +66,17 @@ def test_parse_instant(text: str, instant: datetime) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "tomorrow", "2025-02-30", "2023-02-29", "2025-13-01", "15/03/2025", "2025-3-5x"]
+    "text",
+    [
+        "",
+        "tomorrow",
+        "2025-02-30",
+        "2023-02-29",
+        "2025-13-01",
+        "15/03/2025",
+        "2025-3-5x",
+        "20250315",
+    ],
 )
 def test_parse_instant_refuses_what_is_not_a_date(text: str) -> None:
     with pytest.raises(ValueError, match=r"not a date \(YYYY-MM-DD\) nor an ISO 8601 instant"):
@@ -91,6 +101,7 @@ def test_clock_from_a_bad_date_is_a_configuration_error(text: str) -> None:
     message = str(caught.value)
     assert repr(text) in message
     assert "YYYY-MM-DD" in message
+    assert message.startswith("--as-of / GARDIEN_NOW: ")
     assert caught.value.exit_code == 2
 
 

@@ -20,7 +20,10 @@ def container(ctx: typer.Context, *, as_of: str | None = None) -> Container:
     """Build the container from the global options (and ``--as-of`` when the command has it)."""
     options = ctx.find_root().obj
     assert isinstance(options, GlobalOptions)
-    return bootstrap(policy_path=options.policy, database_url=options.database_url, as_of=as_of)
+    built = bootstrap(policy_path=options.policy, database_url=options.database_url, as_of=as_of)
+    # Close pooled connections when the command ends, also when it runs in-process (tests).
+    ctx.call_on_close(built.close)
+    return built
 
 
 def emit(text: str) -> None:

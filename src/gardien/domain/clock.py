@@ -6,8 +6,11 @@ Every command that depends on the date takes a :class:`Clock`, so it can run "as
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time
 from typing import Protocol
+
+_EXTENDED = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}.*)?$")
 
 
 class Clock(Protocol):
@@ -54,10 +57,14 @@ class FixedClock:
 def parse_instant(text: str) -> datetime:
     """Parse ``YYYY-MM-DD`` or an ISO 8601 instant; a bare date means noon UTC that day."""
     text = text.strip()
+    # Only the extended forms: a compact "20240101" would silently mean midnight, not noon.
+    problem = f"not a date (YYYY-MM-DD) nor an ISO 8601 instant (YYYY-MM-DDTHH:MM): {text!r}"
+    if not _EXTENDED.match(text):
+        raise ValueError(problem)
     try:
         if len(text) == 10:
             return datetime.combine(date.fromisoformat(text), time(12, 0), tzinfo=UTC)
         instant = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise ValueError(f"not a date (YYYY-MM-DD) nor an ISO 8601 instant: {text!r}") from exc
+        raise ValueError(problem) from exc
     return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
