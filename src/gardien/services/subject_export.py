@@ -1,13 +1,310 @@
-"""Subject export. (Scaffold: being written.)"""
+"""Subject export: every record held about one person, grouped by policy category.
+
+This is the answer to an access request (GDPR art. 15) and the content of the learner
+portal's "Mes données" page. What is personal, and in which category, is read from each
+column's classification (``Column.info``); purposes, legal bases and retention from the
+policy; clock readings from the store. Nothing here lists fields by hand except the secrets,
+which are never exported: the export says whether a password is set, not its hash.
+
+The JSON shape is documented in ``docs/subject-export.md``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import date, datetime
 from typing import Any
 
 from gardien.domain.clock import Clock
+from gardien.domain.clocks import RETENTION_CLOCKS
+from gardien.domain.retention import retention_end
 from gardien.policy import Policy
+from gardien.policy.model import Hold, RetentionRule
+from gardien.store.classify import classify
+from gardien.store.subject_queries import SubjectRow, find_subject_rows
+from gardien.store.tables import metadata
 from gardien.store.uow import UnitOfWork
+
+EXPORT_FORMAT = 1
+
+# Columns whose value never leaves the database; the export shows whether one is set.
+SECRETS: dict[tuple[str, str], str] = {("learner", "password_hash"): "password_set"}
+
+# What a person is, from the records found about them; in the order a reader expects.
+_ROLES: tuple[tuple[str, str], ...] = (
+    ("learner", "learner"),
+    ("sponsor", "sponsor"),
+    ("sponsor_contact", "sponsor_contact"),
+    ("invoice", "billing_contact"),
+    ("newsletter_subscription", "newsletter_subscriber"),
+    ("contact_message", "contact_form_sender"),
+)
+
+# While a clock has not started (still subscribed, no contract ended yet) nothing has an
+# end date: say what the period waits for instead.
+_UNTIL: dict[str, dict[str, str]] = {
+    "unsubscribed": {"fr": "jusqu'à la désinscription", "en": "until unsubscription"},
+}
+_NOT_STARTED = {
+    "fr": "la durée de conservation n'a pas encore commencé à courir",
+    "en": "the retention period has not started yet",
+}
 
 
 def export_subject(email: str, *, uow: UnitOfWork, policy: Policy, clock: Clock) -> dict[str, Any]:
-    raise NotImplementedError
+    """Everything held about the person at ``email`` (matched case-insensitively), as JSON data.
+
+    Records are grouped by the policy category of their columns; each category carries its
+    labels and the purposes that process it with their legal bases; each record its personal
+    fields, some context to read it by, and the retention rule that applies with its end
+    date as of ``clock.today()``. An address nothing is held about gives ``found: false``
+    and no categories: that is an answer to an access request, not an error.
+    """
+    today = clock.today()
+    with uow:
+        rows = find_subject_rows(uow.connection, email)
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        for category, record in _records(row, policy, today):
+            grouped.setdefault(category, []).append(record)
+    cited = _cited_rules(grouped)
+    # Policy order first; a category the policy lacks (a failing `policy check`) still shows.
+    order = [name for name in policy.categories if name in grouped]
+    order += [name for name in grouped if name not in policy.categories]
+    found = {row.record for row in rows}
+    controller = policy.controller
+    return {
+        "format": EXPORT_FORMAT,
+        "subject": {"email": email.strip().lower()},
+        "as_of": today.isoformat(),
+        "policy_version": policy.version,
+        "controller": {
+            "name": controller.name,
+            "email": str(controller.email),
+            "dpo": {"name": controller.dpo.name, "email": str(controller.dpo.email)},
+        },
+        "found": bool(rows),
+        "roles": _roles(rows),
+        "record_counts": {kind: sum(r.record == kind for r in rows) for kind in sorted(found)},
+        "categories": [_category(name, grouped[name], policy) for name in order],
+        "retention_rules": {
+            rid: _rule(rule) for rid, rule in policy.retention.items() if rid in cited
+        },
+    }
+
+
+def _cited_rules(grouped: dict[str, list[dict[str, Any]]]) -> set[str]:
+    cited: set[str] = set()
+    for records in grouped.values():
+        for record in records:
+            retention = record["retention"]
+            if retention is not None:
+                cited.add(retention["rule"])
+                cited.update(kept["rule"] for kept in retention["kept_longer"])
+    return cited
+
+
+def _rule(rule: RetentionRule) -> dict[str, Any]:
+    """A retention rule as the policy states it, described once for all records citing it."""
+    clock_text = RETENTION_CLOCKS.get((rule.record, rule.clock))
+    hold = rule.hold
+    return {
+        "label": rule.label.model_dump(),
+        "record": rule.record,
+        "with_records": list(rule.with_records),
+        "months": rule.months,
+        "clock": {
+            "name": rule.clock,
+            "label": {"fr": clock_text.fr, "en": clock_text.en} if clock_text else None,
+        },
+        "action": rule.action.value,
+        "hold": {
+            "fields": list(hold.fields),
+            "legal_basis": hold.basis.value,
+            "article": hold.basis.article,
+            "reason": hold.reason.model_dump(),
+        }
+        if hold
+        else None,
+    }
+
+
+def _roles(rows: list[SubjectRow]) -> list[str]:
+    roles = []
+    for record, role in _ROLES:
+        matching = [row for row in rows if row.record == record]
+        if record == "sponsor":
+            kinds = sorted({str(row.values["kind"]) for row in matching})
+            roles += [f"{kind}_sponsor" for kind in kinds]
+        elif matching:
+            roles.append(role)
+    return roles
+
+
+def _category(name: str, records: list[dict[str, Any]], policy: Policy) -> dict[str, Any]:
+    declared = policy.categories.get(name)
+    return {
+        "category": name,
+        "label": declared.label.model_dump() if declared else None,
+        "description": declared.description.model_dump() if declared else None,
+        "purposes": [
+            {
+                "purpose": pid,
+                "label": purpose.label.model_dump(),
+                "legal_basis": purpose.legal_basis.value,
+                "article": purpose.legal_basis.article,
+            }
+            for pid, purpose in policy.purposes_for_category(name)
+        ],
+        "records": records,
+    }
+
+
+# -- one row → one record per category ---------------------------------------------------------
+
+
+def _records(row: SubjectRow, policy: Policy, today: date) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The row's personal fields split by category, each with its retention."""
+    table = metadata.tables[row.record]
+    fields: dict[str, dict[str, Any]] = {}
+    context: dict[str, Any] = {}
+    for column in table.columns:
+        mark = classify(column)
+        target = next((fk.column.table.name for fk in column.foreign_keys), None)
+        if target == "learner":
+            continue  # points at the subject themself: nothing to tell them
+        name, value = column.name, row.values[column.name]
+        if target is not None:
+            name, value = name.removesuffix("_id"), row.references.get(column.name)
+        elif (row.record, column.name) in SECRETS:
+            name, value = SECRETS[row.record, column.name], value is not None
+        if mark.category is not None:
+            fields.setdefault(mark.category, {})[name] = _json(value)
+        elif not column.primary_key:
+            context[name] = _json(value)
+    context.update({key: _json(value) for key, value in row.context.items()})
+    for category, values in fields.items():
+        yield category, _record(row, category, values, context, policy, today)
+    yield from _kept_by_hold(row, set(fields), policy, today)
+
+
+def _kept_by_hold(
+    row: SubjectRow, present: set[str], policy: Policy, today: date
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Records that exist only because a rule keeps some fields of this row for a while.
+
+    The commercial-contact rule keeps a learner's e-mail and the reference of their last
+    contract: no column of ``learner`` is of that category, yet the person must be told.
+    """
+    for _rid, rule in policy.retention.items():
+        if rule.record != row.record or rule.hold is None:
+            continue
+        values = _hold_values(row, rule.hold)
+        if values is None:
+            continue
+        for category in rule.categories:
+            if category not in present:
+                yield category, _record(row, category, values, {}, policy, today)
+
+
+def _hold_values(row: SubjectRow, hold: Hold) -> dict[str, Any] | None:
+    """The held fields' values for this row, or None when one of them has nothing to read."""
+    values: dict[str, Any] = {}
+    for dotted in hold.fields:
+        record, _, column = dotted.partition(".")
+        name = _held_name(row.record, record, column)
+        source = row.values if record == row.record else row.latest.get(record)
+        if source is None or source.get(column) is None:
+            return None
+        secret = (record, column) in SECRETS
+        values[name] = True if secret else _json(source[column])
+    return values
+
+
+def _record(
+    row: SubjectRow,
+    category: str,
+    fields: dict[str, Any],
+    context: dict[str, Any],
+    policy: Policy,
+    today: date,
+) -> dict[str, Any]:
+    return {
+        "record": row.record,
+        "fields": fields,
+        "context": context,
+        "retention": _retention(row, category, set(fields), policy, today),
+    }
+
+
+# -- retention ---------------------------------------------------------------------------------
+
+
+def _retention(
+    row: SubjectRow, category: str, fields: set[str], policy: Policy, today: date
+) -> dict[str, Any] | None:
+    """The rule that keeps this category of this row, and until when, as of ``today``."""
+    rules = [
+        (rid, rule)
+        for rid, rule in policy.rules_for_category(category)
+        if row.record == rule.record or row.record in rule.with_records
+    ]
+    if not rules:
+        return None  # `gardien policy check` reports the gap; the export does not hide the data
+    # A rule on the record itself beats one that sweeps it along with its owner.
+    rules.sort(key=lambda item: item[1].record != row.record)
+    rid, rule = rules[0]
+    reading = row.clocks.get((rule.record, rule.clock))
+    ends_on = retention_end(reading, rule.months) if reading is not None else None
+    result: dict[str, Any] = {
+        "rule": rid,
+        "clock_value": _json(reading),
+        "ends_on": _json(ends_on),
+        "status": _status(ends_on, today),
+    }
+    if ends_on is None:
+        result["until"] = _UNTIL.get(rule.clock, _NOT_STARTED)
+    result["kept_on_erasure"] = _held(rule, row, fields)
+    result["kept_longer"] = []
+    # Another rule on the same record may keep some of these fields past this end date.
+    for other_id, other in policy.retention.items():
+        if other_id == rid or other.record != row.record:
+            continue
+        other_reading = row.clocks.get((other.record, other.clock))
+        held = _held(other, row, fields)
+        if other_reading is None or not held:
+            continue
+        other_end = retention_end(other_reading, other.months)
+        if ends_on is None or other_end > ends_on:
+            kept = {"rule": other_id, "fields": held, "ends_on": other_end.isoformat()}
+            result["kept_longer"].append(kept)
+    return result
+
+
+def _status(ends_on: date | None, today: date) -> str:
+    """``running`` until the end date, ``expired`` after it (the sweep is due), or waiting."""
+    if ends_on is None:
+        return "not_started"
+    return "running" if today <= ends_on else "expired"
+
+
+def _held(rule: RetentionRule, row: SubjectRow, fields: set[str]) -> list[str]:
+    """Which of the record's ``fields`` the rule's hold keeps past an erasure."""
+    if rule.hold is None:
+        return []
+    names = [_held_name(row.record, *dotted.split(".", 1)) for dotted in rule.hold.fields]
+    return [name for name in names if name in fields]
+
+
+def _held_name(record: str, table: str, column: str) -> str:
+    """How a held field is named in a record: its column, or ``table_column`` if elsewhere."""
+    if table != record:
+        return f"{table}_{column}"
+    return SECRETS.get((table, column), column)
+
+
+def _json(value: Any) -> Any:
+    """Dates and instants as ISO 8601 text; everything else is already JSON data."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value

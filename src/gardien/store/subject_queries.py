@@ -1,0 +1,287 @@
+"""Read everything held about one person, found by e-mail address: the store side of a DSR.
+
+Rows come back whole (every column, by name) with what makes them readable without database
+ids: the natural key behind each foreign key, a few facts of the rows they point to, and the
+readings of the retention clocks that apply to them. Deciding what is personal, and under
+which category, purpose and rule, is the service's job (it reads ``Column.info``).
+
+Addresses are compared in lower case on both sides: the import stores them lowered, but a
+row written by another path must not escape an access request because of its case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import partial
+from typing import Any
+
+from sqlalchemy import Connection, Select, Table, func, select
+
+from gardien.store.tables import (
+    activity_statement,
+    contact_message,
+    contract,
+    contract_learner,
+    cpf_dossier,
+    enrolment,
+    invoice,
+    learner,
+    learning_module,
+    learning_path,
+    module_progress,
+    newsletter_subscription,
+    opco_dossier,
+    sponsor,
+    sponsor_contact,
+)
+
+ClockReading = date | datetime | None
+ClockKey = tuple[str, str]  # (record, clock), as a retention rule names them
+# Adds facts of referenced rows to each found row (a path's title, a contract's dates).
+_Describer = Callable[[Connection, list[Mapping[str, Any]]], list[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class SubjectRow:
+    """One row held about the subject.
+
+    ``record`` is the table name (the policy's record kind); ``values`` every column of the
+    row; ``references`` the natural key (contract reference, path code, ...) behind each
+    foreign-key column; ``context`` facts of the rows it refers to (a path's title, a
+    contract's dates); ``clocks`` the reading of every retention clock that can apply to the
+    row, its own and its owner's; ``latest`` the most recent related row of a kind, such as
+    the learner's last contract, for rules that keep a field of it.
+    """
+
+    record: str
+    values: Mapping[str, Any]
+    references: Mapping[str, str | None] = field(default_factory=dict)
+    context: Mapping[str, Any] = field(default_factory=dict)
+    clocks: Mapping[ClockKey, ClockReading] = field(default_factory=dict)
+    latest: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+def find_subject_rows(connection: Connection, email: str) -> list[SubjectRow]:
+    """Every row that holds data about the person at ``email``, in a stable order."""
+    key = email.strip().lower()
+    rows: list[SubjectRow] = []
+    for found in _matching(connection, learner, learner.c.email, key):
+        rows.extend(_learner_rows(connection, found, key))
+    rows.extend(_sponsor_rows(connection, key))
+    rows.extend(_contact_rows(connection, key))
+    for found in _matching(connection, invoice, invoice.c.billing_email, key):
+        refs = _references(connection, invoice, [found])[0]
+        clocks = {("invoice", "issued_on"): found["issued_on"]}
+        rows.append(SubjectRow("invoice", found, refs, clocks=clocks))
+    for found in _matching(
+        connection, newsletter_subscription, newsletter_subscription.c.email, key
+    ):
+        clocks = {("newsletter_subscription", "unsubscribed"): found["unsubscribed_at"]}
+        rows.append(SubjectRow("newsletter_subscription", found, clocks=clocks))
+    for found in _matching(connection, contact_message, contact_message.c.email, key):
+        clocks = {("contact_message", "last_exchange"): found["last_exchange_at"]}
+        rows.append(SubjectRow("contact_message", found, clocks=clocks))
+    return rows
+
+
+def _matching(
+    connection: Connection, table: Table, column: Any, key: str
+) -> list[Mapping[str, Any]]:
+    return _rows(connection, table, func.lower(column) == key)
+
+
+def _rows(
+    connection: Connection, table: Table, where: Any, *, order: Sequence[Any] = ()
+) -> list[Mapping[str, Any]]:
+    """Whole rows of ``table`` matching ``where``, by primary key unless told otherwise."""
+    ordering = order or tuple(table.primary_key.columns)
+    result = connection.execute(select(table).where(where).order_by(*ordering))
+    return [row._asdict() for row in result]
+
+
+# -- learners and what hangs off them ---------------------------------------------------------
+
+
+def _learner_rows(connection: Connection, found: Mapping[str, Any], key: str) -> list[SubjectRow]:
+    learner_id = found["id"]
+    last_contract = connection.execute(
+        select(contract.c.reference, contract.c.ends_on)
+        .join(contract_learner, contract_learner.c.contract_id == contract.c.id)
+        .where(contract_learner.c.learner_id == learner_id)
+        .order_by(contract.c.ends_on.desc(), contract.c.reference.desc())
+        .limit(1)
+    ).first()
+    # Rows kept "with the learner" run on the learner's clocks.
+    clocks: dict[ClockKey, ClockReading] = {
+        ("learner", "last_activity"): found["last_activity_at"],
+        ("learner", "last_contract_end"): last_contract.ends_on if last_contract else None,
+    }
+    latest = {"contract": last_contract._asdict()} if last_contract else {}
+    rows = [SubjectRow("learner", found, clocks=clocks, latest=latest)]
+
+    enrolments = _rows(connection, enrolment, enrolment.c.learner_id == learner_id)
+    rows += _with_refs(connection, enrolment, enrolments, clocks, _path_titles)
+    enrolment_ids = [row["id"] for row in enrolments]
+    progress = _rows(connection, module_progress, module_progress.c.enrolment_id.in_(enrolment_ids))
+    rows += _with_refs(connection, module_progress, progress, clocks, _module_titles)
+    statements = _rows(
+        connection,
+        activity_statement,
+        activity_statement.c.learner_id == learner_id,
+        order=(activity_statement.c.timestamp, activity_statement.c.id),
+    )
+    rows += _with_refs(connection, activity_statement, statements, clocks)
+    memberships = _rows(connection, contract_learner, contract_learner.c.learner_id == learner_id)
+    facts = partial(_contract_facts, subject=key)
+    rows += _with_refs(connection, contract_learner, memberships, clocks, facts)
+    cpf = _rows(connection, cpf_dossier, cpf_dossier.c.learner_id == learner_id)
+    rows += _with_refs(connection, cpf_dossier, cpf, clocks)
+    for found_opco in _rows(connection, opco_dossier, opco_dossier.c.learner_id == learner_id):
+        own = {**clocks, ("opco_dossier", "training_end"): found_opco["training_end"]}
+        rows += _with_refs(connection, opco_dossier, [found_opco], own)
+    return rows
+
+
+def _with_refs(
+    connection: Connection,
+    table: Table,
+    found: list[Mapping[str, Any]],
+    clocks: Mapping[ClockKey, ClockReading],
+    describe: _Describer | None = None,
+) -> list[SubjectRow]:
+    references = _references(connection, table, found)
+    contexts = describe(connection, found) if describe else [{} for _ in found]
+    return [
+        SubjectRow(table.name, values, refs, context, clocks)
+        for values, refs, context in zip(found, references, contexts, strict=True)
+    ]
+
+
+# -- sponsors and their contacts --------------------------------------------------------------
+
+
+def _sponsor_rows(connection: Connection, key: str) -> list[SubjectRow]:
+    rows = []
+    for found in _matching(connection, sponsor, sponsor.c.email, key):
+        end = _last_contract_end(connection, found["id"])
+        rows.append(SubjectRow("sponsor", found, clocks={("sponsor", "last_contract_end"): end}))
+    return rows
+
+
+def _contact_rows(connection: Connection, key: str) -> list[SubjectRow]:
+    found = _matching(connection, sponsor_contact, sponsor_contact.c.email, key)
+    rows = []
+    for values, refs in zip(found, _references(connection, sponsor_contact, found), strict=True):
+        end = _last_contract_end(connection, values["sponsor_id"])
+        owner = connection.execute(
+            select(sponsor.c.name, sponsor.c.kind).where(sponsor.c.id == values["sponsor_id"])
+        ).one()
+        clocks = {
+            ("sponsor_contact", "last_contract_end"): end,
+            ("sponsor", "last_contract_end"): end,
+        }
+        context = {"sponsor_name": owner.name, "sponsor_kind": owner.kind}
+        rows.append(SubjectRow("sponsor_contact", values, refs, context, clocks))
+    return rows
+
+
+def _last_contract_end(connection: Connection, sponsor_id: int) -> date | None:
+    end: date | None = connection.execute(
+        select(func.max(contract.c.ends_on)).where(contract.c.sponsor_id == sponsor_id)
+    ).scalar()
+    return end
+
+
+# -- natural keys and context -----------------------------------------------------------------
+
+# How a row of each referenced table is named outside the database (the import's natural keys).
+_NATURAL_KEY: dict[str, Any] = {
+    "learner": learner.c.email,
+    "contract": contract.c.reference,
+    "learning_path": learning_path.c.code,
+    "learning_module": learning_module.c.code,
+    "sponsor": sponsor.c.ref,
+}
+
+
+def _key_query(target: str, ids: Iterable[int]) -> Select[Any]:
+    if target == "enrolment":  # an enrolment is named by its path (one per learner and path)
+        return (
+            select(enrolment.c.id, learning_path.c.code)
+            .join(learning_path, learning_path.c.id == enrolment.c.path_id)
+            .where(enrolment.c.id.in_(list(ids)))
+        )
+    table = _NATURAL_KEY[target].table
+    return select(table.c.id, _NATURAL_KEY[target]).where(table.c.id.in_(list(ids)))
+
+
+def _references(
+    connection: Connection, table: Table, found: list[Mapping[str, Any]]
+) -> list[dict[str, str | None]]:
+    """For each row, the natural key behind each of its foreign-key columns."""
+    result: list[dict[str, str | None]] = [{} for _ in found]
+    for column in table.columns:
+        for fk in column.foreign_keys:
+            ids = {row[column.name] for row in found if row[column.name] is not None}
+            names: dict[int, str] = {}
+            if ids:
+                query = _key_query(fk.column.table.name, sorted(ids))
+                names = {row[0]: row[1] for row in connection.execute(query)}
+            for row, refs in zip(found, result, strict=True):
+                refs[column.name] = names.get(row[column.name])
+    return result
+
+
+def _path_titles(connection: Connection, found: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    titles = _titles(connection, learning_path, [row["path_id"] for row in found])
+    return [{"path_title": titles.get(row["path_id"])} for row in found]
+
+
+def _module_titles(connection: Connection, found: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    titles = _titles(connection, learning_module, [row["module_id"] for row in found])
+    return [{"module_title": titles.get(row["module_id"])} for row in found]
+
+
+def _titles(connection: Connection, table: Table, ids: list[int]) -> dict[int, str]:
+    query = select(table.c.id, table.c.title).where(table.c.id.in_(sorted(set(ids))))
+    return {row.id: row.title for row in connection.execute(query)}
+
+
+def _contract_facts(
+    connection: Connection, found: list[Mapping[str, Any]], *, subject: str
+) -> list[dict[str, Any]]:
+    """What a learner may read about a contract they belong to.
+
+    An organisation sponsor is named, and so is the learner when they paid themself; another
+    individual sponsor (a parent paying for a student) is a third party, so only the kind is
+    given: an access request does not disclose someone else's identity (GDPR art. 15(4)).
+    """
+    query = (
+        select(
+            contract.c.id,
+            contract.c.funding_type,
+            contract.c.signed_on,
+            contract.c.starts_on,
+            contract.c.ends_on,
+            learning_path.c.code.label("path"),
+            sponsor.c.kind.label("sponsor_kind"),
+            sponsor.c.name.label("sponsor_name"),
+            sponsor.c.email.label("sponsor_email"),
+        )
+        .outerjoin(learning_path, learning_path.c.id == contract.c.path_id)
+        .outerjoin(sponsor, sponsor.c.id == contract.c.sponsor_id)
+        .where(contract.c.id.in_([row["contract_id"] for row in found]))
+    )
+    facts = {row.id: row._asdict() for row in connection.execute(query)}
+    result = []
+    for row in found:
+        fact = dict(facts[row["contract_id"]])
+        fact.pop("id")
+        email = fact.pop("sponsor_email")
+        is_subject = email is not None and email.lower() == subject
+        if fact["sponsor_kind"] != "organisation" and not is_subject:
+            fact["sponsor_name"] = None
+        result.append(fact)
+    return result

@@ -1,0 +1,283 @@
+"""``export_subject``: everything held about a person, by category, purpose and retention end."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from gardien.cli.main import main
+from gardien.domain.clock import FixedClock
+from gardien.policy import DEFAULT_POLICY_PATH, Policy, load_policy
+from gardien.services.subject_export import SECRETS, export_subject
+from gardien.store.catalogue import record_catalogue
+from gardien.store.classify import classify
+from gardien.store.tables import metadata
+from gardien.store.uow import UnitOfWork
+from tests.integration.test_subject_export_samples import (
+    AS_OF,
+    ATELIER,
+    CAMILLE,
+    CLAUDE,
+    DOMINIQUE,
+    NOE,
+    PASSWORD_HASH,
+    SACHA,
+    load_samples,
+)
+
+
+@pytest.fixture(scope="module")
+def policy() -> Policy:
+    return load_policy(DEFAULT_POLICY_PATH, catalogue=record_catalogue())
+
+
+@pytest.fixture
+def export(engine: Engine, policy: Policy) -> Any:
+    load_samples(engine)
+
+    def run(email: str) -> dict[str, Any]:
+        uow = UnitOfWork(engine)
+        return export_subject(email, uow=uow, policy=policy, clock=FixedClock.on(AS_OF))
+
+    return run
+
+
+def records(result: dict[str, Any], category: str, record: str) -> list[dict[str, Any]]:
+    section = next(c for c in result["categories"] if c["category"] == category)
+    return [r for r in section["records"] if r["record"] == record]
+
+
+def only(result: dict[str, Any], category: str, record: str) -> dict[str, Any]:
+    [found] = records(result, category, record)
+    return found
+
+
+def column_categories(table: str) -> dict[str, str | None]:
+    """Field name in an export → category of the column it comes from."""
+    names: dict[str, str | None] = {}
+    for column in metadata.tables[table].columns:
+        name = column.name
+        if column.foreign_keys:
+            name = name.removesuffix("_id")
+        name = SECRETS.get((table, column.name), name)
+        names[name] = classify(column).category
+    return names
+
+
+def test_the_header_names_the_subject_the_date_and_the_policy(export: Any, policy: Policy) -> None:
+    result = export(CAMILLE)
+    assert result["subject"] == {"email": CAMILLE}
+    assert result["as_of"] == "2026-06-01"
+    assert result["policy_version"] == policy.version
+    assert result["controller"]["dpo"]["email"] == str(policy.controller.dpo.email)
+    assert result["found"] is True
+    assert result["roles"] == [
+        "learner",
+        "individual_sponsor",
+        "billing_contact",
+        "newsletter_subscriber",
+        "contact_form_sender",
+    ]
+
+
+def test_records_are_grouped_by_the_category_of_their_columns(export: Any, policy: Policy) -> None:
+    result = export(CAMILLE)
+    expected = [
+        "identity",
+        "credentials",
+        "learning_path",
+        "activity",
+        "contract",
+        "billing",
+        "funding_administrative",
+        "opco_evidence",
+        "commercial_contact",
+        "newsletter",
+        "contact_request",
+    ]
+    assert [c["category"] for c in result["categories"]] == expected
+    for section in result["categories"]:
+        assert section["label"] == policy.categories[section["category"]].label.model_dump()
+        for record in section["records"]:
+            if record["retention"]["rule"] == "commercial_contact":
+                continue  # kept by a rule's hold, checked below
+            of_column = column_categories(record["record"])
+            for name in record["fields"]:
+                assert of_column[name] == section["category"], (record["record"], name)
+            for name in record["context"]:
+                assert of_column.get(name) is None, (record["record"], name)
+
+
+def test_each_category_carries_its_purposes_and_legal_bases(export: Any) -> None:
+    result = export(CAMILLE)
+    bases = {
+        c["category"]: {(p["purpose"], p["legal_basis"], p["article"]) for p in c["purposes"]}
+        for c in result["categories"]
+    }
+    assert bases["billing"] == {("billing", "legal_obligation", "6(1)(c)")}
+    assert bases["newsletter"] == {("newsletter", "consent", "6(1)(a)")}
+    assert bases["commercial_contact"] == {
+        ("commercial_communication", "legitimate_interests", "6(1)(f)")
+    }
+    assert ("pedagogical_support", "contract", "6(1)(b)") in bases["identity"]
+    assert ("sponsor_exchanges", "contract", "6(1)(b)") in bases["opco_evidence"]
+
+
+def test_learner_data_ends_18_calendar_months_after_the_last_activity(export: Any) -> None:
+    result = export(CAMILLE)
+    for category, record in [
+        ("identity", "learner"),
+        ("learning_path", "enrolment"),
+        ("activity", "activity_statement"),
+        ("contract", "contract_learner"),
+        ("funding_administrative", "cpf_dossier"),
+    ]:
+        for found in records(result, category, record):
+            retention = found["retention"]
+            assert retention["rule"] == "learner_data"
+            assert retention["clock_value"] == "2024-08-31T18:00:00+00:00"
+            assert retention["ends_on"] == "2026-02-28"  # 31 August + 18 months
+            assert retention["status"] == "expired"
+
+
+def test_the_email_outlives_the_account_for_commercial_contact(export: Any) -> None:
+    result = export(CAMILLE)
+    identity = only(result, "identity", "learner")["retention"]
+    assert identity["kept_longer"] == [
+        {"rule": "commercial_contact", "fields": ["email"], "ends_on": "2026-06-30"}
+    ]
+    kept = only(result, "commercial_contact", "learner")
+    assert kept["fields"] == {"email": CAMILLE, "contract_reference": "CT-1"}
+    assert kept["retention"]["clock_value"] == "2024-12-31"  # the last contract's end
+    assert kept["retention"]["ends_on"] == "2026-06-30"
+    assert kept["retention"]["status"] == "running"
+    hold = result["retention_rules"]["commercial_contact"]["hold"]
+    assert hold["fields"] == ["learner.email", "contract.reference"]
+
+
+def test_each_record_has_the_end_date_of_its_own_clock(export: Any) -> None:
+    result = export(CAMILLE)
+    invoices = {
+        r["context"]["number"]: r["retention"] for r in records(result, "billing", "invoice")
+    }
+    assert invoices["FA-2016-9"]["ends_on"] == "2026-03-31"  # 120 months after issue
+    assert invoices["FA-2016-9"]["status"] == "expired"
+    assert invoices["FA-2023-1"]["ends_on"] == "2033-09-01"
+    assert invoices["FA-2023-1"]["kept_on_erasure"] == [
+        "billing_name",
+        "billing_address",
+        "billing_email",
+    ]
+    opco = only(result, "opco_evidence", "opco_dossier")["retention"]
+    assert (opco["rule"], opco["ends_on"], opco["status"]) == (
+        "opco_dossiers",
+        "2030-06-28",
+        "running",
+    )
+    sponsor = only(result, "commercial_contact", "sponsor")["retention"]
+    assert (sponsor["rule"], sponsor["ends_on"]) == ("sponsors", "2026-06-30")
+    message = only(result, "contact_request", "contact_message")["retention"]
+    assert (message["rule"], message["ends_on"]) == ("contact_messages", "2026-07-15")
+
+
+def test_a_subscription_is_kept_until_unsubscription(export: Any) -> None:
+    subscribed = only(export(CAMILLE), "newsletter", "newsletter_subscription")["retention"]
+    assert subscribed["ends_on"] is None and subscribed["status"] == "not_started"
+    assert subscribed["until"] == {"fr": "jusqu'à la désinscription", "en": "until unsubscription"}
+    gone = only(export(NOE), "newsletter", "newsletter_subscription")["retention"]
+    assert (gone["ends_on"], gone["status"]) == ("2026-05-20", "expired")  # 0 months
+
+
+def test_the_password_hash_is_never_exported(export: Any) -> None:
+    result = export(CAMILLE)
+    assert only(result, "credentials", "learner")["fields"] == {"password_set": True}
+    text = json.dumps(result)
+    assert PASSWORD_HASH not in text and "password_hash" not in text
+    assert only(export(SACHA), "credentials", "learner")["fields"] == {"password_set": False}
+
+
+def test_addresses_match_whatever_their_case(export: Any) -> None:
+    assert export("  CAMILLE.Exemple@EXAMPLE.org ") == export(CAMILLE)
+
+
+def test_an_unknown_address_holds_nothing(export: Any, policy: Policy) -> None:
+    result = export("personne@example.org")
+    assert result["found"] is False
+    assert (result["roles"], result["categories"], result["retention_rules"]) == ([], [], {})
+    assert result["policy_version"] == policy.version
+
+
+def test_a_relative_who_paid_is_not_named_to_the_learner(export: Any) -> None:
+    contract = only(export(SACHA), "contract", "contract_learner")["context"]
+    assert (contract["sponsor_kind"], contract["sponsor_name"]) == ("individual", None)
+    own = {
+        r["fields"]["contract"]: r["context"]
+        for r in records(export(CAMILLE), "contract", "contract_learner")
+    }
+    assert own["CT-1"]["sponsor_name"] == "Camille Exemple"  # she paid herself
+    assert own["CT-2"]["sponsor_name"] == "Menuiserie Fictive SAS"
+
+
+def test_the_relative_sees_only_what_is_held_about_them(export: Any) -> None:
+    result = export(CLAUDE)
+    assert result["roles"] == ["individual_sponsor"]
+    assert [c["category"] for c in result["categories"]] == ["commercial_contact"]
+    assert SACHA not in json.dumps(result)
+
+
+def test_a_sponsor_contact_runs_on_the_sponsor_last_contract(export: Any) -> None:
+    result = export(DOMINIQUE)
+    assert result["roles"] == ["sponsor_contact", "billing_contact"]
+    contact = only(result, "commercial_contact", "sponsor_contact")
+    assert contact["fields"]["sponsor"] == "ORG-1"
+    assert contact["context"]["sponsor_name"] == "Menuiserie Fictive SAS"
+    retention = contact["retention"]
+    assert (retention["rule"], retention["clock_value"]) == ("sponsor_contacts", "2024-06-28")
+    assert (retention["ends_on"], retention["status"]) == ("2025-12-28", "expired")
+    assert only(result, "billing", "invoice")["context"]["number"] == "FA-2024-2"
+
+
+def test_a_sponsor_without_contract_has_not_started_its_clock(export: Any) -> None:
+    result = export(ATELIER)
+    assert result["roles"] == ["organisation_sponsor"]
+    retention = only(result, "commercial_contact", "sponsor")["retention"]
+    assert retention["ends_on"] is None and retention["status"] == "not_started"
+    assert set(retention["until"]) == {"fr", "en"}
+
+
+def test_the_export_is_json_and_describes_every_rule_it_cites(export: Any, policy: Policy) -> None:
+    result = export(CAMILLE)
+    assert json.loads(json.dumps(result, ensure_ascii=False)) == result
+    cited = {r["retention"]["rule"] for c in result["categories"] for r in c["records"]}
+    assert cited <= set(result["retention_rules"])
+    rule = result["retention_rules"]["learner_data"]
+    assert (rule["months"], rule["clock"]["name"], rule["action"]) == (
+        18,
+        "last_activity",
+        "delete",
+    )
+    assert rule["label"] == policy.retention["learner_data"].label.model_dump()
+    assert result["record_counts"]["invoice"] == 2
+
+
+def test_subject_export_command_prints_the_json(
+    database_url: str,
+    engine: Engine,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("GARDIEN_POLICY", "GARDIEN_NOW", "GARDIEN_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    load_samples(engine)
+    argv = ["--database-url", database_url, "subject", "export", "--as-of", "2026-06-01"]
+
+    assert main([*argv, "--email", "Camille.Exemple@example.org"]) == 0
+    out, err = capsys.readouterr()
+    result = json.loads(out)
+    assert err == "" and result["found"] is True and result["as_of"] == "2026-06-01"
+
+    assert main([*argv, "--email", "personne@example.org"]) == 0
+    assert json.loads(capsys.readouterr().out)["found"] is False
