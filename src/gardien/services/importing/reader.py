@@ -1,11 +1,86 @@
-"""Read an import file. (Scaffold: being written.)"""
+"""Read an import file: the JSON parsed and checked against :class:`ImportDocument` at once.
+
+Every problem becomes one :class:`ImportDocumentError` naming the file and, for a record, its
+section, index, natural key and field (see :mod:`gardien.services.importing.messages`).
+"""
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import orjson
+from pydantic import ValidationError
+
+from gardien.errors import ImportDocumentError
 from gardien.services.importing.document import ImportDocument
+from gardien.services.importing.messages import describe_error
+
+_BOM = b"\xef\xbb\xbf"
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Keep the cyclic garbage collector off the millions of objects an import builds.
+
+    Each collection walks every live container, and building a large document triggers hundreds
+    of them: that doubles the time to read a million statements. Nothing built here forms
+    reference cycles, so reference counting frees it all; the collector's previous state is
+    restored afterwards, so a long-running process (the web app) is left as it was.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def read_document(path: Path) -> ImportDocument:
-    raise NotImplementedError
+    """Read and validate the JSON import document at ``path``.
+
+    Raises :class:`ImportDocumentError` with one message naming the file and the first problem
+    (and how many others there are) for a missing, empty, malformed or invalid file.
+    """
+    name = str(path)
+    data = _read_bytes(path)
+    if not data.strip():
+        raise ImportDocumentError(f"{name}: the file is empty")
+    data = data.removeprefix(_BOM)
+    try:
+        with gc_paused():
+            return ImportDocument.model_validate_json(data).from_source(name)
+    except ValidationError as exc:
+        raise ImportDocumentError(f"{name}: {_explain(exc, data)}") from None
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ImportDocumentError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ImportDocumentError(f"{path}: is a directory, not a file") from None
+    except OSError as exc:
+        raise ImportDocumentError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def _explain(exc: ValidationError, data: bytes) -> str:
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    if first["type"] == "json_invalid":
+        detail = (first.get("ctx") or {}).get("error", first["msg"])
+        return f"malformed JSON: {detail}"
+    # The JSON is well formed (pydantic parsed it): parse it again to name records by their keys.
+    try:
+        document = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        document = None
+    message = describe_error(first, document)
+    others = len(errors) - 1
+    if others:
+        message += f" (and {others} more problem{'s' if others > 1 else ''})"
+    return message

@@ -1,0 +1,148 @@
+"""Import sponsors and their contacts, contracts and the learners they cover, and invoices."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from gardien.services.importing.context import ImportContext, require
+from gardien.services.importing.document import ContractIn, InvoiceIn, SponsorIn
+from gardien.services.importing.keys import record_error
+from gardien.services.importing.report import Counts
+from gardien.services.importing.sync import Key, Spec, Values, upsert
+from gardien.store.tables import contract, contract_learner, invoice, sponsor, sponsor_contact
+
+SPONSOR = Spec(
+    sponsor,
+    key=("ref",),
+    values=("kind", "name", "email", "address", "siret"),
+    on_insert=("created_at",),
+)
+CONTACT = Spec(sponsor_contact, key=("sponsor_id", "email"), values=("name", "phone", "role"))
+CONTRACT = Spec(
+    contract,
+    key=("reference",),
+    values=(
+        "funding_type",
+        "sponsor_id",
+        "path_id",
+        "signed_on",
+        "starts_on",
+        "ends_on",
+        "amount_cents",
+    ),
+)
+INVOICE = Spec(
+    invoice,
+    key=("number",),
+    values=(
+        "contract_id",
+        "issued_on",
+        "currency",
+        "amount_excl_tax_cents",
+        "tax_cents",
+        "total_cents",
+        "billing_name",
+        "billing_address",
+        "billing_email",
+    ),
+)
+
+
+def import_sponsors(ctx: ImportContext, sponsors: Sequence[SponsorIn]) -> None:
+    """Upsert sponsors by reference (created now when new), then their contacts by e-mail."""
+    if not sponsors:
+        return
+    incoming: dict[Key, Values] = {
+        (s.ref,): (s.kind.value, s.name, s.email, s.address, s.siret) for s in sponsors
+    }
+    outcome = upsert(ctx.bulk, SPONSOR, incoming, on_insert=lambda: (ctx.now,))
+    ctx.report.add("sponsors", outcome.counts)
+    ctx.sponsors.update({str(key[0]): id_ for key, id_ in outcome.ids().items()})
+    contacts: dict[Key, Values] = {
+        (ctx.sponsors[s.ref], c.email): (c.name, c.phone, c.role)
+        for s in sponsors
+        for c in s.contacts
+    }
+    if contacts:
+        ctx.report.add("sponsor_contacts", upsert(ctx.bulk, CONTACT, contacts).counts)
+
+
+def import_contracts(ctx: ImportContext, contracts: Sequence[ContractIn]) -> None:
+    """Upsert contracts by reference, then link the learners each one names."""
+    if not contracts:
+        return
+    section = "contracts"
+    sponsors = ctx.sponsor_ids(c.sponsor for c in contracts if c.sponsor is not None)
+    require(section, contracts, "sponsor", sponsors, "sponsor")
+    paths = ctx.path_ids(c.path for c in contracts if c.path is not None)
+    require(section, contracts, "path", paths, "learning path")
+    incoming: dict[Key, Values] = {
+        (c.reference,): (
+            c.funding_type.value,
+            None if c.sponsor is None else sponsors[c.sponsor],
+            None if c.path is None else paths[c.path],
+            c.signed_on,
+            c.starts_on,
+            c.ends_on,
+            c.amount_cents,
+        )
+        for c in contracts
+    }
+    outcome = upsert(ctx.bulk, CONTRACT, incoming)
+    ctx.report.add(section, outcome.counts)
+    ctx.contracts.update({str(key[0]): id_ for key, id_ in outcome.ids().items()})
+    _link_learners(ctx, contracts)
+
+
+def _link_learners(ctx: ImportContext, contracts: Sequence[ContractIn]) -> None:
+    # The links are added, never removed: an import states facts, it does not delete.
+    learners = ctx.learner_refs(email for c in contracts for email in c.learners)
+    for index, item in enumerate(contracts):
+        for position, email in enumerate(item.learners):
+            if email not in learners:
+                raise record_error(
+                    "contracts",
+                    index,
+                    item,
+                    f"learners[{position}]",
+                    f'no learner "{email}" in the document or the database',
+                )
+    wanted = {(ctx.contracts[c.reference], learners[e].id) for c in contracts for e in c.learners}
+    if not wanted:
+        return
+    stored: set[tuple[int, int]] = set()
+    if not ctx.bulk.is_empty(contract_learner):
+        rows = ctx.bulk.rows_where_in(
+            contract_learner,
+            ("contract_id", "learner_id"),
+            "contract_id",
+            {pair[0] for pair in wanted},
+        )
+        stored = {(int(row[0]), int(row[1])) for row in rows}
+    new = sorted(wanted - stored)
+    columns = ("contract_id", "learner_id")
+    ctx.bulk.execute_many(ctx.bulk.insert_sql(contract_learner, columns), new)
+    ctx.report.add("contract_learners", Counts(inserted=len(new), unchanged=len(wanted) - len(new)))
+
+
+def import_invoices(ctx: ImportContext, invoices: Sequence[InvoiceIn]) -> None:
+    """Upsert invoices by number; the total is the amount plus tax."""
+    if not invoices:
+        return
+    contracts = ctx.contract_ids(i.contract for i in invoices if i.contract is not None)
+    require("invoices", invoices, "contract", contracts, "contract")
+    incoming: dict[Key, Values] = {
+        (i.number,): (
+            None if i.contract is None else contracts[i.contract],
+            i.issued_on,
+            i.currency,
+            i.amount_excl_tax_cents,
+            i.tax_cents,
+            i.amount_excl_tax_cents + i.tax_cents,
+            i.billing_name,
+            i.billing_address,
+            i.billing_email,
+        )
+        for i in invoices
+    }
+    ctx.report.add("invoices", upsert(ctx.bulk, INVOICE, incoming).counts)
