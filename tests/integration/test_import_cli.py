@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from gardien.cli.main import main
-from tests.integration.test_import_samples import full_document, write
+from tests.support.import_samples import full_document, write
 
 
 def test_import_migrates_an_empty_database_and_reports(

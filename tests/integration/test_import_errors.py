@@ -17,7 +17,7 @@ from gardien.services.importing import learning
 from gardien.services.importing.reader import read_document
 from gardien.services.importing.writer import import_document
 from gardien.store.uow import UnitOfWork
-from tests.integration.test_import_samples import dump_tables, full_document, write
+from tests.support.import_samples import dump_tables, full_document, write
 
 Edit = Callable[[dict[str, Any]], None]
 

@@ -24,7 +24,7 @@ from gardien.store.tables import (
     sponsor,
 )
 from gardien.store.uow import UnitOfWork
-from tests.integration.test_import_samples import (
+from tests.support.import_samples import (
     LEARNER_EMAIL,
     LEARNER_FAMILY,
     LEARNER_GIVEN,

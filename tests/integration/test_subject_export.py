@@ -16,7 +16,7 @@ from gardien.store.catalogue import record_catalogue
 from gardien.store.classify import classify
 from gardien.store.tables import metadata
 from gardien.store.uow import UnitOfWork
-from tests.integration.test_subject_export_samples import (
+from tests.support.subject_samples import (
     AS_OF,
     ATELIER,
     CAMILLE,

@@ -26,6 +26,9 @@ def not_personal(why: str) -> dict[str, Any]:
     return {NOT_PERSONAL_KEY: why}
 
 
+SURROGATE = not_personal("surrogate key")
+
+
 @dataclass(frozen=True)
 class ColumnClass:
     """The classification found on one column."""

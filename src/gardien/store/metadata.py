@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
+from sqlalchemy import CheckConstraint, MetaData
 
 metadata = MetaData(
     naming_convention={
@@ -13,3 +13,8 @@ metadata = MetaData(
         "pk": "pk_%(table_name)s",
     }
 )
+
+
+def lower_case(column: str) -> CheckConstraint:
+    """E-mail addresses are stored lower-cased, so that lookups are plain indexed equalities."""
+    return CheckConstraint(f"{column} = lower({column})", name=f"{column}_lower_case")

@@ -19,11 +19,10 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from gardien.store.classify import not_personal, personal
-from gardien.store.metadata import metadata
+from gardien.store.classify import SURROGATE, not_personal, personal
+from gardien.store.metadata import lower_case, metadata
 from gardien.store.types import UTCDateTime
 
-SURROGATE = not_personal("surrogate key")
 BUSINESS = not_personal("business terms of a contract, about no person")
 COMMERCIAL = personal("commercial_contact")
 
@@ -35,11 +34,12 @@ sponsor = Table(
     Column("kind", String(20), nullable=False, info=not_personal("organisation or individual")),
     # For an individual sponsor these are a person's name, e-mail and address.
     Column("name", String(200), nullable=False, info=COMMERCIAL),
-    Column("email", String(254), nullable=True, info=COMMERCIAL),
+    Column("email", String(254), nullable=True, index=True, info=COMMERCIAL),
     Column("address", Text, nullable=True, info=COMMERCIAL),
     Column("siret", String(14), nullable=True, info=not_personal("company registration number")),
     Column("created_at", UTCDateTime(), nullable=False, info=not_personal("record keeping")),
     CheckConstraint("kind IN ('organisation', 'individual')", name="kind"),
+    lower_case("email"),
 )
 
 sponsor_contact = Table(
@@ -52,6 +52,7 @@ sponsor_contact = Table(
     Column("phone", String(40), nullable=True, info=COMMERCIAL),
     Column("role", String(100), nullable=True, info=COMMERCIAL),
     UniqueConstraint("sponsor_id", "email"),
+    lower_case("email"),
 )
 
 contract = Table(
@@ -104,4 +105,5 @@ invoice = Table(
     Column("billing_address", Text, nullable=False, info=personal("billing")),
     Column("billing_email", String(254), nullable=True, index=True, info=personal("billing")),
     CheckConstraint("total_cents = amount_excl_tax_cents + tax_cents", name="total"),
+    lower_case("billing_email"),
 )

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from sqlalchemy import CheckConstraint, Column, Date, Float, ForeignKey, Integer, String, Table
 
-from gardien.store.classify import not_personal, personal
+from gardien.store.classify import SURROGATE, not_personal, personal
 from gardien.store.metadata import metadata
 from gardien.store.types import UTCDateTime, json_document
 
-SURROGATE = not_personal("surrogate key")
 CPF = personal("funding_administrative")
 OPCO = personal("opco_evidence")
 

@@ -19,11 +19,10 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from gardien.store.classify import not_personal, personal
-from gardien.store.metadata import metadata
+from gardien.store.classify import SURROGATE, not_personal, personal
+from gardien.store.metadata import lower_case, metadata
 from gardien.store.types import UTCDateTime, json_document
 
-SURROGATE = not_personal("surrogate key")
 CATALOGUE = not_personal("course catalogue, about no person")
 
 learner = Table(
@@ -40,6 +39,7 @@ learner = Table(
     Column(
         "last_activity_at", UTCDateTime(), nullable=False, index=True, info=personal("activity")
     ),
+    lower_case("email"),
 )
 
 learning_path = Table(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import CheckConstraint, Column, Integer, String, Table, Text, UniqueConstraint
 
-from gardien.store.classify import not_personal, personal
-from gardien.store.metadata import metadata
+from gardien.store.classify import SURROGATE, personal
+from gardien.store.metadata import lower_case, metadata
 from gardien.store.types import UTCDateTime
 
 NEWSLETTER = personal("newsletter")
@@ -14,7 +14,7 @@ MESSAGE = personal("contact_request")
 newsletter_subscription = Table(
     "newsletter_subscription",
     metadata,
-    Column("id", Integer, primary_key=True, info=not_personal("surrogate key")),
+    Column("id", Integer, primary_key=True, info=SURROGATE),
     Column("email", String(254), nullable=False, unique=True, info=NEWSLETTER),
     Column("status", String(20), nullable=False, info=NEWSLETTER),
     Column("created_at", UTCDateTime(), nullable=False, info=NEWSLETTER),
@@ -27,12 +27,13 @@ newsletter_subscription = Table(
     # Clock of the newsletter rule.
     Column("unsubscribed_at", UTCDateTime(), nullable=True, index=True, info=NEWSLETTER),
     CheckConstraint("status IN ('pending', 'confirmed', 'unsubscribed')", name="status"),
+    lower_case("email"),
 )
 
 contact_message = Table(
     "contact_message",
     metadata,
-    Column("id", Integer, primary_key=True, info=not_personal("surrogate key")),
+    Column("id", Integer, primary_key=True, info=SURROGATE),
     Column("name", String(200), nullable=False, info=MESSAGE),
     Column("email", String(254), nullable=False, index=True, info=MESSAGE),
     Column("message", Text, nullable=False, info=MESSAGE),
@@ -40,4 +41,5 @@ contact_message = Table(
     # Clock of the contact-message rule (18 months after the last exchange).
     Column("last_exchange_at", UTCDateTime(), nullable=False, index=True, info=MESSAGE),
     UniqueConstraint("email", "received_at"),
+    lower_case("email"),
 )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 03:13:19.458649
+Create Date: 2026-11-28 04:03:30.257586
 """
 
 from collections.abc import Sequence
@@ -48,6 +48,9 @@ def upgrade() -> None:
         sa.Column("message", sa.Text(), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_exchange_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "email = lower(email)", name=op.f("ck_contact_message_email_lower_case")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_contact_message")),
         sa.UniqueConstraint(
             "email", "received_at", name=op.f("uq_contact_message_email_received_at")
@@ -69,6 +72,7 @@ def upgrade() -> None:
         sa.Column("password_hash", sa.String(length=255), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_activity_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("email = lower(email)", name=op.f("ck_learner_email_lower_case")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_learner")),
         sa.UniqueConstraint("email", name=op.f("uq_learner_email")),
         sa.UniqueConstraint("pseudonym", name=op.f("uq_learner_pseudonym")),
@@ -102,6 +106,9 @@ def upgrade() -> None:
             "status IN ('pending', 'confirmed', 'unsubscribed')",
             name=op.f("ck_newsletter_subscription_status"),
         ),
+        sa.CheckConstraint(
+            "email = lower(email)", name=op.f("ck_newsletter_subscription_email_lower_case")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_newsletter_subscription")),
         sa.UniqueConstraint("email", name=op.f("uq_newsletter_subscription_email")),
     )
@@ -123,9 +130,13 @@ def upgrade() -> None:
         sa.Column("siret", sa.String(length=14), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("kind IN ('organisation', 'individual')", name=op.f("ck_sponsor_kind")),
+        sa.CheckConstraint("email = lower(email)", name=op.f("ck_sponsor_email_lower_case")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sponsor")),
         sa.UniqueConstraint("ref", name=op.f("uq_sponsor_ref")),
     )
+    with op.batch_alter_table("sponsor", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sponsor_email"), ["email"], unique=False)
+
     op.create_table(
         "activity_statement",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -206,6 +217,9 @@ def upgrade() -> None:
         sa.Column("email", sa.String(length=254), nullable=False),
         sa.Column("phone", sa.String(length=40), nullable=True),
         sa.Column("role", sa.String(length=100), nullable=True),
+        sa.CheckConstraint(
+            "email = lower(email)", name=op.f("ck_sponsor_contact_email_lower_case")
+        ),
         sa.ForeignKeyConstraint(
             ["sponsor_id"], ["sponsor.id"], name=op.f("fk_sponsor_contact_sponsor_id_sponsor")
         ),
@@ -306,6 +320,9 @@ def upgrade() -> None:
         sa.Column("billing_name", sa.String(length=200), nullable=False),
         sa.Column("billing_address", sa.Text(), nullable=False),
         sa.Column("billing_email", sa.String(length=254), nullable=True),
+        sa.CheckConstraint(
+            "billing_email = lower(billing_email)", name=op.f("ck_invoice_billing_email_lower_case")
+        ),
         sa.CheckConstraint(
             "total_cents = amount_excl_tax_cents + tax_cents", name=op.f("ck_invoice_total")
         ),
@@ -430,6 +447,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_activity_statement_learner_id_timestamp"))
 
     op.drop_table("activity_statement")
+    with op.batch_alter_table("sponsor", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sponsor_email"))
+
     op.drop_table("sponsor")
     with op.batch_alter_table("newsletter_subscription", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_newsletter_subscription_unsubscribed_at"))
