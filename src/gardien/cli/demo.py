@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from gardien.cli.context import AS_OF_HELP, container, emit
+from gardien.cli.progress import progress_bar
 from gardien.services.demo_data import build_demo_document
 from gardien.services.importing.writer import import_document
 from gardien.store.uow import UnitOfWork
@@ -19,10 +20,12 @@ def demo_data_command(
     """Load a fictional organisation: every funding type, learners at every retention stage."""
     app = container(ctx, as_of=as_of)
     document = build_demo_document(learners=learners, seed=seed, today=app.clock.today())
-    report = import_document(
-        document,
-        uow=UnitOfWork(app.upgraded_engine()),
-        clock=app.clock,
-        home_page=app.settings.public_url,
-    )
+    with progress_bar() as progress:
+        report = import_document(
+            document,
+            uow=UnitOfWork(app.upgraded_engine()),
+            clock=app.clock,
+            home_page=app.settings.public_url,
+            progress=progress,
+        )
     emit(report.summary())

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from gardien.cli.context import container, emit
+from gardien.cli.progress import progress_bar
 from gardien.services.importing.reader import read_document
 from gardien.services.importing.writer import import_document
 from gardien.store.uow import UnitOfWork
@@ -20,7 +21,12 @@ def import_command(
     app = container(ctx)
     document = read_document(file)
     engine = app.upgraded_engine()
-    report = import_document(
-        document, uow=UnitOfWork(engine), clock=app.clock, home_page=app.settings.public_url
-    )
+    with progress_bar() as progress:
+        report = import_document(
+            document,
+            uow=UnitOfWork(engine),
+            clock=app.clock,
+            home_page=app.settings.public_url,
+            progress=progress,
+        )
     emit(report.summary())
