@@ -17,4 +17,5 @@ def serve_command(
     """Serve the website, the portal and the API (honours GARDIEN_NOW for the clock)."""
     app = container(ctx)
     app.migrated_engine()
-    uvicorn.run(create_app(app), host=host, port=port, log_level="info")
+    # No access log: it would record client IP addresses, which are personal data.
+    uvicorn.run(create_app(app), host=host, port=port, log_level="info", access_log=False)
