@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
 
 from gardien.store.engine import make_engine, normalise_url
 from gardien.store.migrate import upgrade
 
 POSTGRES_ENV = "GARDIEN_TEST_POSTGRES_URL"
-TEMPLATE_DB = "gardien_test_template"
 
 
 def _admin_url() -> str:
@@ -32,6 +32,12 @@ def _admin_url() -> str:
     return normalise_url(url)
 
 
+def _template_name(admin_url: str) -> str:
+    # One template per role: a template left behind by another role could not be dropped.
+    user = make_url(admin_url).username or "default"
+    return f"gardien_template_{''.join(c for c in user if c.isalnum() or c == '_')}"
+
+
 def _with_database(url: str, name: str) -> str:
     base, _, _ = url.rpartition("/")
     return f"{base}/{name}"
@@ -41,11 +47,12 @@ def _with_database(url: str, name: str) -> str:
 def postgres_template() -> str:
     """A migrated template database, made once per session; tests copy it."""
     admin_url = _admin_url()
+    template = _template_name(admin_url)
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {TEMPLATE_DB} WITH (FORCE)"))
-        connection.execute(text(f"CREATE DATABASE {TEMPLATE_DB}"))
-    engine = make_engine(_with_database(admin_url, TEMPLATE_DB))
+        connection.execute(text(f"DROP DATABASE IF EXISTS {template} WITH (FORCE)"))
+        connection.execute(text(f"CREATE DATABASE {template}"))
+    engine = make_engine(_with_database(admin_url, template))
     upgrade(engine)
     engine.dispose()
     admin.dispose()
@@ -86,7 +93,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield url
     else:
         admin_url = request.getfixturevalue("postgres_template")
-        yield from _postgres_database(admin_url, template=TEMPLATE_DB)
+        yield from _postgres_database(admin_url, template=_template_name(admin_url))
 
 
 @pytest.fixture
