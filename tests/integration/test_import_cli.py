@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from gardien.cli.main import main
+from gardien.store.engine import make_engine
+from gardien.store.tables import activity_statement
 from tests.support.import_samples import full_document, write
 
 
@@ -54,3 +57,20 @@ def test_a_dangling_reference_exits_2(
         f'gardien: {path}: contracts[0] (reference "C-2024-001"): sponsor: '
         'no sponsor "SP-NONE" in the document or the database\n'
     )
+
+
+def test_import_as_of_stamps_statements_with_that_instant(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path / "data.json", full_document())
+    command = ["--database-url", database_url, "import", str(path), "--as-of", "2026-03-02"]
+    assert main(command) == 0
+    capsys.readouterr()
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            stored = connection.execute(select(activity_statement.c.stored_at)).scalars().all()
+    finally:
+        engine.dispose()
+    assert stored
+    assert {instant.date().isoformat() for instant in stored} == {"2026-03-02"}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from gardien.cli.context import container, emit
+from gardien.cli.context import AS_OF_HELP, container, emit
 from gardien.cli.progress import progress_bar
 from gardien.services.importing.reader import read_document
 from gardien.services.importing.writer import import_document
@@ -16,9 +16,10 @@ from gardien.store.uow import UnitOfWork
 def import_command(
     ctx: typer.Context,
     file: Path = typer.Argument(..., help="JSON document (schema: docs/import.schema.json)."),
+    as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
 ) -> None:
     """Load a JSON document of records: idempotent on natural keys, all or nothing."""
-    app = container(ctx)
+    app = container(ctx, as_of=as_of)
     document = read_document(file)
     engine = app.upgraded_engine()
     with progress_bar() as progress:
