@@ -24,11 +24,12 @@ _CLOCKS = (
         "learner", "last_activity", "après la dernière activité", "after the last activity"
     ),
     RetentionClock(
-        "learner",
+        "commercial_contact",
         "last_contract_end",
         "après la fin du dernier contrat",
         "after the last contract ends",
     ),
+    RetentionClock("outbox_message", "created", "après sa création", "after it is created"),
     RetentionClock(
         "sponsor",
         "last_contract_end",

@@ -92,6 +92,12 @@ class Hold(_Strict):
     reason: Localized
 
 
+class ExpiryWarning(_Strict):
+    """Tell the person before their data expires, so that signing in can keep it."""
+
+    days_before: Annotated[int, Field(ge=1, le=365, strict=True)] = 30
+
+
 class RetentionRule(_Strict):
     """How long one kind of record is kept, from which clock, and what happens at the end."""
 
@@ -103,6 +109,7 @@ class RetentionRule(_Strict):
     categories: Annotated[list[Identifier], Field(min_length=1)]
     with_records: list[Identifier] = Field(default_factory=list)
     hold: Hold | None = None
+    warning: ExpiryWarning | None = None
 
 
 class Recipient(_Strict):

@@ -71,6 +71,11 @@ def check_references(policy: Policy, document: SourceDocument, catalogue: Record
         _check_records(problems, base, rule, catalogue)
         if rule.hold is not None:
             fields((*base, "hold", "fields"), rule.hold.fields)
+        if rule.warning is not None and rule.record != "learner":
+            problems.add(
+                (*base, "warning"),
+                f"only learners can be warned before expiry, not {rule.record!r} records",
+            )
 
     for funding, disclosure in policy.disclosure.items():
         for kind, recipient in disclosure.recipients.items():

@@ -1,8 +1,9 @@
 """All tables of gardien, grouped by area; importing this package registers them all."""
 
 from gardien.store.metadata import metadata
-from gardien.store.tables.accountability import audit_entry
+from gardien.store.tables.accountability import audit_entry, audit_head
 from gardien.store.tables.commerce import (
+    commercial_contact,
     contract,
     contract_learner,
     invoice,
@@ -11,6 +12,7 @@ from gardien.store.tables.commerce import (
 )
 from gardien.store.tables.funding import cpf_dossier, opco_dossier
 from gardien.store.tables.learning import (
+    activity_count,
     activity_statement,
     enrolment,
     learner,
@@ -18,11 +20,15 @@ from gardien.store.tables.learning import (
     learning_path,
     module_progress,
 )
+from gardien.store.tables.mail import outbox_message
 from gardien.store.tables.website import contact_message, newsletter_subscription
 
 __all__ = [
+    "activity_count",
     "activity_statement",
     "audit_entry",
+    "audit_head",
+    "commercial_contact",
     "contact_message",
     "contract",
     "contract_learner",
@@ -36,6 +42,7 @@ __all__ = [
     "module_progress",
     "newsletter_subscription",
     "opco_dossier",
+    "outbox_message",
     "sponsor",
     "sponsor_contact",
 ]

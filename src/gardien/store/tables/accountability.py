@@ -5,7 +5,7 @@ Entries refer to people by pseudonymous ids only and never hold the erased data 
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Integer, String, Table
+from sqlalchemy import CheckConstraint, Column, Integer, String, Table
 
 from gardien.store.classify import not_personal, personal
 from gardien.store.metadata import metadata
@@ -23,4 +23,15 @@ audit_entry = Table(
     Column("details", json_document(), nullable=False, info=personal("accountability")),
     Column("prev_hash", String(64), nullable=False, info=not_personal("hash chain")),
     Column("hash", String(64), nullable=False, unique=True, info=not_personal("hash chain")),
+)
+
+# The head of the chain, one row: appenders lock it, so concurrent writers (two sweeps, the web
+# app) append one after the other and the chain never forks.
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, info=not_personal("the single row")),
+    Column("last_id", Integer, nullable=False, info=not_personal("sequence number of the chain")),
+    Column("hash", String(64), nullable=False, info=not_personal("hash chain")),
+    CheckConstraint("id = 1", name="single_row"),
 )

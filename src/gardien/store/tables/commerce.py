@@ -38,6 +38,8 @@ sponsor = Table(
     Column("address", Text, nullable=True, info=COMMERCIAL),
     Column("siret", String(14), nullable=True, info=not_personal("company registration number")),
     Column("created_at", UTCDateTime(), nullable=False, info=not_personal("record keeping")),
+    # Set when the sponsor rule anonymised the row: a sweep never processes it twice.
+    Column("anonymised_at", UTCDateTime(), nullable=True, info=not_personal("processing state")),
     CheckConstraint("kind IN ('organisation', 'individual')", name="kind"),
     lower_case("email"),
 )
@@ -106,4 +108,18 @@ invoice = Table(
     Column("billing_email", String(254), nullable=True, index=True, info=personal("billing")),
     CheckConstraint("total_cents = amount_excl_tax_cents + tax_cents", name="total"),
     lower_case("billing_email"),
+)
+
+commercial_contact = Table(
+    "commercial_contact",
+    metadata,
+    Column("id", Integer, primary_key=True, info=SURROGATE),
+    # What the notice keeps of a former learner for commercial communication with the sponsor:
+    # the e-mail and the reference of the last contract, nothing else.
+    Column("email", String(254), nullable=False, unique=True, info=COMMERCIAL),
+    Column("contract_reference", String(64), nullable=False, info=COMMERCIAL),
+    # Clock of the commercial-contact rule (18 months after the last contract ends).
+    Column("last_contract_end", Date, nullable=False, index=True, info=COMMERCIAL),
+    Column("created_at", UTCDateTime(), nullable=False, info=not_personal("record keeping")),
+    lower_case("email"),
 )

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -24,6 +25,7 @@ from gardien.store.metadata import lower_case, metadata
 from gardien.store.types import UTCDateTime, json_document
 
 CATALOGUE = not_personal("course catalogue, about no person")
+AGGREGATE = not_personal("aggregate with no link to a person")
 
 learner = Table(
     "learner",
@@ -119,4 +121,17 @@ activity_statement = Table(
     Column("raw", json_document(), nullable=False, info=personal("activity")),
     # Erasure and export find a learner's statements by this index, newest first.
     Index(None, "learner_id", "timestamp"),
+)
+
+# What survives of activity when a policy says "anonymise": counts per activity, verb and month,
+# with no link to any person.
+activity_count = Table(
+    "activity_count",
+    metadata,
+    Column("id", Integer, primary_key=True, info=SURROGATE),
+    Column("object_id", String(2048), nullable=False, info=AGGREGATE),
+    Column("verb", String(255), nullable=False, info=AGGREGATE),
+    Column("month", Date, nullable=False, info=AGGREGATE),
+    Column("statements", Integer, nullable=False, info=AGGREGATE),
+    UniqueConstraint("object_id", "verb", "month"),
 )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 04:03:30.257586
+Create Date: 2026-11-28 04:09:19.318855
 """
 
 from collections.abc import Sequence
@@ -19,6 +19,18 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
 
+    op.create_table(
+        "activity_count",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("object_id", sa.String(length=2048), nullable=False),
+        sa.Column("verb", sa.String(length=255), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("statements", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_activity_count")),
+        sa.UniqueConstraint(
+            "object_id", "verb", "month", name=op.f("uq_activity_count_object_id_verb_month")
+        ),
+    )
     op.create_table(
         "audit_entry",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -38,6 +50,34 @@ def upgrade() -> None:
     with op.batch_alter_table("audit_entry", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_audit_entry_recorded_at"), ["recorded_at"], unique=False
+        )
+
+    op.create_table(
+        "audit_head",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("last_id", sa.Integer(), nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.CheckConstraint("id = 1", name=op.f("ck_audit_head_single_row")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_head")),
+    )
+    op.create_table(
+        "commercial_contact",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("contract_reference", sa.String(length=64), nullable=False),
+        sa.Column("last_contract_end", sa.Date(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "email = lower(email)", name=op.f("ck_commercial_contact_email_lower_case")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_commercial_contact")),
+        sa.UniqueConstraint("email", name=op.f("uq_commercial_contact_email")),
+    )
+    with op.batch_alter_table("commercial_contact", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_commercial_contact_last_contract_end"),
+            ["last_contract_end"],
+            unique=False,
         )
 
     op.create_table(
@@ -129,6 +169,7 @@ def upgrade() -> None:
         sa.Column("address", sa.Text(), nullable=True),
         sa.Column("siret", sa.String(length=14), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("anonymised_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint("kind IN ('organisation', 'individual')", name=op.f("ck_sponsor_kind")),
         sa.CheckConstraint("email = lower(email)", name=op.f("ck_sponsor_email_lower_case")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sponsor")),
@@ -209,6 +250,45 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_learning_module")),
         sa.UniqueConstraint("path_id", "code", name=op.f("uq_learning_module_path_id_code")),
     )
+    op.create_table(
+        "outbox_message",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("dedupe_key", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=50), nullable=False),
+        sa.Column("learner_id", sa.Integer(), nullable=True),
+        sa.Column("recipient", sa.String(length=254), nullable=False),
+        sa.Column("subject", sa.String(length=300), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("send_after", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.CheckConstraint(
+            "recipient = lower(recipient)", name=op.f("ck_outbox_message_recipient_lower_case")
+        ),
+        sa.ForeignKeyConstraint(
+            ["learner_id"], ["learner.id"], name=op.f("fk_outbox_message_learner_id_learner")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_message")),
+        sa.UniqueConstraint("dedupe_key", name=op.f("uq_outbox_message_dedupe_key")),
+    )
+    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_outbox_message_created_at"), ["created_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_outbox_message_learner_id"), ["learner_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_outbox_message_recipient"), ["recipient"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_outbox_message_sent_at_send_after"),
+            ["sent_at", "send_after"],
+            unique=False,
+        )
+
     op.create_table(
         "sponsor_contact",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -437,6 +517,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_sponsor_contact_email"))
 
     op.drop_table("sponsor_contact")
+    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outbox_message_sent_at_send_after"))
+        batch_op.drop_index(batch_op.f("ix_outbox_message_recipient"))
+        batch_op.drop_index(batch_op.f("ix_outbox_message_learner_id"))
+        batch_op.drop_index(batch_op.f("ix_outbox_message_created_at"))
+
+    op.drop_table("outbox_message")
     op.drop_table("learning_module")
     with op.batch_alter_table("contract", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_contract_sponsor_id"))
@@ -465,7 +552,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_contact_message_email"))
 
     op.drop_table("contact_message")
+    with op.batch_alter_table("commercial_contact", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_commercial_contact_last_contract_end"))
+
+    op.drop_table("commercial_contact")
+    op.drop_table("audit_head")
     with op.batch_alter_table("audit_entry", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_entry_recorded_at"))
 
     op.drop_table("audit_entry")
+    op.drop_table("activity_count")
