@@ -33,5 +33,9 @@ audit_head = Table(
     Column("id", Integer, primary_key=True, info=not_personal("the single row")),
     Column("last_id", Integer, nullable=False, info=not_personal("sequence number of the chain")),
     Column("hash", String(64), nullable=False, info=not_personal("hash chain")),
+    # Where verification starts once old entries were pruned by the audit rule: the id and the
+    # hash of the last pruned entry (0 and 64 zeros while nothing was pruned).
+    Column("anchor_id", Integer, nullable=False, info=not_personal("hash chain")),
+    Column("anchor_hash", String(64), nullable=False, info=not_personal("hash chain")),
     CheckConstraint("id = 1", name="single_row"),
 )

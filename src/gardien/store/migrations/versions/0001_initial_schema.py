@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 04:09:19.318855
+Create Date: 2026-11-28 04:10:39.379555
 """
 
 from collections.abc import Sequence
@@ -57,6 +57,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("last_id", sa.Integer(), nullable=False),
         sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.Column("anchor_id", sa.Integer(), nullable=False),
+        sa.Column("anchor_hash", sa.String(length=64), nullable=False),
         sa.CheckConstraint("id = 1", name=op.f("ck_audit_head_single_row")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_head")),
     )
