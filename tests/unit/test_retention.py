@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gardien.domain.retention import add_months, clock_date, is_expired, retention_end
+from gardien.domain.retention import (
+    add_months,
+    clock_date,
+    expiry_threshold,
+    first_expired_day,
+    is_expired,
+    retention_end,
+)
 
 DAYS = st.dates(min_value=date(1990, 1, 1), max_value=date(2200, 12, 31))
 MONTHS = st.integers(min_value=0, max_value=1200)
@@ -84,3 +91,38 @@ def test_later_starts_never_end_earlier(first: date, second: date, months: int) 
 def test_longer_periods_never_end_earlier(start: date, first: int, second: int) -> None:
     short, long = sorted([first, second])
     assert add_months(start, short) <= add_months(start, long)
+
+
+@given(
+    clock=st.dates(min_value=date(1990, 1, 1), max_value=date(2090, 12, 31)),
+    today=st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31)),
+    months=st.integers(min_value=0, max_value=240),
+)
+def test_the_threshold_separates_expired_from_kept(clock: date, today: date, months: int) -> None:
+    """No record is purged before its promised date, none survives after it."""
+    threshold = expiry_threshold(today, months)
+    assert is_expired(clock, months, today=today) == (clock < threshold)
+
+
+@given(
+    clock=st.dates(min_value=date(1990, 1, 1), max_value=date(2090, 12, 31)),
+    months=st.integers(min_value=0, max_value=240),
+)
+def test_a_record_is_first_expired_the_day_after_its_end(clock: date, months: int) -> None:
+    day = first_expired_day(clock, months)
+    assert is_expired(clock, months, today=day)
+    assert not is_expired(clock, months, today=day - timedelta(days=1))
+    assert day == retention_end(clock, months) + timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("today", "months", "threshold"),
+    [
+        (date(2025, 3, 1), 6, date(2024, 9, 1)),
+        (date(2025, 2, 28), 6, date(2024, 8, 28)),
+        (date(2026, 3, 1), 18, date(2024, 9, 1)),
+        (date(2026, 1, 1), 0, date(2026, 1, 1)),
+    ],
+)
+def test_threshold_examples(today: date, months: int, threshold: date) -> None:
+    assert expiry_threshold(today, months) == threshold

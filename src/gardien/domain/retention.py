@@ -7,7 +7,7 @@ UTC, the zone every instant of gardien is stored in.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 
@@ -45,3 +45,25 @@ def retention_end(clock_value: date | datetime, months: int) -> date:
 def is_expired(clock_value: date | datetime, months: int, *, today: date) -> bool:
     """True when ``today`` is past the retention end of a record with clock ``clock_value``."""
     return today > retention_end(clock_value, months)
+
+
+def expiry_threshold(today: date, months: int) -> date:
+    """The first clock day that is NOT yet expired on ``today``.
+
+    Because the retention end never decreases as the clock moves later, the expired records
+    are exactly those whose clock day is before this threshold. That turns "which records have
+    expired?" into one range condition on an indexed column: ``clock < threshold``.
+    """
+    # Start from today minus the period, then step by days to the exact boundary: calendar
+    # clamping (31 August + 6 months = 28 February) moves it by at most a few days.
+    candidate = today - relativedelta(months=months)
+    while is_expired(candidate, months, today=today):
+        candidate += timedelta(days=1)
+    while not is_expired(candidate - timedelta(days=1), months, today=today):
+        candidate -= timedelta(days=1)
+    return candidate
+
+
+def first_expired_day(clock_value: date | datetime, months: int) -> date:
+    """The first day on which a record with clock ``clock_value`` is expired (and swept)."""
+    return retention_end(clock_value, months) + timedelta(days=1)
