@@ -13,6 +13,7 @@ from gardien.cli.context import GlobalOptions
 from gardien.cli.demo import demo_data_command
 from gardien.cli.importing import import_command
 from gardien.cli.serve import serve_command
+from gardien.cli.sweep import sweep_command
 from gardien.errors import GardienError
 
 app = typer.Typer(
@@ -44,6 +45,7 @@ app.add_typer(subject.app, name="subject")
 app.command("import")(import_command)
 app.command("demo-data")(demo_data_command)
 app.command("serve")(serve_command)
+app.command("sweep")(sweep_command)
 
 
 def main(argv: list[str] | None = None) -> int:

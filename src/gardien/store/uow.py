@@ -7,12 +7,15 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
+from gardien.store.engine import SQLITE_BEGIN
+
 
 class UnitOfWork:
     """``with UnitOfWork(engine) as uow: ...; uow.commit()``: anything not committed rolls back."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, write: bool = False) -> None:
         self._engine = engine
+        self._write = write
         self._connection: Connection | None = None
 
     @property
@@ -22,8 +25,13 @@ class UnitOfWork:
         return self._connection
 
     def __enter__(self) -> Self:
-        self._connection = self._engine.connect()
-        self._connection.begin()
+        connection = self._engine.connect()
+        if self._write:
+            # On SQLite, take the write lock at BEGIN: a transaction that selects rows and
+            # then changes them must not interleave with another writer (two sweeps).
+            connection = connection.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+        self._connection = connection
+        connection.begin()
         return self
 
     def __exit__(

@@ -1,0 +1,131 @@
+"""``gardien subject erase``: erase one person on request, reconciled with legal duties.
+
+Everything erasable goes now, in one transaction. What a legal duty keeps (an invoice's billing
+snapshot, an OPCO dossier's evidence) stays, reduced to the fields of its rule's ``hold``, and
+the result says what was kept, why (legal basis and reason) and until when. The commercial
+contact that an expiry would keep goes too: it rests on legitimate interest, and a request to
+erase is an objection to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from gardien.domain.clock import Clock
+from gardien.domain.retention import retention_end
+from gardien.domain.vocabulary import RetentionAction
+from gardien.policy import Policy
+from gardien.store.audit import append_audit
+from gardien.store.retention.subject import HeldRow, erase_subject_rows
+from gardien.store.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class KeptRecord:
+    """A record kept despite the erasure: which, which fields, on what basis, until when."""
+
+    record: str
+    key: str
+    rule: str
+    fields: list[str]
+    legal_basis: str
+    article: str
+    reason: dict[str, str]
+    until: date | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "record": self.record,
+            "key": self.key,
+            "rule": self.rule,
+            "fields": self.fields,
+            "legal_basis": self.legal_basis,
+            "article": self.article,
+            "reason": self.reason,
+            "until": self.until.isoformat() if self.until else None,
+        }
+
+
+@dataclass
+class ErasureResult:
+    """The answer to an erasure request."""
+
+    email: str
+    as_of: date
+    erased: dict[str, int] = field(default_factory=dict)
+    kept: list[KeptRecord] = field(default_factory=list)
+
+    @property
+    def found(self) -> bool:
+        return bool(self.erased or self.kept)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "subject": {"email": self.email},
+            "as_of": self.as_of.isoformat(),
+            "found": self.found,
+            "erased": dict(sorted(self.erased.items())),
+            "kept": [record.as_json() for record in self.kept],
+            "accountability": {
+                "fr": "Le journal de conformité garde une trace pseudonyme de cet effacement.",
+                "en": "The accountability log keeps a pseudonymous trace of this erasure.",
+            },
+        }
+
+
+def erase_subject(
+    email: str, *, uow: UnitOfWork, policy: Policy, clock: Clock, actor: str = "cli"
+) -> ErasureResult:
+    """Erase what is held about ``email``; list what a legal duty keeps, why and until when."""
+    address = email.strip().lower()
+    result = ErasureResult(email=address, as_of=clock.today())
+    learner_rule = next((r for r in policy.retention.values() if r.record == "learner"), None)
+    aggregate = learner_rule is not None and learner_rule.action is RetentionAction.ANONYMISE
+    with uow:
+        done = erase_subject_rows(uow.connection, address, now=clock.now(), aggregate=aggregate)
+        result.erased = dict(done.rows)
+        result.kept = [_explain(policy, held) for held in done.held]
+        if result.found:
+            append_audit(
+                uow.connection,
+                action="subject.erased",
+                actor=actor,
+                details={
+                    "as_of": result.as_of.isoformat(),
+                    "rows": result.erased,
+                    "subjects": done.subjects,
+                    "kept": [{"record": k.record, "rule": k.rule} for k in result.kept],
+                },
+                recorded_at=clock.now(),
+            )
+        uow.commit()
+    return result
+
+
+def _explain(policy: Policy, held: HeldRow) -> KeptRecord:
+    for rule_id, rule in policy.retention.items():
+        if rule.record == held.record and rule.hold is not None:
+            return KeptRecord(
+                record=held.record,
+                key=held.key,
+                rule=rule_id,
+                fields=[name.partition(".")[2] for name in rule.hold.fields],
+                legal_basis=rule.hold.basis.value,
+                article=rule.hold.basis.article,
+                reason={"fr": rule.hold.reason.fr, "en": rule.hold.reason.en},
+                until=retention_end(held.clock_value, rule.months),
+            )
+    # No rule holds this record: the policy keeps it by no duty, yet it is not linked to the
+    # person any more (invoices carry a snapshot only); say so rather than invent a reason.
+    return KeptRecord(
+        record=held.record,
+        key=held.key,
+        rule="",
+        fields=[],
+        legal_basis="",
+        article="",
+        reason={"fr": "Aucune règle ne le retient.", "en": "No rule holds it."},
+        until=None,
+    )

@@ -1,0 +1,434 @@
+"""The audit log: append-only, hash-chained, verifiable, prunable from its old end.
+
+Every entry carries the SHA-256 of its own content and of the previous entry's hash, so that
+changing, deleting, inserting or reordering any entry breaks the chain at that entry. The single
+``audit_head`` row holds the id and hash of the last entry (so deleting the newest entries shows
+too) and the *anchor*: the id and hash of the last entry removed by retention, where verification
+starts. The format and the formula are described in ``docs/audit-log.md``.
+
+Entries refer to people by pseudonymous ids only: never an e-mail address, a name, or any of the
+personal data whose erasure they record. :func:`append_audit` refuses e-mail addresses outright.
+
+All three functions work in the caller's transaction and never commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from gardien.store.tables import audit_entry, audit_head
+
+# Part of every hashed document, so a future format can be told apart from this one.
+FORMAT = "gardien.audit/1"
+GENESIS_HASH = "0" * 64
+# Entries read per query while verifying or pruning: bounds memory whatever the log's size.
+CHUNK = 5_000
+
+_MAX_ACTION = audit_entry.c.action.type.length or 64  # type: ignore[attr-defined]
+_MAX_ACTOR = audit_entry.c.actor.type.length or 100  # type: ignore[attr-defined]
+# Something@domain.tld: a last line of defence for principle 7, not a full address grammar.
+_EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
+
+
+@dataclass(frozen=True)
+class AuditVerification:
+    """The outcome of :func:`verify_audit`: ``ok``, or the first broken entry and why."""
+
+    ok: bool
+    entries_checked: int
+    first_broken_id: int | None
+    problem: str | None
+
+
+@dataclass(frozen=True)
+class AuditHead:
+    """The head of the chain: its last entry, and the anchor left by pruning."""
+
+    last_id: int
+    hash: str
+    anchor_id: int
+    anchor_hash: str
+
+
+# -- the canonical form ------------------------------------------------------------------------
+
+
+def normalise_details(details: Mapping[str, Any]) -> dict[str, Any]:
+    """``details`` as plain JSON data, in the form that is stored and hashed.
+
+    Keys must be strings. Dates and aware datetimes become ISO 8601 text (datetimes in UTC);
+    tuples become lists; floats with an integral value become integers, because PostgreSQL's
+    JSONB gives ``1e16`` back as ``10000000000000000`` and the hash must survive the round trip.
+    Anything else (sets, bytes, NaN, naive datetimes, objects) raises :class:`ValueError`.
+    """
+    normal = _normalise(details, "details")
+    assert isinstance(normal, dict)
+    return normal
+
+
+def _normalise(value: Any, where: str) -> Any:
+    # bool before int: True is an int to Python but stays a boolean in JSON.
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{where}: {value!r} is not a JSON number")
+        return int(value) if value.is_integer() else value
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"{where}: naive datetime {value!r}")
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        normal: dict[str, Any] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValueError(f"{where}: key {key!r} is not a string")
+            normal[key] = _normalise(item, f"{where}.{key}")
+        return normal
+    if isinstance(value, list | tuple):
+        return [_normalise(item, f"{where}[{index}]") for index, item in enumerate(value)]
+    raise ValueError(f"{where}: {type(value).__name__} is not JSON data")
+
+
+def canonical_entry(
+    *,
+    id: int,  # noqa: A002 - the column's name, as in the hash formula
+    recorded_at: datetime,
+    action: str,
+    actor: str,
+    details: Mapping[str, Any],
+    prev_hash: str,
+) -> bytes:
+    """The exact bytes an entry's hash is computed over (see ``docs/audit-log.md``).
+
+    A compact JSON array ``[FORMAT, id, recorded_at, action, actor, details, prev_hash]`` with
+    sorted keys, UTF-8 encoded; ``recorded_at`` as ISO 8601 UTC with microseconds.
+    """
+    if recorded_at.tzinfo is None:
+        raise ValueError("recorded_at must be timezone-aware")
+    document = [
+        FORMAT,
+        id,
+        recorded_at.astimezone(UTC).isoformat(timespec="microseconds"),
+        action,
+        actor,
+        normalise_details(details),
+        prev_hash,
+    ]
+    text = json.dumps(
+        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+    return text.encode("utf-8")
+
+
+def entry_hash(
+    *,
+    id: int,  # noqa: A002
+    recorded_at: datetime,
+    action: str,
+    actor: str,
+    details: Mapping[str, Any],
+    prev_hash: str,
+) -> str:
+    """SHA-256 (hex) of :func:`canonical_entry`: an entry's ``hash`` column."""
+    canonical = canonical_entry(
+        id=id,
+        recorded_at=recorded_at,
+        action=action,
+        actor=actor,
+        details=details,
+        prev_hash=prev_hash,
+    )
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def _row_hash(row: Row[Any]) -> str:
+    return entry_hash(
+        id=row.id,
+        recorded_at=row.recorded_at,
+        action=row.action,
+        actor=row.actor,
+        details=row.details,
+        prev_hash=row.prev_hash,
+    )
+
+
+# -- the head ----------------------------------------------------------------------------------
+
+
+def read_audit_head(connection: Connection) -> AuditHead | None:
+    """The head of the chain without locking it, or None before the first entry."""
+    row = connection.execute(select(audit_head).where(audit_head.c.id == 1)).first()
+    return None if row is None else _head(row)
+
+
+def _head(row: Row[Any]) -> AuditHead:
+    return AuditHead(
+        last_id=row.last_id, hash=row.hash, anchor_id=row.anchor_id, anchor_hash=row.anchor_hash
+    )
+
+
+def _lock_head(connection: Connection, *, create: bool) -> AuditHead | None:
+    """The head, locked against other appenders and pruners until the transaction ends."""
+    genesis = {"id": 1, "last_id": 0, "hash": GENESIS_HASH, "anchor_id": 0}
+    genesis["anchor_hash"] = GENESIS_HASH
+    locked = select(audit_head).where(audit_head.c.id == 1)
+    if connection.dialect.name == "postgresql":
+        # READ COMMITTED: FOR UPDATE waits for the holder, then returns the newest version of
+        # the row, so the next appender chains onto the entry the previous one just committed.
+        row = connection.execute(locked.with_for_update()).first()
+        if row is None and create:
+            # Two first appenders: the loser's INSERT waits for the winner's transaction and
+            # then does nothing; the SELECT after it sees (and locks) the winner's row.
+            connection.execute(
+                postgresql_insert(audit_head).values(genesis).on_conflict_do_nothing()
+            )
+            row = connection.execute(locked.with_for_update()).first()
+    else:
+        # SQLite serialises writers with one database lock, taken by the first write of a
+        # transaction. Writing first, even when nothing is inserted, takes that lock before the
+        # head is read: a deferred transaction that read first could chain onto a stale head.
+        if create:
+            connection.execute(sqlite_insert(audit_head).values(genesis).on_conflict_do_nothing())
+        else:
+            connection.execute(update(audit_head).where(audit_head.c.id == 1).values(id=1))
+        row = connection.execute(locked).first()
+    return None if row is None else _head(row)
+
+
+# -- append ------------------------------------------------------------------------------------
+
+
+def append_audit(
+    connection: Connection,
+    *,
+    action: str,
+    actor: str,
+    details: Mapping[str, Any],
+    recorded_at: datetime,
+) -> int:
+    """Append one entry to the chain, in the caller's transaction; return its id.
+
+    ``action`` names the kind of event (``sweep.batch``, ``subject.erased``, ...), ``actor`` who
+    or what acted (``sweep``, ``cli``, a pseudonymous user id). ``details`` is JSON data (see
+    :func:`normalise_details`) and must refer to people by **pseudonymous ids only**: never an
+    e-mail address, a name, or the personal data being erased. Strings that look like e-mail
+    addresses are refused with :class:`ValueError`.
+
+    Appenders are serialised on the head row (``SELECT ... FOR UPDATE`` on PostgreSQL, which
+    needs READ COMMITTED, the default; the database write lock on SQLite), which stays locked
+    until the caller commits or rolls back: keep the transaction short after appending.
+    """
+    if not action or len(action) > _MAX_ACTION:
+        raise ValueError(f"audit action must be 1 to {_MAX_ACTION} characters: {action!r}")
+    if not actor or len(actor) > _MAX_ACTOR:
+        raise ValueError(f"audit actor must be 1 to {_MAX_ACTOR} characters: {actor!r}")
+    if recorded_at.tzinfo is None:
+        raise ValueError("recorded_at must be timezone-aware")
+    normal = normalise_details(details)
+    if leak := _first_email(normal):
+        raise ValueError(f"audit details must not hold e-mail addresses (at {leak})")
+    recorded_at = recorded_at.astimezone(UTC)
+
+    head = _lock_head(connection, create=True)
+    assert head is not None
+    entry_id = head.last_id + 1
+    digest = entry_hash(
+        id=entry_id,
+        recorded_at=recorded_at,
+        action=action,
+        actor=actor,
+        details=normal,
+        prev_hash=head.hash,
+    )
+    connection.execute(
+        audit_entry.insert().values(
+            id=entry_id,
+            recorded_at=recorded_at,
+            action=action,
+            actor=actor,
+            details=normal,
+            prev_hash=head.hash,
+            hash=digest,
+        )
+    )
+    connection.execute(
+        update(audit_head).where(audit_head.c.id == 1).values(last_id=entry_id, hash=digest)
+    )
+    return entry_id
+
+
+def _first_email(value: Any, where: str = "details") -> str | None:
+    if isinstance(value, str):
+        return where if _EMAIL.search(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if found := _first_email(key, f"{where} key") or _first_email(item, f"{where}.{key}"):
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if found := _first_email(item, f"{where}[{index}]"):
+                return found
+    return None
+
+
+# -- verify ------------------------------------------------------------------------------------
+
+
+def verify_audit(connection: Connection) -> AuditVerification:
+    """Check the whole chain, from the anchor to the head; report the first broken entry.
+
+    Entries are read in id order, :data:`CHUNK` at a time, so memory stays flat however long
+    the log is. Each entry must follow the previous id, carry the previous entry's hash (the
+    anchor's for the first), and hash to its own ``hash``; the head must name the last entry
+    and its hash; no entry may lie before the anchor or after the head.
+
+    It is exact in a snapshot (the service runs it in REPEATABLE READ on PostgreSQL) and stays
+    correct under READ COMMITTED while others append or prune: it checks the entries up to the
+    head it read first (newer ones are someone's concurrent appends), and a gap at the old end
+    is accepted only when the head's anchor has moved past it (a concurrent prune).
+    """
+    head = read_audit_head(connection)
+    if head is None:
+        orphan = connection.execute(
+            select(func.min(audit_entry.c.id)).where(~select(audit_head.c.id).exists())
+        ).scalar()
+        if orphan is None:
+            return AuditVerification(True, 0, None, None)
+        return _broken(0, orphan, "the chain's head is missing")
+
+    # One statement each, so the head they join is the one the entries were read with.
+    before_anchor = connection.execute(
+        select(func.min(audit_entry.c.id)).where(
+            audit_entry.c.id
+            <= select(audit_head.c.anchor_id).where(audit_head.c.id == 1).scalar_subquery()
+        )
+    ).scalar()
+    if before_anchor is not None:
+        return _broken(0, before_anchor, "the entry lies before the chain's anchor")
+
+    checked = 0
+    last_id, last_hash = head.anchor_id, head.anchor_hash
+    while last_id < head.last_id:
+        rows = connection.execute(
+            select(audit_entry)
+            .where(audit_entry.c.id > last_id, audit_entry.c.id <= head.last_id)
+            .order_by(audit_entry.c.id)
+            .limit(CHUNK)
+        ).all()
+        for row in rows:
+            if row.id != last_id + 1:
+                moved = read_audit_head(connection)
+                if moved is not None and moved.anchor_id > last_id:
+                    # Pruned while we read: carry on from the new anchor.
+                    head = moved
+                    last_id, last_hash = head.anchor_id, head.anchor_hash
+                    break
+                return _broken(checked, row.id, _missing(last_id + 1, row.id - 1))
+            if row.prev_hash != last_hash:
+                link = f"entry {last_id}" if last_id > head.anchor_id else "the anchor"
+                return _broken(checked, row.id, f"prev_hash is not the hash of {link}")
+            if _row_hash(row) != row.hash:
+                return _broken(checked, row.id, "its content does not match its hash")
+            checked += 1
+            last_id, last_hash = row.id, row.hash
+        else:
+            if not rows:
+                break
+    if last_id != head.last_id:
+        return _broken(
+            checked,
+            last_id + 1,
+            _missing(last_id + 1, head.last_id) + f": the head ends the chain at {head.last_id}",
+        )
+    if last_hash != head.hash:
+        return _broken(checked, last_id, "the head's hash is not this entry's hash")
+    beyond = connection.execute(
+        select(func.min(audit_entry.c.id)).where(
+            audit_entry.c.id
+            > select(audit_head.c.last_id).where(audit_head.c.id == 1).scalar_subquery()
+        )
+    ).scalar()
+    if beyond is not None:
+        return _broken(checked, beyond, "the entry lies after the chain's head")
+    return AuditVerification(True, checked, None, None)
+
+
+def _missing(first: int, last: int) -> str:
+    return f"entry {first} is missing" if first == last else f"entries {first}-{last} are missing"
+
+
+def _broken(checked: int, entry_id: int, problem: str) -> AuditVerification:
+    return AuditVerification(False, checked, entry_id, problem)
+
+
+# -- prune -------------------------------------------------------------------------------------
+
+
+def prune_audit(connection: Connection, *, before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` of the oldest entries recorded before ``before``; return how many.
+
+    Only a prefix of the chain goes: from the anchor on, and stopping at the first entry
+    recorded at or after ``before`` (entries written "as of" a later date can sit before older
+    ones). The head's anchor moves to the last entry deleted, so :func:`verify_audit` starts
+    there. Each entry is checked before it goes, and pruning stops before a broken one, so that
+    retention never erases the evidence of tampering. Runs in the caller's transaction, holding
+    the head's lock like an append; the caller records its own ``audit.pruned`` entry.
+    """
+    if limit < 1:
+        raise ValueError(f"limit must be positive: {limit}")
+    if before.tzinfo is None:
+        raise ValueError("before must be timezone-aware")
+    head = _lock_head(connection, create=False)
+    if head is None:
+        return 0
+    last_id, last_hash = head.anchor_id, head.anchor_hash
+    stop = min(head.last_id, head.anchor_id + limit)
+    while last_id < stop:
+        rows = connection.execute(
+            select(audit_entry)
+            .where(audit_entry.c.id > last_id, audit_entry.c.id <= stop)
+            .order_by(audit_entry.c.id)
+            .limit(CHUNK)
+        ).all()
+        intact = 0
+        for row in rows:
+            if (
+                row.id != last_id + 1
+                or row.recorded_at >= before
+                or row.prev_hash != last_hash
+                or _row_hash(row) != row.hash
+            ):
+                break
+            last_id, last_hash = row.id, row.hash
+            intact += 1
+        if intact < len(rows) or not rows:
+            break
+    pruned = last_id - head.anchor_id
+    if pruned:
+        connection.execute(
+            audit_entry.delete().where(
+                audit_entry.c.id > head.anchor_id, audit_entry.c.id <= last_id
+            )
+        )
+        connection.execute(
+            update(audit_head)
+            .where(audit_head.c.id == 1)
+            .values(anchor_id=last_id, anchor_hash=last_hash)
+        )
+    return pruned

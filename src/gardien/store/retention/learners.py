@@ -1,0 +1,170 @@
+"""Erasing learners: identity and everything that hangs on it, in a few set-based statements.
+
+What a legal duty or the policy keeps is not in here: invoices carry their own snapshot and
+no link to the learner; OPCO dossiers are detached (their snapshot stays, under their own
+clock); the commercial contact is copied out to ``commercial_contact`` before the learner goes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, delete, func, insert, select, update
+
+from gardien.store.retention import rowcount
+from gardien.store.tables import (
+    activity_count,
+    activity_statement,
+    commercial_contact,
+    contract,
+    contract_learner,
+    cpf_dossier,
+    enrolment,
+    learner,
+    module_progress,
+    opco_dossier,
+    outbox_message,
+)
+
+# Rows that cannot exist without their learner, deleted with it (children first).
+_DEPENDENTS: tuple[Table, ...] = (
+    activity_statement,
+    enrolment,
+    contract_learner,
+    cpf_dossier,
+    outbox_message,
+)
+
+
+@dataclass(frozen=True)
+class CommercialKeep:
+    """Keep the e-mail and last contract reference of learners whose last contract ended on or
+    after ``since`` (the commercial-contact rule's threshold)."""
+
+    since: date
+
+
+@dataclass(frozen=True)
+class ErasedLearners:
+    """What erasing a set of learners did: rows per table and the pseudonyms, for the audit."""
+
+    rows: dict[str, int]
+    pseudonyms: list[str]
+
+
+def erase_learners(
+    connection: Connection,
+    ids: Sequence[int],
+    *,
+    now: datetime,
+    commercial: CommercialKeep | None = None,
+    aggregate: bool = False,
+) -> ErasedLearners:
+    """Erase the learners ``ids`` and their dependent rows, in the caller's transaction."""
+    rows: Counter[str] = Counter()
+    found = connection.execute(
+        select(learner.c.id, learner.c.pseudonym, learner.c.email).where(learner.c.id.in_(ids))
+    ).all()
+    if not found:
+        return ErasedLearners({}, [])
+    ids = [row.id for row in found]
+    if commercial is not None:
+        rows["commercial_contact"] += _keep_commercial_contacts(
+            connection, {row.id: row.email for row in found}, commercial, now
+        )
+    if aggregate:
+        rows["activity_count"] += _aggregate_activity(connection, ids)
+    enrolments = select(enrolment.c.id).where(enrolment.c.learner_id.in_(ids))
+    rows["module_progress"] += rowcount(
+        connection.execute(
+            delete(module_progress).where(module_progress.c.enrolment_id.in_(enrolments))
+        )
+    )
+    for table in _DEPENDENTS:
+        rows[table.name] += rowcount(
+            connection.execute(delete(table).where(table.c.learner_id.in_(ids)))
+        )
+    rows["opco_dossier (detached)"] += rowcount(
+        connection.execute(
+            update(opco_dossier).where(opco_dossier.c.learner_id.in_(ids)).values(learner_id=None)
+        )
+    )
+    rows["learner"] += rowcount(connection.execute(delete(learner).where(learner.c.id.in_(ids))))
+    return ErasedLearners(
+        {name: count for name, count in rows.items() if count},
+        sorted(row.pseudonym for row in found),
+    )
+
+
+def _keep_commercial_contacts(
+    connection: Connection, emails: dict[int, str], keep: CommercialKeep, now: datetime
+) -> int:
+    latest: dict[int, tuple[date, str]] = {}
+    contracts = connection.execute(
+        select(contract_learner.c.learner_id, contract.c.ends_on, contract.c.reference)
+        .join(contract, contract.c.id == contract_learner.c.contract_id)
+        .where(contract_learner.c.learner_id.in_(list(emails)))
+    )
+    for learner_id, ends_on, reference in contracts:
+        if learner_id not in latest or (ends_on, reference) > latest[learner_id]:
+            latest[learner_id] = (ends_on, reference)
+    kept = [
+        {
+            "email": emails[lid],
+            "contract_reference": ref,
+            "last_contract_end": end,
+            "created_at": now,
+        }
+        for lid, (end, ref) in latest.items()
+        if end >= keep.since
+    ]
+    if not kept:
+        return 0
+    # A former learner kept once already (an earlier account with the same address) is replaced.
+    connection.execute(
+        delete(commercial_contact).where(commercial_contact.c.email.in_([k["email"] for k in kept]))
+    )
+    connection.execute(insert(commercial_contact), kept)
+    return len(kept)
+
+
+def _aggregate_activity(connection: Connection, ids: Sequence[int]) -> int:
+    """Fold the learners' statements into counts per activity, verb and month."""
+    month = _month_of(connection, activity_statement.c.timestamp)
+    counted = connection.execute(
+        select(
+            activity_statement.c.object_id,
+            activity_statement.c.verb,
+            month.label("month"),
+            func.count().label("n"),
+        )
+        .where(activity_statement.c.learner_id.in_(ids))
+        .group_by(activity_statement.c.object_id, activity_statement.c.verb, month)
+    ).all()
+    for object_id, verb, first_day, n in counted:
+        day = first_day if isinstance(first_day, date) else date.fromisoformat(str(first_day)[:10])
+        key = (
+            (activity_count.c.object_id == object_id)
+            & (activity_count.c.verb == verb)
+            & (activity_count.c.month == day)
+        )
+        changed = connection.execute(
+            update(activity_count).where(key).values(statements=activity_count.c.statements + n)
+        )
+        if not rowcount(changed):
+            connection.execute(
+                insert(activity_count).values(
+                    object_id=object_id, verb=verb, month=day, statements=n
+                )
+            )
+    return len(counted)
+
+
+def _month_of(connection: Connection, column: Any) -> Any:
+    if connection.dialect.name == "postgresql":
+        return func.date(func.date_trunc("month", func.timezone("UTC", column)))
+    return func.strftime("%Y-%m-01", column)

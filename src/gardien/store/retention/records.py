@@ -1,0 +1,85 @@
+"""Erasing the records that are not learners: one statement per batch, by id."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, Table, case, delete, update
+
+from gardien.domain.vocabulary import RetentionAction
+from gardien.store.retention import rowcount
+from gardien.store.tables import (
+    commercial_contact,
+    contact_message,
+    contract,
+    invoice,
+    newsletter_subscription,
+    opco_dossier,
+    outbox_message,
+    sponsor,
+    sponsor_contact,
+)
+
+ANONYMISED_NAME = "anonymised"
+
+# Records with no aggregate worth keeping: "anonymise" removes them as "delete" does, since
+# nothing of them survives without a link to a person.
+_DELETED_BY_ID: dict[str, Table] = {
+    table.name: table
+    for table in (
+        commercial_contact,
+        sponsor_contact,
+        invoice,
+        opco_dossier,
+        newsletter_subscription,
+        contact_message,
+        outbox_message,
+    )
+}
+
+
+def erase_records(
+    connection: Connection,
+    record: str,
+    ids: Sequence[int],
+    *,
+    action: RetentionAction,
+    now: datetime,
+) -> dict[str, int]:
+    """Apply ``action`` to the rows ``ids`` of ``record``; rows affected per table."""
+    if record == "sponsor":
+        return _erase_sponsors(connection, ids, action=action, now=now)
+    table = _DELETED_BY_ID[record]
+    return {record: rowcount(connection.execute(delete(table).where(table.c.id.in_(ids))))}
+
+
+def _erase_sponsors(
+    connection: Connection, ids: Sequence[int], *, action: RetentionAction, now: datetime
+) -> dict[str, int]:
+    if action is RetentionAction.ANONYMISE:
+        # An organisation's name is not personal data; an individual's is.
+        changed = connection.execute(
+            update(sponsor)
+            .where(sponsor.c.id.in_(ids))
+            .values(
+                name=case((sponsor.c.kind == "individual", ANONYMISED_NAME), else_=sponsor.c.name),
+                email=None,
+                address=None,
+                anonymised_at=now,
+            )
+        )
+        return {"sponsor (anonymised)": rowcount(changed)}
+    detached = connection.execute(
+        update(contract).where(contract.c.sponsor_id.in_(ids)).values(sponsor_id=None)
+    )
+    contacts = connection.execute(
+        delete(sponsor_contact).where(sponsor_contact.c.sponsor_id.in_(ids))
+    )
+    gone = connection.execute(delete(sponsor).where(sponsor.c.id.in_(ids)))
+    rows = {
+        "contract (detached)": rowcount(detached),
+        "sponsor_contact": rowcount(contacts),
+        "sponsor": rowcount(gone),
+    }
+    return {name: count for name, count in rows.items() if count}

@@ -1,0 +1,93 @@
+"""Find and erase what one person (an e-mail address) has, for an erasure request."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import Connection, delete, select, update
+
+from gardien.store.retention import rowcount
+from gardien.store.retention.learners import erase_learners
+from gardien.store.retention.records import ANONYMISED_NAME
+from gardien.store.tables import (
+    commercial_contact,
+    contact_message,
+    invoice,
+    learner,
+    newsletter_subscription,
+    opco_dossier,
+    outbox_message,
+    sponsor,
+    sponsor_contact,
+)
+
+
+@dataclass(frozen=True)
+class HeldRow:
+    """A row a legal duty keeps: its record kind, a key a person can read, its clock reading."""
+
+    record: str
+    key: str
+    clock_value: date
+
+
+@dataclass
+class SubjectErasure:
+    """What erasing one address did: rows per table, pseudonyms for the audit, rows kept."""
+
+    rows: Counter[str] = field(default_factory=Counter)
+    subjects: list[str] = field(default_factory=list)
+    held: list[HeldRow] = field(default_factory=list)
+
+
+def erase_subject_rows(
+    connection: Connection, email: str, *, now: datetime, aggregate: bool
+) -> SubjectErasure:
+    """Erase everything erasable held under ``email`` and list the rows a legal duty keeps."""
+    result = SubjectErasure()
+    learner_ids = list(
+        connection.execute(select(learner.c.id).where(learner.c.email == email)).scalars()
+    )
+    if learner_ids:
+        # OPCO dossiers outlive the learner, reduced to their own snapshot (their rule's hold).
+        for reference, training_end in connection.execute(
+            select(opco_dossier.c.agreement_reference, opco_dossier.c.training_end).where(
+                opco_dossier.c.learner_id.in_(learner_ids)
+            )
+        ):
+            result.held.append(HeldRow("opco_dossier", reference, training_end))
+        erased = erase_learners(connection, learner_ids, now=now, aggregate=aggregate)
+        result.rows.update(erased.rows)
+        result.subjects.extend(erased.pseudonyms)
+    for table, column in (
+        (sponsor_contact, sponsor_contact.c.email),
+        (newsletter_subscription, newsletter_subscription.c.email),
+        (contact_message, contact_message.c.email),
+        (commercial_contact, commercial_contact.c.email),
+        (outbox_message, outbox_message.c.recipient),
+    ):
+        ids = list(connection.execute(select(table.c.id).where(column == email)).scalars())
+        if ids:
+            result.rows[table.name] += rowcount(
+                connection.execute(delete(table).where(table.c.id.in_(ids)))
+            )
+            result.subjects.extend(f"{table.name}:{i}" for i in ids)
+    # A sponsor is referenced by contracts: an individual is anonymised in place; an
+    # organisation only loses the address, which was this person's.
+    for sponsor_id, kind in connection.execute(
+        select(sponsor.c.id, sponsor.c.kind).where(sponsor.c.email == email)
+    ):
+        values: dict[str, object] = {"email": None}
+        if kind == "individual":
+            values.update(name=ANONYMISED_NAME, address=None, anonymised_at=now)
+        connection.execute(update(sponsor).where(sponsor.c.id == sponsor_id).values(**values))
+        result.rows["sponsor (anonymised)" if kind == "individual" else "sponsor (e-mail)"] += 1
+        result.subjects.append(f"sponsor:{sponsor_id}")
+    # Invoices keep their billing snapshot: the accounting duty outweighs erasure.
+    for number, issued_on in connection.execute(
+        select(invoice.c.number, invoice.c.issued_on).where(invoice.c.billing_email == email)
+    ):
+        result.held.append(HeldRow("invoice", number, issued_on))
+    return result
