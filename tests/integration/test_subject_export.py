@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 import pytest
@@ -20,8 +21,11 @@ from tests.support.subject_samples import (
     AS_OF,
     ATELIER,
     CAMILLE,
+    CAMILLE_BEFORE,
     CLAUDE,
     DOMINIQUE,
+    LOU,
+    MAEL,
     NOE,
     PASSWORD_HASH,
     SACHA,
@@ -38,9 +42,9 @@ def policy() -> Policy:
 def export(engine: Engine, policy: Policy) -> Any:
     load_samples(engine)
 
-    def run(email: str) -> dict[str, Any]:
+    def run(email: str, as_of: date = AS_OF) -> dict[str, Any]:
         uow = UnitOfWork(engine)
-        return export_subject(email, uow=uow, policy=policy, clock=FixedClock.on(AS_OF))
+        return export_subject(email, uow=uow, policy=policy, clock=FixedClock.on(as_of))
 
     return run
 
@@ -80,6 +84,7 @@ def test_the_header_names_the_subject_the_date_and_the_policy(export: Any, polic
         "billing_contact",
         "newsletter_subscriber",
         "contact_form_sender",
+        "email_recipient",
     ]
 
 
@@ -97,13 +102,12 @@ def test_records_are_grouped_by_the_category_of_their_columns(export: Any, polic
         "commercial_contact",
         "newsletter",
         "contact_request",
+        "correspondence",
     ]
     assert [c["category"] for c in result["categories"]] == expected
     for section in result["categories"]:
         assert section["label"] == policy.categories[section["category"]].label.model_dump()
         for record in section["records"]:
-            if record["retention"]["rule"] == "commercial_contact":
-                continue  # kept by a rule's hold, checked below
             of_column = column_categories(record["record"])
             for name in record["fields"]:
                 assert of_column[name] == section["category"], (record["record"], name)
@@ -143,19 +147,136 @@ def test_learner_data_ends_18_calendar_months_after_the_last_activity(export: An
             assert retention["status"] == "expired"
 
 
-def test_the_email_outlives_the_account_for_commercial_contact(export: Any) -> None:
+def test_a_learner_is_told_that_expiry_keeps_email_and_last_contract_18_months(
+    export: Any,
+) -> None:
+    # Camille's account ends on 28 February 2026; her last contract, CT-1, ended on 31 December
+    # 2024, so its commercial period runs to 30 June 2026: her expiry will keep her e-mail and
+    # that contract's reference in a commercial_contact record until then.
     result = export(CAMILLE)
+    kept = {
+        "rule": "commercial_contact",
+        "ends_on": "2026-06-30",
+        "record": "commercial_contact",
+    }
     identity = only(result, "identity", "learner")["retention"]
-    assert identity["kept_longer"] == [
-        {"rule": "commercial_contact", "fields": ["email"], "ends_on": "2026-06-30"}
+    assert identity["kept_longer"] == [{**kept, "fields": ["email"]}]
+    memberships = {
+        r["fields"]["contract"]: r["retention"]["kept_longer"]
+        for r in records(result, "contract", "contract_learner")
+    }
+    assert memberships == {"CT-1": [{**kept, "fields": ["contract"]}], "CT-2": [], "CT-3": []}
+    # Nothing else of the account outlives it, and no commercial contact exists yet.
+    for section in result["categories"]:
+        for record in section["records"]:
+            if record["record"] not in {"learner", "contract_learner"}:
+                assert record["retention"]["kept_longer"] == [], record["record"]
+    assert [r["record"] for r in records(result, "commercial_contact", "sponsor")] == ["sponsor"]
+    assert "commercial_contact" not in result["record_counts"]
+    rule = result["retention_rules"]["commercial_contact"]
+    assert (rule["record"], rule["clock"]["name"], rule["months"]) == (
+        "commercial_contact",
+        "last_contract_end",
+        18,
+    )
+    assert rule["hold"]["fields"] == [
+        "commercial_contact.email",
+        "commercial_contact.contract_reference",
     ]
-    kept = only(result, "commercial_contact", "learner")
-    assert kept["fields"] == {"email": CAMILLE, "contract_reference": "CT-1"}
-    assert kept["retention"]["clock_value"] == "2024-12-31"  # the last contract's end
-    assert kept["retention"]["ends_on"] == "2026-06-30"
-    assert kept["retention"]["status"] == "running"
-    hold = result["retention_rules"]["commercial_contact"]["hold"]
-    assert hold["fields"] == ["learner.email", "contract.reference"]
+
+
+def test_an_active_learner_is_told_the_end_of_their_last_contract_s_period(export: Any) -> None:
+    # Sacha is active (kept to 10 November 2027); CT-4 ends on 30 September 2026.
+    result = export(SACHA)
+    identity = only(result, "identity", "learner")["retention"]
+    assert (identity["ends_on"], identity["status"]) == ("2027-11-10", "running")
+    assert identity["kept_longer"] == [
+        {
+            "rule": "commercial_contact",
+            "fields": ["email"],
+            "ends_on": "2028-03-30",
+            "record": "commercial_contact",
+        }
+    ]
+
+
+def test_nothing_is_kept_when_the_commercial_period_ends_first(export: Any) -> None:
+    # Maël's last contract ended on 30 June 2025 (period to 30 December 2026); his account runs
+    # to 15 September 2027: by then there is nothing left to keep.
+    result = export(MAEL)
+    assert only(result, "identity", "learner")["retention"]["kept_longer"] == []
+    assert only(result, "contract", "contract_learner")["retention"]["kept_longer"] == []
+    assert "commercial_contact" not in result["retention_rules"]
+
+
+def test_an_overdue_sweep_keeps_no_commercial_contact_whose_period_is_over(export: Any) -> None:
+    # Camille's account is still there months after its end (the sweep is late). Erased on
+    # 30 June 2026, the last day of CT-1's commercial period, her contact would still be kept;
+    # erased on 1 July, nothing is.
+    last_day = export(CAMILLE, as_of=date(2026, 6, 30))
+    assert [
+        k["ends_on"] for k in only(last_day, "identity", "learner")["retention"]["kept_longer"]
+    ] == ["2026-06-30"]
+    result = export(CAMILLE, as_of=date(2026, 7, 1))
+    assert only(result, "identity", "learner")["retention"]["kept_longer"] == []
+
+
+def test_a_former_learner_finds_their_commercial_contact(export: Any) -> None:
+    result = export(LOU)
+    assert result["roles"] == ["former_learner"]
+    assert [c["category"] for c in result["categories"]] == ["commercial_contact"]
+    kept = only(result, "commercial_contact", "commercial_contact")
+    assert kept["fields"] == {
+        "email": LOU,
+        "contract_reference": "CT-0",
+        "last_contract_end": "2025-03-31",
+    }
+    assert kept["context"] == {"created_at": "2025-08-01T02:00:00+00:00"}
+    retention = kept["retention"]
+    assert (retention["rule"], retention["clock_value"]) == ("commercial_contact", "2025-03-31")
+    assert (retention["ends_on"], retention["status"]) == ("2026-09-30", "running")  # + 18 months
+    assert retention["kept_longer"] == []
+    expired = only(export(LOU, as_of=date(2026, 10, 1)), "commercial_contact", "commercial_contact")
+    assert expired["retention"]["status"] == "expired"
+
+
+def test_emails_sent_to_the_person_or_about_their_account_are_correspondence(
+    export: Any,
+) -> None:
+    result = export(CAMILLE)
+    sent = records(result, "correspondence", "outbox_message")
+    # Found by address and account, by account only (her former address), by address only;
+    # never Sacha's, though it is the same kind of message.
+    assert [(r["fields"]["dedupe_key"], r["fields"]["recipient"]) for r in sent] == [
+        ("warning-1", CAMILLE),
+        ("address-1", CAMILLE_BEFORE),
+        ("newsletter-1", CAMILLE),
+    ]
+    assert result["record_counts"]["outbox_message"] == 3
+    warning = sent[0]
+    assert set(warning["fields"]) == {
+        "dedupe_key",
+        "recipient",
+        "subject",
+        "body",
+        "created_at",
+        "sent_at",
+    }
+    assert warning["context"]["kind"] == "inactivity_warning"
+    assert "learner" not in warning["fields"] and "learner" not in warning["context"]
+    ends = [
+        (r["retention"]["rule"], r["retention"]["ends_on"], r["retention"]["status"]) for r in sent
+    ]
+    assert ends == [  # 3 months after creation
+        ("outbox", "2026-04-29", "expired"),
+        ("outbox", "2026-08-20", "running"),
+        ("outbox", "2026-08-25", "running"),
+    ]
+    section = next(c for c in result["categories"] if c["category"] == "correspondence")
+    assert [p["purpose"] for p in section["purposes"]] == ["pedagogical_support"]
+    assert SACHA not in json.dumps(result)
+    mine = records(export(SACHA), "correspondence", "outbox_message")
+    assert [r["fields"]["dedupe_key"] for r in mine] == ["warning-2"]
 
 
 def test_each_record_has_the_end_date_of_its_own_clock(export: Any) -> None:
@@ -251,8 +372,11 @@ def test_a_sponsor_without_contract_has_not_started_its_clock(export: Any) -> No
 def test_the_export_is_json_and_describes_every_rule_it_cites(export: Any, policy: Policy) -> None:
     result = export(CAMILLE)
     assert json.loads(json.dumps(result, ensure_ascii=False)) == result
-    cited = {r["retention"]["rule"] for c in result["categories"] for r in c["records"]}
-    assert cited <= set(result["retention_rules"])
+    retentions = [r["retention"] for c in result["categories"] for r in c["records"]]
+    cited = {retention["rule"] for retention in retentions}
+    cited |= {kept["rule"] for retention in retentions for kept in retention["kept_longer"]}
+    assert "commercial_contact" in cited
+    assert cited == set(result["retention_rules"])
     rule = result["retention_rules"]["learner_data"]
     assert (rule["months"], rule["clock"]["name"], rule["action"]) == (
         18,

@@ -6,15 +6,15 @@ chosen so that, as of 1 June 2026, each retention rule is on a known side of its
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from gardien.domain.clock import FixedClock
 from gardien.services.importing.document import ImportDocument
 from gardien.services.importing.writer import import_document
-from gardien.store.tables import learner
+from gardien.store.tables import commercial_contact, learner, outbox_message
 from gardien.store.uow import UnitOfWork
 
 AS_OF = date(2026, 6, 1)
@@ -24,6 +24,9 @@ SACHA = "sacha.eleve@example.org"  # learner whose training a relative paid for
 CLAUDE = "claude.parent@example.org"  # that relative: an individual sponsor only
 NOE = "noe.ancien@example.org"  # unsubscribed from the newsletter
 ATELIER = "contact.atelier-fictif@example.com"  # an organisation sponsor with no contract yet
+MAEL = "mael.assidu@example.org"  # learner still active long after his last contract ended
+LOU = "lou.ancienne@example.org"  # former learner: only her commercial contact is left
+CAMILLE_BEFORE = "c.exemple.ancienne@example.org"  # the address Camille used to have
 # An Argon2id-looking string: the test checks it never appears in an export.
 PASSWORD_HASH = "$argon2id$v=19$m=65536,t=3,p=4$ZmljdGlvbmFs$c2VjcmV0LWhhc2gtbmV2ZXItc2hvd24"
 
@@ -46,6 +49,7 @@ def sample_document() -> dict[str, Any]:
         "learners": [
             _learner("Camille.Exemple@Example.org", "Camille", "Exemple", "2024-08-31T18:00:00Z"),
             _learner(SACHA, "Sacha", "Élève", "2026-05-10T09:00:00Z"),
+            _learner(MAEL, "Maël", "Assidu", "2026-03-15T10:00:00Z"),
         ],
         "sponsors": [
             {
@@ -87,6 +91,7 @@ def sample_document() -> dict[str, Any]:
             _contract(
                 "CT-4", "online_payment", "PART-2", "FLE-A2", "2026-01-05", "2026-09-30", SACHA
             ),
+            _contract("CT-5", "cpf", None, None, "2025-01-06", "2025-06-30", MAEL),
         ],
         "enrolments": [
             {
@@ -173,7 +178,8 @@ def sample_document() -> dict[str, Any]:
 
 
 def load_samples(engine: Engine) -> None:
-    """Import the sample document, then give Camille a password (the import sets none)."""
+    """Import the sample document, then add what no import brings: Camille's password, the
+    commercial contact the retention engine kept of Lou, and e-mails the platform queued."""
     document = ImportDocument.model_validate(sample_document())
     import_document(
         document,
@@ -185,6 +191,53 @@ def load_samples(engine: Engine) -> None:
         connection.execute(
             update(learner).where(learner.c.email == CAMILLE).values(password_hash=PASSWORD_HASH)
         )
+        # Lou's account expired on 31 July 2025, while her last contract's commercial period
+        # (31 March 2025 + 18 months) still ran.
+        connection.execute(
+            insert(commercial_contact).values(
+                email=LOU,
+                contract_reference="CT-0",
+                last_contract_end=date(2025, 3, 31),
+                created_at=_instant("2025-08-01T02:00:00Z"),
+            )
+        )
+        connection.execute(insert(outbox_message), _outbox(connection))
+
+
+def _outbox(connection: Connection) -> list[dict[str, Any]]:
+    """Camille's messages: one found by both keys, one by her account only (sent to her former
+    address), one by her address only; and one of Sacha's, which is not Camille's business."""
+    ids = {email: id_ for email, id_ in connection.execute(select(learner.c.email, learner.c.id))}
+    return [
+        _message("warning-1", "inactivity_warning", ids[CAMILLE], CAMILLE, "2026-01-29T06:00:00Z"),
+        _message(
+            "address-1", "address_changed", ids[CAMILLE], CAMILLE_BEFORE, "2026-05-20T08:00:00Z"
+        ),
+        _message("newsletter-1", "newsletter_confirmation", None, CAMILLE, "2026-05-25T12:00:00Z"),
+        _message("warning-2", "inactivity_warning", ids[SACHA], SACHA, "2026-05-30T06:00:00Z"),
+    ]
+
+
+def _message(
+    key: str, kind: str, learner_id: int | None, recipient: str, created: str
+) -> dict[str, Any]:
+    return {
+        "dedupe_key": key,
+        "kind": kind,
+        "learner_id": learner_id,
+        "recipient": recipient,
+        "subject": f"Message {key}",
+        "body": f"Bonjour, ceci est le message {key}.",
+        "created_at": _instant(created),
+        "send_after": _instant(created),
+        "sent_at": _instant(created),
+        "attempts": 1,
+        "last_error": None,
+    }
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 def _learner(email: str, given: str, family: str, last: str) -> dict[str, Any]:

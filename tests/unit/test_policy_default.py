@@ -115,16 +115,28 @@ def test_commercial_contact_is_the_email_and_last_contract_for_18_months(shown: 
     # « la plateforme conserve le courriel des utilisateurs et la référence de leur dernier
     #   contrat pendant 18 mois, outre les délais légaux de conservation des éléments de
     #   facturation (10 ans) »
-    holding_email = [
-        r for r in rules(shown) if r["hold"] and "learner.email" in r["hold"]["fields"]
-    ]
-    assert len(holding_email) == 1
-    rule = holding_email[0]
-    assert set(rule["hold"]["fields"]) == {"learner.email", "contract.reference"}
-    assert rule["months"] == 18
-    assert rule["record"] == "learner"
+    rule = the_rule(shown, record="commercial_contact")
     assert rule["clock"] == "last_contract_end"
+    assert rule["months"] == 18
     assert rule["categories"] == ["commercial_contact"]
+    # The record holds the e-mail and the last contract's reference, and the date its period
+    # runs from; nothing else of the person.
+    kept_columns = {
+        dotted
+        for dotted, category in COLUMN_CATEGORY.items()
+        if dotted.startswith("commercial_contact.") and category is not None
+    }
+    assert kept_columns == {
+        "commercial_contact.email",
+        "commercial_contact.contract_reference",
+        "commercial_contact.last_contract_end",
+    }
+    assert set(rule["hold"]["fields"]) == {
+        "commercial_contact.email",
+        "commercial_contact.contract_reference",
+    }
+    # The e-mail is the user's (a learner's), and no other rule keeps it past the account.
+    assert [r for r in rules(shown) if r["hold"] and "learner.email" in r["hold"]["fields"]] == []
     commercial = purposes_of(shown, "commercial_contact")
     assert commercial
     assert all("commanditaire" in p["label"]["fr"] for p in commercial)

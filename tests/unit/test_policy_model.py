@@ -52,11 +52,24 @@ def test_purposes_for_category(policy: Policy) -> None:
 
 def test_rules_for_record_include_the_records_swept_alongside(policy: Policy) -> None:
     assert [rid for rid, _ in policy.rules_for_record("activity_statement")] == ["learner_data"]
-    assert {rid for rid, _ in policy.rules_for_record("learner")} == {
-        "learner_data",
-        "commercial_contact",
-    }
+    assert [rid for rid, _ in policy.rules_for_record("learner")] == ["learner_data"]
+    assert [rid for rid, _ in policy.rules_for_record("commercial_contact")] == [
+        "commercial_contact"
+    ]
+    assert [rid for rid, _ in policy.rules_for_record("outbox_message")] == ["outbox"]
     assert policy.rules_for_record("learning_path") == []
+
+
+def test_only_learners_are_warned_before_expiry_by_default(policy: Policy) -> None:
+    warned = {rid: rule.warning for rid, rule in policy.retention.items() if rule.warning}
+    assert list(warned) == ["learner_data"]
+    assert warned["learner_data"].days_before == 30
+
+
+def test_the_emails_sent_are_kept_3_months(policy: Policy) -> None:
+    assert [rid for rid, _ in policy.rules_for_category("correspondence")] == ["outbox"]
+    outbox = policy.retention["outbox"]
+    assert (outbox.record, outbox.clock, outbox.months) == ("outbox_message", "created", 3)
 
 
 def test_the_policy_is_immutable(policy: Policy) -> None:

@@ -43,7 +43,9 @@ def test_every_retention_clock_belongs_to_a_record_of_the_model() -> None:
     catalogue = record_catalogue()
     for record, name in RETENTION_CLOCKS:
         assert catalogue.has_record(record), (record, name)
-    assert clocks_of("learner") == ["last_activity", "last_contract_end"]
+    assert clocks_of("learner") == ["last_activity"]
+    assert clocks_of("commercial_contact") == ["last_contract_end"]
+    assert clocks_of("outbox_message") == ["created"]
     assert clocks_of("learning_path") == []
 
 
@@ -56,3 +58,63 @@ def test_first_of_reports_the_earliest_line_and_counts_the_others() -> None:
     first = first_of(problems)
     assert str(first) == "p.yaml:3: a: earlier (and 2 more problems)"
     assert first_of(problems[:1]) is problems[0]
+
+
+def with_lines(after: int, *added: str) -> str:
+    """The small policy with ``added`` inserted after its line ``after`` (1-based)."""
+    lines = SMALL.read_text(encoding="utf-8").split("\n")
+    lines[after:after] = added
+    return "\n".join(lines)
+
+
+# In tests/fixtures/policies/small.yaml, the learners rule ends on line 52, and line 59 is the
+# invoices rule's categories.
+LEARNERS_END, INVOICES_CATEGORIES = 52, 59
+
+
+def test_a_learner_rule_may_warn_before_expiry() -> None:
+    text = with_lines(LEARNERS_END, "    warning:", "      days_before: 14")
+    policy = parse_policy(text, source="small.yaml", catalogue=record_catalogue())
+    warning = policy.retention["learners"].warning
+    assert warning is not None and warning.days_before == 14
+    assert policy.retention["invoices"].warning is None
+
+
+def test_the_warning_defaults_to_30_days() -> None:
+    text = with_lines(LEARNERS_END, "    warning: {}")
+    policy = parse_policy(text, source="small.yaml", catalogue=record_catalogue())
+    warning = policy.retention["learners"].warning
+    assert warning is not None and warning.days_before == 30
+
+
+def test_only_a_learner_rule_may_warn() -> None:
+    text = with_lines(INVOICES_CATEGORIES, "    warning:", "      days_before: 30")
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(text, source="small.yaml", catalogue=record_catalogue())
+    assert caught.value.line == INVOICES_CATEGORIES + 1
+    assert text.splitlines()[INVOICES_CATEGORIES] == "    warning:"
+    assert caught.value.problem == (
+        "retention.invoices.warning: only learners can be warned before expiry,"
+        " not 'invoice' records"
+    )
+
+
+@pytest.mark.parametrize(
+    ("days", "got"),
+    [
+        ("0", "(got 0)"),
+        ("-1", "(got -1)"),
+        ("366", "(got 366)"),
+        ("400", "(got 400)"),
+        ("'30'", "(got '30')"),
+        ("30.0", "(got 30.0)"),
+        ("true", "(got True)"),
+    ],
+)
+def test_a_warning_comes_1_to_365_days_before_expiry(days: str, got: str) -> None:
+    text = with_lines(LEARNERS_END, "    warning:", f"      days_before: {days}")
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(text, source="small.yaml", catalogue=record_catalogue())
+    assert caught.value.line == LEARNERS_END + 2
+    assert caught.value.problem.startswith("retention.learners.warning.days_before: ")
+    assert caught.value.problem.endswith(got)

@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 import typer
 
-from gardien.cli import db, policy, subject
+from gardien.cli import audit, db, policy, subject
 from gardien.cli.context import GlobalOptions
 from gardien.cli.demo import demo_data_command
+from gardien.cli.forecast import forecast_command
 from gardien.cli.importing import import_command
 from gardien.cli.serve import serve_command
 from gardien.cli.sweep import sweep_command
@@ -42,10 +43,12 @@ def root(
 app.add_typer(db.app, name="db")
 app.add_typer(policy.app, name="policy")
 app.add_typer(subject.app, name="subject")
+app.add_typer(audit.app, name="audit")
 app.command("import")(import_command)
 app.command("demo-data")(demo_data_command)
 app.command("serve")(serve_command)
 app.command("sweep")(sweep_command)
+app.command("forecast")(forecast_command)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,14 +12,14 @@ The JSON shape is documented in ``docs/subject-export.md``.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from gardien.domain.clock import Clock
 from gardien.domain.clocks import RETENTION_CLOCKS
 from gardien.domain.retention import retention_end
 from gardien.policy import Policy
-from gardien.policy.model import Hold, RetentionRule
+from gardien.policy.model import RetentionRule
 from gardien.store.classify import classify
 from gardien.store.subject_queries import SubjectRow, find_subject_rows
 from gardien.store.tables import metadata
@@ -33,11 +33,13 @@ SECRETS: dict[tuple[str, str], str] = {("learner", "password_hash"): "password_s
 # What a person is, from the records found about them; in the order a reader expects.
 _ROLES: tuple[tuple[str, str], ...] = (
     ("learner", "learner"),
+    ("commercial_contact", "former_learner"),
     ("sponsor", "sponsor"),
     ("sponsor_contact", "sponsor_contact"),
     ("invoice", "billing_contact"),
     ("newsletter_subscription", "newsletter_subscriber"),
     ("contact_message", "contact_form_sender"),
+    ("outbox_message", "email_recipient"),
 )
 
 # While a clock has not started (still subscribed, no contract ended yet) nothing has an
@@ -173,11 +175,11 @@ def _records(row: SubjectRow, policy: Policy, today: date) -> Iterator[tuple[str
         target = next((fk.column.table.name for fk in column.foreign_keys), None)
         if target == "learner":
             continue  # points at the subject themself: nothing to tell them
-        name, value = column.name, row.values[column.name]
+        name, value = _field_name(row.record, column.name), row.values[column.name]
         if target is not None:
-            name, value = name.removesuffix("_id"), row.references.get(column.name)
+            value = row.references.get(column.name)
         elif (row.record, column.name) in SECRETS:
-            name, value = SECRETS[row.record, column.name], value is not None
+            value = value is not None
         if mark.category is not None:
             fields.setdefault(mark.category, {})[name] = _json(value)
         elif not column.primary_key:
@@ -185,40 +187,15 @@ def _records(row: SubjectRow, policy: Policy, today: date) -> Iterator[tuple[str
     context.update({key: _json(value) for key, value in row.context.items()})
     for category, values in fields.items():
         yield category, _record(row, category, values, context, policy, today)
-    yield from _kept_by_hold(row, set(fields), policy, today)
 
 
-def _kept_by_hold(
-    row: SubjectRow, present: set[str], policy: Policy, today: date
-) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Records that exist only because a rule keeps some fields of this row for a while.
-
-    The commercial-contact rule keeps a learner's e-mail and the reference of their last
-    contract: no column of ``learner`` is of that category, yet the person must be told.
-    """
-    for _rid, rule in policy.retention.items():
-        if rule.record != row.record or rule.hold is None:
-            continue
-        values = _hold_values(row, rule.hold)
-        if values is None:
-            continue
-        for category in rule.categories:
-            if category not in present:
-                yield category, _record(row, category, values, {}, policy, today)
-
-
-def _hold_values(row: SubjectRow, hold: Hold) -> dict[str, Any] | None:
-    """The held fields' values for this row, or None when one of them has nothing to read."""
-    values: dict[str, Any] = {}
-    for dotted in hold.fields:
-        record, _, column = dotted.partition(".")
-        name = _held_name(row.record, record, column)
-        source = row.values if record == row.record else row.latest.get(record)
-        if source is None or source.get(column) is None:
-            return None
-        secret = (record, column) in SECRETS
-        values[name] = True if secret else _json(source[column])
-    return values
+def _field_name(record: str, column: str) -> str:
+    """How a column is named in an export: a foreign key by what it points to, a secret by
+    whether it is set."""
+    if (record, column) in SECRETS:
+        return SECRETS[record, column]
+    foreign_keys = metadata.tables[record].c[column].foreign_keys
+    return column.removesuffix("_id") if foreign_keys else column
 
 
 def _record(
@@ -265,8 +242,17 @@ def _retention(
     if ends_on is None:
         result["until"] = _UNTIL.get(rule.clock, _NOT_STARTED)
     result["kept_on_erasure"] = _held(rule, row, fields)
-    result["kept_longer"] = []
-    # Another rule on the same record may keep some of these fields past this end date.
+    result["kept_longer"] = [
+        *_kept_by_same_record(rid, ends_on, row, fields, policy),
+        *_kept_in_other_records(ends_on, row, fields, policy, today),
+    ]
+    return result
+
+
+def _kept_by_same_record(
+    rid: str, ends_on: date | None, row: SubjectRow, fields: set[str], policy: Policy
+) -> Iterator[dict[str, Any]]:
+    """Fields that another rule on the same record keeps past ``ends_on`` through its hold."""
     for other_id, other in policy.retention.items():
         if other_id == rid or other.record != row.record:
             continue
@@ -276,9 +262,44 @@ def _retention(
             continue
         other_end = retention_end(other_reading, other.months)
         if ends_on is None or other_end > ends_on:
-            kept = {"rule": other_id, "fields": held, "ends_on": other_end.isoformat()}
-            result["kept_longer"].append(kept)
-    return result
+            yield {
+                "rule": other_id,
+                "fields": held,
+                "ends_on": other_end.isoformat(),
+                "record": row.record,
+            }
+
+
+def _kept_in_other_records(
+    ends_on: date | None, row: SubjectRow, fields: set[str], policy: Policy, today: date
+) -> Iterator[dict[str, Any]]:
+    """Fields that the expiry of this row copies into another record, and that record's end.
+
+    A learner's e-mail and last contract reference become a ``commercial_contact`` when the
+    account expires, if the commercial period still runs on the day the sweep erases the
+    account: the day after ``ends_on``, or today when that sweep is overdue. The retention
+    engine decides the same way, so the person is told exactly what will happen.
+    """
+    if ends_on is None:
+        return  # the row never expires by itself: nothing is copied out
+    erased_on = max(ends_on + timedelta(days=1), today)
+    for record, columns in row.carried.items():
+        names = [_field_name(row.record, column) for column in columns]
+        held = [name for name in names if name in fields]
+        if not held:
+            continue
+        for other_id, other in policy.retention.items():
+            reading = row.clocks.get((other.record, other.clock))
+            if other.record != record or reading is None:
+                continue
+            other_end = retention_end(reading, other.months)
+            if other_end >= erased_on:
+                yield {
+                    "rule": other_id,
+                    "fields": held,
+                    "ends_on": other_end.isoformat(),
+                    "record": record,
+                }
 
 
 def _status(ends_on: date | None, today: date) -> str:
@@ -292,15 +313,9 @@ def _held(rule: RetentionRule, row: SubjectRow, fields: set[str]) -> list[str]:
     """Which of the record's ``fields`` the rule's hold keeps past an erasure."""
     if rule.hold is None:
         return []
-    names = [_held_name(row.record, *dotted.split(".", 1)) for dotted in rule.hold.fields]
+    own = [dotted.split(".", 1) for dotted in rule.hold.fields]
+    names = [_field_name(row.record, column) for table, column in own if table == row.record]
     return [name for name in names if name in fields]
-
-
-def _held_name(record: str, table: str, column: str) -> str:
-    """How a held field is named in a record: its column, or ``table_column`` if elsewhere."""
-    if table != record:
-        return f"{table}_{column}"
-    return SECRETS.get((table, column), column)
 
 
 def _json(value: Any) -> Any:

@@ -5,6 +5,12 @@ ids: the natural key behind each foreign key, a few facts of the rows they point
 readings of the retention clocks that apply to them. Deciding what is personal, and under
 which category, purpose and rule, is the service's job (it reads ``Column.info``).
 
+A learner's row also says what of it outlives the account in another record: when a learner
+expires, the retention engine (``store/retention/learners.py``) copies their e-mail and the
+reference of their last contract into ``commercial_contact``, if the commercial period of
+that contract still runs. The rows that hold those values carry it in ``carried``, with the
+reading the new record's clock would have, so that the export can tell the person now.
+
 Addresses are stored lower-cased (a CHECK constraint on every e-mail column guarantees it), so
 the lookup lowers the address asked for and matches by plain, indexed equality.
 """
@@ -12,15 +18,16 @@ the lookup lowers the address asked for and matches by plain, indexed equality.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table, func, select
+from sqlalchemy import Connection, Select, Table, func, or_, select
 
 from gardien.store.tables import (
     activity_statement,
+    commercial_contact,
     contact_message,
     contract,
     contract_learner,
@@ -33,6 +40,7 @@ from gardien.store.tables import (
     module_progress,
     newsletter_subscription,
     opco_dossier,
+    outbox_message,
     sponsor,
     sponsor_contact,
 )
@@ -51,8 +59,9 @@ class SubjectRow:
     row; ``references`` the natural key (contract reference, path code, ...) behind each
     foreign-key column; ``context`` facts of the rows it refers to (a path's title, a
     contract's dates); ``clocks`` the reading of every retention clock that can apply to the
-    row, its own and its owner's; ``latest`` the most recent related row of a kind, such as
-    the learner's last contract, for rules that keep a field of it.
+    row, its own and its owner's, and that of the records in ``carried``; ``carried`` the
+    columns of this row whose values erasing it copies into another kind of record, by that
+    record (a learner's ``email`` into ``commercial_contact``).
     """
 
     record: str
@@ -60,15 +69,19 @@ class SubjectRow:
     references: Mapping[str, str | None] = field(default_factory=dict)
     context: Mapping[str, Any] = field(default_factory=dict)
     clocks: Mapping[ClockKey, ClockReading] = field(default_factory=dict)
-    latest: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    carried: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def find_subject_rows(connection: Connection, email: str) -> list[SubjectRow]:
     """Every row that holds data about the person at ``email``, in a stable order."""
     key = email.strip().lower()
     rows: list[SubjectRow] = []
-    for found in _matching(connection, learner, learner.c.email, key):
+    learners = _matching(connection, learner, learner.c.email, key)
+    for found in learners:
         rows.extend(_learner_rows(connection, found, key))
+    for found in _matching(connection, commercial_contact, commercial_contact.c.email, key):
+        clocks = {("commercial_contact", "last_contract_end"): found["last_contract_end"]}
+        rows.append(SubjectRow("commercial_contact", found, clocks=clocks))
     rows.extend(_sponsor_rows(connection, key))
     rows.extend(_contact_rows(connection, key))
     for found in _matching(connection, invoice, invoice.c.billing_email, key):
@@ -83,6 +96,7 @@ def find_subject_rows(connection: Connection, email: str) -> list[SubjectRow]:
     for found in _matching(connection, contact_message, contact_message.c.email, key):
         clocks = {("contact_message", "last_exchange"): found["last_exchange_at"]}
         rows.append(SubjectRow("contact_message", found, clocks=clocks))
+    rows.extend(_outbox_rows(connection, key, [found["id"] for found in learners]))
     return rows
 
 
@@ -106,20 +120,22 @@ def _rows(
 
 def _learner_rows(connection: Connection, found: Mapping[str, Any], key: str) -> list[SubjectRow]:
     learner_id = found["id"]
+    # The last contract as the retention engine picks it: latest end, then highest reference.
     last_contract = connection.execute(
-        select(contract.c.reference, contract.c.ends_on)
+        select(contract.c.id, contract.c.ends_on)
         .join(contract_learner, contract_learner.c.contract_id == contract.c.id)
         .where(contract_learner.c.learner_id == learner_id)
         .order_by(contract.c.ends_on.desc(), contract.c.reference.desc())
         .limit(1)
     ).first()
-    # Rows kept "with the learner" run on the learner's clocks.
-    clocks: dict[ClockKey, ClockReading] = {
-        ("learner", "last_activity"): found["last_activity_at"],
-        ("learner", "last_contract_end"): last_contract.ends_on if last_contract else None,
-    }
-    latest = {"contract": last_contract._asdict()} if last_contract else {}
-    rows = [SubjectRow("learner", found, clocks=clocks, latest=latest)]
+    # Rows kept "with the learner" run on the learner's clocks; the commercial contact that
+    # expiry would create runs from the last contract's end.
+    clocks: dict[ClockKey, ClockReading] = {("learner", "last_activity"): found["last_activity_at"]}
+    carried: dict[str, tuple[str, ...]] = {}
+    if last_contract is not None:
+        clocks[("commercial_contact", "last_contract_end")] = last_contract.ends_on
+        carried = {"commercial_contact": ("email",)}
+    rows = [SubjectRow("learner", found, clocks=clocks, carried=carried)]
 
     enrolments = _rows(connection, enrolment, enrolment.c.learner_id == learner_id)
     rows += _with_refs(connection, enrolment, enrolments, clocks, _path_titles)
@@ -135,13 +151,32 @@ def _learner_rows(connection: Connection, found: Mapping[str, Any], key: str) ->
     rows += _with_refs(connection, activity_statement, statements, clocks)
     memberships = _rows(connection, contract_learner, contract_learner.c.learner_id == learner_id)
     facts = partial(_contract_facts, subject=key)
-    rows += _with_refs(connection, contract_learner, memberships, clocks, facts)
+    rows += [
+        replace(row, carried={"commercial_contact": ("contract_id",)})
+        if last_contract is not None and row.values["contract_id"] == last_contract.id
+        else row
+        for row in _with_refs(connection, contract_learner, memberships, clocks, facts)
+    ]
     cpf = _rows(connection, cpf_dossier, cpf_dossier.c.learner_id == learner_id)
     rows += _with_refs(connection, cpf_dossier, cpf, clocks)
     for found_opco in _rows(connection, opco_dossier, opco_dossier.c.learner_id == learner_id):
         own = {**clocks, ("opco_dossier", "training_end"): found_opco["training_end"]}
         rows += _with_refs(connection, opco_dossier, [found_opco], own)
     return rows
+
+
+def _outbox_rows(connection: Connection, key: str, learner_ids: list[int]) -> list[SubjectRow]:
+    """E-mails the platform queued or sent to the address, or about one of the learners."""
+    found = _rows(
+        connection,
+        outbox_message,
+        or_(outbox_message.c.recipient == key, outbox_message.c.learner_id.in_(learner_ids)),
+        order=(outbox_message.c.created_at, outbox_message.c.id),
+    )
+    return [
+        SubjectRow("outbox_message", row, clocks={("outbox_message", "created"): row["created_at"]})
+        for row in found
+    ]
 
 
 def _with_refs(
