@@ -33,9 +33,11 @@ def _admin_url() -> str:
 
 
 def _template_name(admin_url: str) -> str:
-    # One template per role: a template left behind by another role could not be dropped.
+    # One template per role and test run: a template left behind by another role could not be
+    # dropped, and two runs at once (several developers, CI) must not drop each other's.
     user = make_url(admin_url).username or "default"
-    return f"gardien_template_{''.join(c for c in user if c.isalnum() or c == '_')}"
+    safe = "".join(c for c in user if c.isalnum() or c == "_")
+    return f"gardien_template_{safe}_{os.getpid()}"
 
 
 def _with_database(url: str, name: str) -> str:
@@ -44,7 +46,7 @@ def _with_database(url: str, name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_template() -> str:
+def postgres_template() -> Iterator[str]:
     """A migrated template database, made once per session; tests copy it."""
     admin_url = _admin_url()
     template = _template_name(admin_url)
@@ -55,8 +57,10 @@ def postgres_template() -> str:
     engine = make_engine(_with_database(admin_url, template))
     upgrade(engine)
     engine.dispose()
+    yield admin_url
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {template} WITH (FORCE)"))
     admin.dispose()
-    return admin_url
 
 
 def _postgres_database(admin_url: str, *, template: str | None) -> Iterator[str]:

@@ -7,15 +7,16 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from gardien.cli.main import main
 from gardien.domain.clock import FixedClock
+from gardien.domain.retention import retention_end
 from gardien.policy import DEFAULT_POLICY_PATH, Policy, load_policy
 from gardien.services.subject_export import SECRETS, export_subject
 from gardien.store.catalogue import record_catalogue
 from gardien.store.classify import classify
-from gardien.store.tables import metadata
+from gardien.store.tables import metadata, sponsor
 from gardien.store.uow import UnitOfWork
 from tests.support.subject_samples import (
     AS_OF,
@@ -179,10 +180,8 @@ def test_a_learner_is_told_that_expiry_keeps_email_and_last_contract_18_months(
         "last_contract_end",
         18,
     )
-    assert rule["hold"]["fields"] == [
-        "commercial_contact.email",
-        "commercial_contact.contract_reference",
-    ]
+    # Legitimate interest, not a legal duty: an erasure request removes it too.
+    assert rule["hold"] is None
 
 
 def test_an_active_learner_is_told_the_end_of_their_last_contract_s_period(export: Any) -> None:
@@ -361,12 +360,16 @@ def test_a_sponsor_contact_runs_on_the_sponsor_last_contract(export: Any) -> Non
     assert only(result, "billing", "invoice")["context"]["number"] == "FA-2024-2"
 
 
-def test_a_sponsor_without_contract_has_not_started_its_clock(export: Any) -> None:
+def test_a_sponsor_without_contract_counts_from_its_creation(export: Any, engine: Engine) -> None:
     result = export(ATELIER)
     assert result["roles"] == ["organisation_sponsor"]
     retention = only(result, "commercial_contact", "sponsor")["retention"]
-    assert retention["ends_on"] is None and retention["status"] == "not_started"
-    assert set(retention["until"]) == {"fr", "en"}
+    with engine.connect() as connection:
+        created = connection.execute(
+            select(sponsor.c.created_at).where(sponsor.c.email == ATELIER)
+        ).scalar_one()
+    # The same clock as the sweep's (store/retention/clocks.py).
+    assert retention["ends_on"] == retention_end(created, 18).isoformat()
 
 
 def test_the_export_is_json_and_describes_every_rule_it_cites(export: Any, policy: Policy) -> None:

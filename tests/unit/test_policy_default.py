@@ -131,10 +131,8 @@ def test_commercial_contact_is_the_email_and_last_contract_for_18_months(shown: 
         "commercial_contact.contract_reference",
         "commercial_contact.last_contract_end",
     }
-    assert set(rule["hold"]["fields"]) == {
-        "commercial_contact.email",
-        "commercial_contact.contract_reference",
-    }
+    # Legitimate interest, not a legal duty: an erasure request removes it (no hold).
+    assert rule["hold"] is None
     # The e-mail is the user's (a learner's), and no other rule keeps it past the account.
     assert [r for r in rules(shown) if r["hold"] and "learner.email" in r["hold"]["fields"]] == []
     commercial = purposes_of(shown, "commercial_contact")

@@ -222,11 +222,17 @@ def _contact_rows(connection: Connection, key: str) -> list[SubjectRow]:
     return rows
 
 
-def _last_contract_end(connection: Connection, sponsor_id: int) -> date | None:
+def _last_contract_end(connection: Connection, sponsor_id: int) -> date | datetime:
+    """The sponsor's clock, as the sweep reads it: latest contract end, else its creation."""
     end: date | None = connection.execute(
         select(func.max(contract.c.ends_on)).where(contract.c.sponsor_id == sponsor_id)
     ).scalar()
-    return end
+    if end is not None:
+        return end
+    created: datetime = connection.execute(
+        select(sponsor.c.created_at).where(sponsor.c.id == sponsor_id)
+    ).scalar_one()
+    return created
 
 
 # -- natural keys and context -----------------------------------------------------------------
