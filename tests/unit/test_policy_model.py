@@ -56,7 +56,11 @@ def test_rules_for_record_include_the_records_swept_alongside(policy: Policy) ->
     assert [rid for rid, _ in policy.rules_for_record("commercial_contact")] == [
         "commercial_contact"
     ]
-    assert [rid for rid, _ in policy.rules_for_record("outbox_message")] == ["outbox"]
+    # Queued e-mails go with their learner, and on their own clock otherwise.
+    assert [rid for rid, _ in policy.rules_for_record("outbox_message")] == [
+        "learner_data",
+        "outbox",
+    ]
     assert policy.rules_for_record("learning_path") == []
 
 

@@ -18,12 +18,23 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, select, update
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Connection,
+    Row,
+    ScalarSelect,
+    Select,
+    String,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -35,8 +46,24 @@ GENESIS_HASH = "0" * 64
 # Entries read per query while verifying or pruning: bounds memory whatever the log's size.
 CHUNK = 5_000
 
-_MAX_ACTION = audit_entry.c.action.type.length or 64  # type: ignore[attr-defined]
-_MAX_ACTOR = audit_entry.c.actor.type.length or 100  # type: ignore[attr-defined]
+_GENESIS = {
+    "id": 1,
+    "last_id": 0,
+    "hash": GENESIS_HASH,
+    "anchor_id": 0,
+    "anchor_hash": GENESIS_HASH,
+}
+
+
+def _max_length(column: Column[Any]) -> int:
+    kind = column.type
+    assert isinstance(kind, String) and kind.length
+    return kind.length
+
+
+# Checked before writing, as PostgreSQL would, so that SQLite accepts no more than it does.
+_MAX_ACTION = _max_length(audit_entry.c.action)
+_MAX_ACTOR = _max_length(audit_entry.c.actor)
 # Something@domain.tld: a last line of defence for principle 7, not a full address grammar.
 _EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
 
@@ -107,7 +134,7 @@ def _normalise(value: Any, where: str) -> Any:
 
 def canonical_entry(
     *,
-    id: int,  # noqa: A002 - the column's name, as in the hash formula
+    entry_id: int,
     recorded_at: datetime,
     action: str,
     actor: str,
@@ -123,7 +150,7 @@ def canonical_entry(
         raise ValueError("recorded_at must be timezone-aware")
     document = [
         FORMAT,
-        id,
+        entry_id,
         recorded_at.astimezone(UTC).isoformat(timespec="microseconds"),
         action,
         actor,
@@ -138,7 +165,7 @@ def canonical_entry(
 
 def entry_hash(
     *,
-    id: int,  # noqa: A002
+    entry_id: int,
     recorded_at: datetime,
     action: str,
     actor: str,
@@ -147,7 +174,7 @@ def entry_hash(
 ) -> str:
     """SHA-256 (hex) of :func:`canonical_entry`: an entry's ``hash`` column."""
     canonical = canonical_entry(
-        id=id,
+        entry_id=entry_id,
         recorded_at=recorded_at,
         action=action,
         actor=actor,
@@ -159,7 +186,7 @@ def entry_hash(
 
 def _row_hash(row: Row[Any]) -> str:
     return entry_hash(
-        id=row.id,
+        entry_id=row.id,
         recorded_at=row.recorded_at,
         action=row.action,
         actor=row.actor,
@@ -185,8 +212,6 @@ def _head(row: Row[Any]) -> AuditHead:
 
 def _lock_head(connection: Connection, *, create: bool) -> AuditHead | None:
     """The head, locked against other appenders and pruners until the transaction ends."""
-    genesis = {"id": 1, "last_id": 0, "hash": GENESIS_HASH, "anchor_id": 0}
-    genesis["anchor_hash"] = GENESIS_HASH
     locked = select(audit_head).where(audit_head.c.id == 1)
     if connection.dialect.name == "postgresql":
         # READ COMMITTED: FOR UPDATE waits for the holder, then returns the newest version of
@@ -196,7 +221,7 @@ def _lock_head(connection: Connection, *, create: bool) -> AuditHead | None:
             # Two first appenders: the loser's INSERT waits for the winner's transaction and
             # then does nothing; the SELECT after it sees (and locks) the winner's row.
             connection.execute(
-                postgresql_insert(audit_head).values(genesis).on_conflict_do_nothing()
+                postgresql_insert(audit_head).values(_GENESIS).on_conflict_do_nothing()
             )
             row = connection.execute(locked.with_for_update()).first()
     else:
@@ -204,7 +229,7 @@ def _lock_head(connection: Connection, *, create: bool) -> AuditHead | None:
         # transaction. Writing first, even when nothing is inserted, takes that lock before the
         # head is read: a deferred transaction that read first could chain onto a stale head.
         if create:
-            connection.execute(sqlite_insert(audit_head).values(genesis).on_conflict_do_nothing())
+            connection.execute(sqlite_insert(audit_head).values(_GENESIS).on_conflict_do_nothing())
         else:
             connection.execute(update(audit_head).where(audit_head.c.id == 1).values(id=1))
         row = connection.execute(locked).first()
@@ -249,7 +274,7 @@ def append_audit(
     assert head is not None
     entry_id = head.last_id + 1
     digest = entry_hash(
-        id=entry_id,
+        entry_id=entry_id,
         recorded_at=recorded_at,
         action=action,
         actor=actor,
@@ -305,41 +330,33 @@ def verify_audit(connection: Connection) -> AuditVerification:
     """
     head = read_audit_head(connection)
     if head is None:
-        orphan = connection.execute(
-            select(func.min(audit_entry.c.id)).where(~select(audit_head.c.id).exists())
-        ).scalar()
+        orphan = connection.execute(_first_entry_where(~select(audit_head.c.id).exists())).scalar()
         if orphan is None:
             return AuditVerification(True, 0, None, None)
         return _broken(0, orphan, "the chain's head is missing")
 
-    # One statement each, so the head they join is the one the entries were read with.
-    before_anchor = connection.execute(
-        select(func.min(audit_entry.c.id)).where(
-            audit_entry.c.id
-            <= select(audit_head.c.anchor_id).where(audit_head.c.id == 1).scalar_subquery()
-        )
-    ).scalar()
-    if before_anchor is not None:
-        return _broken(0, before_anchor, "the entry lies before the chain's anchor")
+    if head.last_id < head.anchor_id:
+        return _broken(0, head.anchor_id, "the head ends the chain before its own anchor")
+
+    # One statement each, joined to the head, so the head they compare with is their own.
+    before_anchor = _first_entry_where(audit_entry.c.id <= _head_column("anchor_id"))
+    if (found := connection.execute(before_anchor).scalar()) is not None:
+        return _broken(0, found, "the entry lies before the chain's anchor")
 
     checked = 0
     last_id, last_hash = head.anchor_id, head.anchor_hash
-    while last_id < head.last_id:
-        rows = connection.execute(
-            select(audit_entry)
-            .where(audit_entry.c.id > last_id, audit_entry.c.id <= head.last_id)
-            .order_by(audit_entry.c.id)
-            .limit(CHUNK)
-        ).all()
-        for row in rows:
+    walking = True
+    while walking:
+        walking = False
+        for row in _entries(connection, after=last_id, upto=head.last_id):
             if row.id != last_id + 1:
                 moved = read_audit_head(connection)
-                if moved is not None and moved.anchor_id > last_id:
-                    # Pruned while we read: carry on from the new anchor.
-                    head = moved
-                    last_id, last_hash = head.anchor_id, head.anchor_hash
-                    break
-                return _broken(checked, row.id, _missing(last_id + 1, row.id - 1))
+                if moved is None or moved.anchor_id <= last_id:
+                    return _broken(checked, row.id, _missing(last_id + 1, row.id - 1))
+                # Pruned since we read the head (READ COMMITTED): go on from the new anchor.
+                head, walking = moved, True
+                last_id, last_hash = head.anchor_id, head.anchor_hash
+                break
             if row.prev_hash != last_hash:
                 link = f"entry {last_id}" if last_id > head.anchor_id else "the anchor"
                 return _broken(checked, row.id, f"prev_hash is not the hash of {link}")
@@ -347,26 +364,41 @@ def verify_audit(connection: Connection) -> AuditVerification:
                 return _broken(checked, row.id, "its content does not match its hash")
             checked += 1
             last_id, last_hash = row.id, row.hash
-        else:
-            if not rows:
-                break
+
     if last_id != head.last_id:
+        problem = _missing(last_id + 1, head.last_id)
         return _broken(
-            checked,
-            last_id + 1,
-            _missing(last_id + 1, head.last_id) + f": the head ends the chain at {head.last_id}",
+            checked, last_id + 1, f"{problem}: the head ends the chain at {head.last_id}"
         )
     if last_hash != head.hash:
         return _broken(checked, last_id, "the head's hash is not this entry's hash")
-    beyond = connection.execute(
-        select(func.min(audit_entry.c.id)).where(
-            audit_entry.c.id
-            > select(audit_head.c.last_id).where(audit_head.c.id == 1).scalar_subquery()
-        )
-    ).scalar()
-    if beyond is not None:
-        return _broken(checked, beyond, "the entry lies after the chain's head")
+    beyond = _first_entry_where(audit_entry.c.id > _head_column("last_id"))
+    if (found := connection.execute(beyond).scalar()) is not None:
+        return _broken(checked, found, "the entry lies after the chain's head")
     return AuditVerification(True, checked, None, None)
+
+
+def _entries(connection: Connection, *, after: int, upto: int) -> Iterator[Row[Any]]:
+    """Entries with ``after < id <= upto`` in id order, :data:`CHUNK` per query."""
+    while after < upto:
+        rows = connection.execute(
+            select(audit_entry)
+            .where(audit_entry.c.id > after, audit_entry.c.id <= upto)
+            .order_by(audit_entry.c.id)
+            .limit(CHUNK)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        after = rows[-1].id
+
+
+def _head_column(name: str) -> ScalarSelect[Any]:
+    return select(audit_head.c[name]).where(audit_head.c.id == 1).scalar_subquery()
+
+
+def _first_entry_where(condition: ColumnElement[bool]) -> Select[tuple[Any]]:
+    return select(func.min(audit_entry.c.id)).where(condition)
 
 
 def _missing(first: int, last: int) -> str:
@@ -388,7 +420,7 @@ def prune_audit(connection: Connection, *, before: datetime, limit: int) -> int:
     ones). The head's anchor moves to the last entry deleted, so :func:`verify_audit` starts
     there. Each entry is checked before it goes, and pruning stops before a broken one, so that
     retention never erases the evidence of tampering. Runs in the caller's transaction, holding
-    the head's lock like an append; the caller records its own ``audit.pruned`` entry.
+    the head's lock like an append; the caller appends its own entry saying what went.
     """
     if limit < 1:
         raise ValueError(f"limit must be positive: {limit}")
@@ -398,27 +430,16 @@ def prune_audit(connection: Connection, *, before: datetime, limit: int) -> int:
     if head is None:
         return 0
     last_id, last_hash = head.anchor_id, head.anchor_hash
-    stop = min(head.last_id, head.anchor_id + limit)
-    while last_id < stop:
-        rows = connection.execute(
-            select(audit_entry)
-            .where(audit_entry.c.id > last_id, audit_entry.c.id <= stop)
-            .order_by(audit_entry.c.id)
-            .limit(CHUNK)
-        ).all()
-        intact = 0
-        for row in rows:
-            if (
-                row.id != last_id + 1
-                or row.recorded_at >= before
-                or row.prev_hash != last_hash
-                or _row_hash(row) != row.hash
-            ):
-                break
-            last_id, last_hash = row.id, row.hash
-            intact += 1
-        if intact < len(rows) or not rows:
+    upto = min(head.last_id, head.anchor_id + limit)
+    for row in _entries(connection, after=last_id, upto=upto):
+        if (
+            row.id != last_id + 1
+            or row.recorded_at >= before
+            or row.prev_hash != last_hash
+            or _row_hash(row) != row.hash
+        ):
             break
+        last_id, last_hash = row.id, row.hash
     pruned = last_id - head.anchor_id
     if pruned:
         connection.execute(
