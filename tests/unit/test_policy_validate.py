@@ -118,3 +118,26 @@ def test_a_warning_comes_1_to_365_days_before_expiry(days: str, got: str) -> Non
     assert caught.value.line == LEARNERS_END + 2
     assert caught.value.problem.startswith("retention.learners.warning.days_before: ")
     assert caught.value.problem.endswith(got)
+
+
+def test_a_warning_must_not_outlive_the_outbox_that_remembers_it() -> None:
+    from gardien.errors import PolicyError
+    from gardien.policy import DEFAULT_POLICY_PATH, parse_policy
+    from gardien.store.catalogue import record_catalogue
+
+    text = DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
+    assert "      days_before: 30\n" in text
+    line = text[: text.index("      days_before: 30\n")].count("\n") + 1
+    too_far = text.replace("      days_before: 30\n", "      days_before: 90\n")
+    try:
+        parse_policy(too_far, source="policy.yaml", catalogue=record_catalogue())
+    except PolicyError as exc:
+        assert exc.line == line
+        assert "purged by the outbox rule (3 months)" in str(exc)
+    else:
+        raise AssertionError("a 90-day warning with a 3-month outbox was accepted")
+    parse_policy(
+        text.replace("      days_before: 30\n", "      days_before: 84\n"),
+        source="policy.yaml",
+        catalogue=record_catalogue(),
+    )

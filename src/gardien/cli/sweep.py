@@ -8,7 +8,9 @@ import typer
 
 from gardien.cli.context import AS_OF_HELP, container, emit
 from gardien.cli.progress import progress_bar
+from gardien.services.inactivity import queue_inactivity_warnings
 from gardien.services.sweep import DEFAULT_BATCH, sweep
+from gardien.store.uow import UnitOfWork
 
 
 def sweep_command(
@@ -32,4 +34,19 @@ def sweep_command(
             batch_size=batch_size,
             progress=progress,
         )
-    emit(json.dumps(report.as_json(), indent=2) if as_json else report.summary())
+    warnings = None
+    if not dry_run:
+        # Warned learners are never expired ones, so the order of the two does not matter.
+        warnings = queue_inactivity_warnings(
+            UnitOfWork(engine, write=True),
+            policy=app.policy,
+            clock=app.clock,
+            portal_url=app.settings.public_url.rstrip("/") + "/",
+            batch_size=batch_size,
+        )
+    if as_json:
+        data = report.as_json()
+        data["warnings"] = warnings.as_dict() if warnings else None
+        emit(json.dumps(data, indent=2))
+    else:
+        emit(report.summary() + (f"\n{warnings.summary()}" if warnings else ""))

@@ -76,6 +76,23 @@ def check_references(policy: Policy, document: SourceDocument, catalogue: Record
                 (*base, "warning"),
                 f"only learners can be warned before expiry, not {rule.record!r} records",
             )
+        outbox_months = min(
+            (r.months for r in policy.retention.values() if r.record == "outbox_message"),
+            default=None,
+        )
+        if (
+            rule.warning is not None
+            and outbox_months is not None
+            and rule.warning.days_before > 28 * outbox_months
+        ):
+            # The queued warning is what prevents a second one in the same cycle: it must
+            # outlive the warning period.
+            problems.add(
+                (*base, "warning", "days_before"),
+                f"a warning {rule.warning.days_before} days ahead would be purged by the outbox"
+                f" rule ({outbox_months} months) before the data expires: at most"
+                f" {28 * outbox_months} days",
+            )
 
     for funding, disclosure in policy.disclosure.items():
         for kind, recipient in disclosure.recipients.items():
