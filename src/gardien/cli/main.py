@@ -60,6 +60,11 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
+    except typer.TyperException as exc:
+        # Typer vendors its own click, whose usage errors (a missing option, a value of the
+        # wrong type, an unknown command) are not click.ClickException.
+        click.echo(f"gardien: {exc.format_message()}", err=True)
+        return exc.exit_code
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 1

@@ -62,8 +62,10 @@ def _last_contract_end(sponsor_id: Any, created_at: Any) -> Callable[[date], Col
     )
 
     def before(day: date) -> ColumnElement[bool]:
+        # Never NULL (a sponsor always has a clock): a forecast negates this condition, and
+        # NOT NULL would drop a sponsor without contract from every month.
         return or_(
-            latest < day,
+            and_(latest.is_not(None), latest < day),
             and_(latest.is_(None), created_at < _midnight(day)),
         )
 
