@@ -6,7 +6,8 @@
     ├── ClassificationError     columns or categories that the policy does not cover
     ├── DatabaseNotReadyError   a database that is unreachable or not migrated to the head revision
     ├── ImportDocumentError     an import document that is malformed or inconsistent
-    └── NotFoundError           a named record that does not exist
+    ├── NotFoundError           a named record that does not exist
+    └── AuditChainBrokenError   the audit log's hash chain does not verify (services.audit)
 
 Entry points map these to a clear message: the CLI prints it on stderr and exits non-zero,
 the web layer answers with an HTTP status and a page. Domain errors never subclass HTTP types.

@@ -8,7 +8,12 @@ from typing import Any
 
 import pytest
 
-from gardien.store.audit import GENESIS_HASH, canonical_entry, entry_hash, normalise_details
+from gardien.domain.audit_chain import (
+    GENESIS_HASH,
+    canonical_entry,
+    entry_hash,
+    normalise_details,
+)
 
 WHEN = datetime(2026, 3, 1, 9, 30, 15, 250_000, tzinfo=UTC)
 ENTRY: dict[str, Any] = {

@@ -54,7 +54,8 @@ app.command("forecast")(forecast_command)
 def main(argv: list[str] | None = None) -> int:
     """Run the command line on ``argv``; return the exit code instead of raising."""
     try:
-        app(args=argv, prog_name="gardien", standalone_mode=False)
+        # Without standalone mode, click returns (not raises) the code of a typer.Exit.
+        result = app(args=argv, prog_name="gardien", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     except GardienError as exc:
         click.echo(f"gardien: {exc}", err=True)
         return exc.exit_code
-    return 0
+    return result if isinstance(result, int) else 0
 
 
 def run() -> None:
