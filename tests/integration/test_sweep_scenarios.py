@@ -11,14 +11,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, update
+from pydantic import ValidationError
+from sqlalchemy import Engine, insert, update
+from sqlalchemy.exc import IntegrityError
 
 from gardien.cli.main import main
-from gardien.errors import ImportDocumentError
 from gardien.store.retention.records import ANONYMISED_NAME
 from gardien.store.tables import (
     commercial_contact,
@@ -742,15 +743,23 @@ def test_an_unsubscribed_address_goes_the_day_after(
     assert leftovers(engine, [LEAVER]) == []
 
 
-def test_an_unsubscribed_address_without_its_date_is_not_kept_forever(engine: Engine) -> None:
+def test_an_unsubscribed_address_without_its_date_is_refused(engine: Engine) -> None:
     # The rule's clock is the unsubscription instant. A subscription marked unsubscribed
-    # without one would never expire: it must be refused, or swept all the same.
+    # without one would never expire: the import and the database both refuse it.
     undated = subscription_doc(LEAVER, None) | {"status": "unsubscribed"}
-    try:
+    with pytest.raises(ValidationError, match="unsubscribed_at is required"):
         load(engine, document(newsletter_subscriptions=[undated]))
-    except ImportDocumentError:
-        return
-    run_sweep(engine, date(2099, 12, 31))
+    row = {
+        "email": LEAVER,
+        "status": "unsubscribed",
+        "created_at": datetime(2024, 1, 1, tzinfo=UTC),
+        "consent_at": datetime(2024, 1, 1, tzinfo=UTC),
+        "consent_source": "footer",
+        "consent_notice_version": "v1",
+        "consent_wording": "Oui",
+    }
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(insert(newsletter_subscription).values(row))
     assert rows(engine, newsletter_subscription) == []
 
 

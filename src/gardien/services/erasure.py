@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from gardien.domain.clock import Clock
-from gardien.domain.retention import retention_end
+from gardien.domain.retention import expiry_threshold, retention_end
 from gardien.domain.vocabulary import RetentionAction
 from gardien.policy import Policy
 from gardien.store.audit import append_audit
@@ -83,8 +83,15 @@ def erase_subject(
     result = ErasureResult(email=address, as_of=clock.today())
     learner_rule = next((r for r in policy.retention.values() if r.record == "learner"), None)
     aggregate = learner_rule is not None and learner_rule.action is RetentionAction.ANONYMISE
+    held_from = {
+        rule.record: expiry_threshold(result.as_of, rule.months)
+        for rule in policy.retention.values()
+        if rule.hold is not None
+    }
     with uow:
-        done = erase_subject_rows(uow.connection, address, now=clock.now(), aggregate=aggregate)
+        done = erase_subject_rows(
+            uow.connection, address, now=clock.now(), aggregate=aggregate, held_from=held_from
+        )
         result.erased = dict(done.rows)
         result.kept = [_explain(policy, held) for held in done.held]
         if result.found:

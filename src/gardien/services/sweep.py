@@ -101,7 +101,13 @@ def sweep(
         result = RuleReport(rule_id, rule.record, rule.action.value, threshold)
         report.rules.append(result)
         with engine.connect() as connection:
-            pending = count_expired(connection, rule.record, rule.clock, threshold=threshold)
+            pending = count_expired(
+                connection,
+                rule.record,
+                rule.clock,
+                threshold=threshold,
+                unless_learner_before=_removed_with_learners(policy, rule_id, today),
+            )
         if dry_run:
             result.expired = pending
             continue
@@ -185,6 +191,21 @@ def _erase(
         return erased.rows, erased.pseudonyms
     rows = erase_records(connection, rule.record, ids, action=rule.action, now=now)
     return rows, [f"{rule.record}:{record_id}" for record_id in ids]
+
+
+def _removed_with_learners(policy: Policy, rule_id: str, today: date) -> date | None:
+    """If an earlier learner rule removes this rule's records with their learner, its threshold.
+
+    A dry run must not count twice a row (a queued e-mail) that the learner rule would
+    already have removed by the time this rule runs.
+    """
+    rule = policy.retention[rule_id]
+    for other_id, other in policy.retention.items():
+        if other_id == rule_id:
+            return None
+        if other.record == "learner" and rule.record in other.with_records:
+            return expiry_threshold(today, other.months)
+    return None
 
 
 def commercial_keep(policy: Policy, today: date) -> CommercialKeep | None:

@@ -18,6 +18,7 @@ from pydantic import (
     PrivateAttr,
     StringConstraints,
     WithJsonSchema,
+    model_validator,
 )
 from pydantic.dataclasses import dataclass
 
@@ -229,6 +230,13 @@ class NewsletterSubscriptionIn(_Record):
     consent_wording: Annotated[str, StringConstraints(min_length=1)]
     confirmed_at: AwareDatetime | None = None
     unsubscribed_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _unsubscribed_has_its_date(self) -> NewsletterSubscriptionIn:
+        # The date is the retention clock: without it the address would be kept forever.
+        if (self.status == "unsubscribed") != (self.unsubscribed_at is not None):
+            raise ValueError("unsubscribed_at is required exactly when status is 'unsubscribed'")
+        return self
 
 
 class ContactMessageIn(_Record):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import ColumnElement, Connection, and_, func, not_, select
+from sqlalchemy import ColumnElement, Connection, and_, func, not_, or_, select
 
 from gardien.store.retention.clocks import ClockSql, clock_sql
-from gardien.store.tables import sponsor
+from gardien.store.tables import learner, sponsor
 
 
 def _pending(record: str) -> ColumnElement[bool] | None:
@@ -42,11 +42,29 @@ def select_expired(
     return list(connection.execute(query).scalars())
 
 
-def count_expired(connection: Connection, record: str, clock: str, *, threshold: date) -> int:
-    """How many rows are expired (for ``--dry-run`` and the progress bar)."""
+def count_expired(
+    connection: Connection,
+    record: str,
+    clock: str,
+    *,
+    threshold: date,
+    unless_learner_before: date | None = None,
+) -> int:
+    """How many rows are expired (for ``--dry-run`` and the progress bar).
+
+    With ``unless_learner_before``, rows of learners whose own clock is before that day are
+    left out: the learner rule removes them first, with their learner, so a dry run must not
+    count them twice.
+    """
     sql = clock_sql(record, clock)
     query = select(func.count()).select_from(sql.table)
     query = query.where(_condition(sql, record, sql.before(threshold)))
+    if unless_learner_before is not None and "learner_id" in sql.table.c:
+        expired = select(learner.c.id).where(
+            clock_sql("learner", "last_activity").before(unless_learner_before)
+        )
+        owner = sql.table.c.learner_id
+        query = query.where(or_(owner.is_(None), owner.not_in(expired)))
     return int(connection.execute(query).scalar_one())
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -43,21 +44,34 @@ class SubjectErasure:
 
 
 def erase_subject_rows(
-    connection: Connection, email: str, *, now: datetime, aggregate: bool
+    connection: Connection,
+    email: str,
+    *,
+    now: datetime,
+    aggregate: bool,
+    held_from: Mapping[str, date],
 ) -> SubjectErasure:
-    """Erase everything erasable held under ``email`` and list the rows a legal duty keeps."""
+    """Erase everything erasable held under ``email`` and list the rows a legal duty keeps.
+
+    ``held_from`` gives, per held record kind (``invoice``, ``opco_dossier``), the first clock
+    day its rule still keeps: older rows are past their legal period and are erased too.
+    """
     result = SubjectErasure()
     learner_ids = list(
         connection.execute(select(learner.c.id).where(learner.c.email == email)).scalars()
     )
     if learner_ids:
         # OPCO dossiers outlive the learner, reduced to their own snapshot (their rule's hold).
-        for reference, training_end in connection.execute(
-            select(opco_dossier.c.agreement_reference, opco_dossier.c.training_end).where(
-                opco_dossier.c.learner_id.in_(learner_ids)
-            )
+        for dossier_id, reference, training_end in connection.execute(
+            select(
+                opco_dossier.c.id, opco_dossier.c.agreement_reference, opco_dossier.c.training_end
+            ).where(opco_dossier.c.learner_id.in_(learner_ids))
         ):
-            result.held.append(HeldRow("opco_dossier", reference, training_end))
+            if _still_held(held_from, "opco_dossier", training_end):
+                result.held.append(HeldRow("opco_dossier", reference, training_end))
+            else:
+                connection.execute(delete(opco_dossier).where(opco_dossier.c.id == dossier_id))
+                result.rows["opco_dossier"] += 1
         erased = erase_learners(connection, learner_ids, now=now, aggregate=aggregate)
         result.rows.update(erased.rows)
         result.subjects.extend(erased.pseudonyms)
@@ -86,8 +100,21 @@ def erase_subject_rows(
         result.rows["sponsor (anonymised)" if kind == "individual" else "sponsor (e-mail)"] += 1
         result.subjects.append(f"sponsor:{sponsor_id}")
     # Invoices keep their billing snapshot: the accounting duty outweighs erasure.
-    for number, issued_on in connection.execute(
-        select(invoice.c.number, invoice.c.issued_on).where(invoice.c.billing_email == email)
+    for invoice_id, number, issued_on in connection.execute(
+        select(invoice.c.id, invoice.c.number, invoice.c.issued_on).where(
+            invoice.c.billing_email == email
+        )
     ):
-        result.held.append(HeldRow("invoice", number, issued_on))
+        if _still_held(held_from, "invoice", issued_on):
+            result.held.append(HeldRow("invoice", number, issued_on))
+        else:
+            connection.execute(delete(invoice).where(invoice.c.id == invoice_id))
+            result.rows["invoice"] += 1
     return result
+
+
+def _still_held(held_from: Mapping[str, date], record: str, clock_day: date) -> bool:
+    # A record no rule holds is kept as before (the caller explains it); one whose rule's
+    # period has ended is erased like everything else.
+    threshold = held_from.get(record)
+    return threshold is None or clock_day >= threshold

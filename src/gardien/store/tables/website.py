@@ -27,6 +27,11 @@ newsletter_subscription = Table(
     # Clock of the newsletter rule.
     Column("unsubscribed_at", UTCDateTime(), nullable=True, index=True, info=NEWSLETTER),
     CheckConstraint("status IN ('pending', 'confirmed', 'unsubscribed')", name="status"),
+    # The unsubscription date is the retention clock: an unsubscribed row without it would
+    # never be swept.
+    CheckConstraint(
+        "(status = 'unsubscribed') = (unsubscribed_at IS NOT NULL)", name="unsubscribed_dated"
+    ),
     lower_case("email"),
 )
 

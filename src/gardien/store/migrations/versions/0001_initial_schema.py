@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 04:10:39.379555
+Create Date: 2026-11-28 04:52:27.023358
 """
 
 from collections.abc import Sequence
@@ -144,6 +144,10 @@ def upgrade() -> None:
         sa.Column("consent_wording", sa.Text(), nullable=False),
         sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("unsubscribed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "(status = 'unsubscribed') = (unsubscribed_at IS NOT NULL)",
+            name=op.f("ck_newsletter_subscription_unsubscribed_dated"),
+        ),
         sa.CheckConstraint(
             "status IN ('pending', 'confirmed', 'unsubscribed')",
             name=op.f("ck_newsletter_subscription_status"),
