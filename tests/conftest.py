@@ -8,6 +8,7 @@ never go green by skipping them.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from gardien.store.engine import make_engine, normalise_url
 from gardien.store.migrate import upgrade
@@ -58,8 +60,7 @@ def postgres_template() -> Iterator[str]:
     upgrade(engine)
     engine.dispose()
     yield admin_url
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {template} WITH (FORCE)"))
+    _drop(admin, template)
     admin.dispose()
 
 
@@ -67,14 +68,25 @@ def _postgres_database(admin_url: str, *, template: str | None) -> Iterator[str]
     name = f"gardien_t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     clause = f" TEMPLATE {template}" if template else ""
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name}{clause}"))
     try:
+        with admin.connect() as connection:
+            connection.execute(text(f"CREATE DATABASE {name}{clause}"))
         yield _with_database(admin_url, name)
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        _drop(admin, name)
         admin.dispose()
+
+
+def _drop(admin: Engine, name: str) -> None:
+    # An autovacuum worker may be visiting the database; FORCE terminates it when the role may
+    # signal it, else wait and retry. A database left behind is harmless (names are unique).
+    for attempt in range(10):
+        try:
+            with admin.connect() as connection:
+                connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            return
+        except DBAPIError:
+            time.sleep(0.2 * (attempt + 1))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
