@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 from gardien.services import audit
 from gardien.store.audit import AuditVerification, append_audit, prune_audit, verify_audit
 from gardien.store.uow import UnitOfWork
+from tests.support.threads import run_together
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -31,27 +32,6 @@ def append_one(engine: Engine, writer: str, number: int, *, write: bool = False)
         )
         uow.commit()
     return entry_id
-
-
-def run_together(*jobs: Callable[[], None]) -> None:
-    """Start the jobs at the same moment, each in its own thread; re-raise the first failure."""
-    barrier = threading.Barrier(len(jobs))
-    failures: list[BaseException] = []
-
-    def worker(job: Callable[[], None]) -> None:
-        try:
-            barrier.wait()
-            job()
-        except BaseException as exc:  # handed over to the main thread
-            failures.append(exc)
-
-    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if failures:
-        raise failures[0]
 
 
 def verify(engine: Engine) -> AuditVerification:

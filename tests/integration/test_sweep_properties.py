@@ -48,6 +48,7 @@ from tests.support.retention_samples import (
     run_sweep,
     verify,
 )
+from tests.support.threads import run_together
 
 AS_OF = date(2026, 3, 1)
 EXPIRED = "2024-06-30T10:00:00Z"  # kept through 30 Dec 2025
@@ -378,27 +379,6 @@ def test_a_sigkill_during_a_sweep_leaves_no_half_erased_learner(
 
 
 # -- concurrency --------------------------------------------------------------------------------
-
-
-def run_together(*jobs: Callable[[], None]) -> None:
-    """Start the jobs at the same moment, each in its own thread; re-raise the first failure."""
-    barrier = threading.Barrier(len(jobs))
-    failures: list[BaseException] = []
-
-    def worker(job: Callable[[], None]) -> None:
-        try:
-            barrier.wait()
-            job()
-        except BaseException as exc:  # handed over to the main thread
-            failures.append(exc)
-
-    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=600)
-    if failures:
-        raise failures[0]
 
 
 def test_two_sweeps_at_once_share_the_work(
