@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from time import sleep
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -29,6 +30,10 @@ from gardien.store.uow import UnitOfWork
 
 Progress = Callable[[str, int, int], None]
 DEFAULT_BATCH = 1000
+# SQLite has one write lock and no queue: a writer that waits (the web app) polls at intervals
+# of up to 100 ms, and would keep missing the instant between two batches. A short pause after
+# each batch lets it in, so it waits for one batch at most. PostgreSQL needs none.
+SQLITE_PAUSE_SECONDS = 0.02
 
 
 @dataclass
@@ -90,10 +95,17 @@ def sweep(
     batch_size: int = DEFAULT_BATCH,
     progress: Progress | None = None,
     actor: str = "sweep",
+    pause_seconds: float | None = None,
 ) -> SweepReport:
-    """Apply every retention rule of ``policy`` as of ``clock.today()``."""
+    """Apply every retention rule of ``policy`` as of ``clock.today()``.
+
+    ``pause_seconds`` is slept after each committed batch (default: a short pause on SQLite,
+    none on PostgreSQL) so that other writers get the lock between batches.
+    """
     if batch_size < 1:
         raise ValueError("the batch size must be at least 1")
+    if pause_seconds is None:
+        pause_seconds = SQLITE_PAUSE_SECONDS if engine.dialect.name == "sqlite" else 0.0
     today = clock.today()
     report = SweepReport(as_of=today, dry_run=dry_run)
     for rule_id, rule in policy.retention.items():
@@ -118,6 +130,8 @@ def sweep(
         ):
             if progress is not None:
                 progress(rule_id, min(result.expired, pending), max(pending, result.expired))
+            if pause_seconds:
+                sleep(pause_seconds)
     return report
 
 
