@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from gardien.store.engine import make_engine
+from gardien.store.engine import SQLITE_PRAGMAS, make_engine
 from gardien.store.migrate import upgrade
 
 PATHS = 5
@@ -50,11 +50,19 @@ BYTES_PER_LEARNER = 500
 
 @dataclass(frozen=True)
 class Shape:
-    """How many expired and unexpired learners, and statements per learner."""
+    """How many expired and unexpired learners, statements per learner, and the file's layout.
+
+    ``chronological`` (the default) writes the rows in the order a platform receives them:
+    learners by sign-up, so those idle for 18 months come first, as on a real platform that
+    has run for years. ``random`` scatters the expired learners among the others, the worst
+    case for page locality. E-mail addresses, pseudonyms and statement ids are random in both,
+    so their indexes are scattered either way.
+    """
 
     expired: int
     unexpired: int
     statements: int
+    layout: str = "chronological"
 
     @property
     def learners(self) -> int:
@@ -70,7 +78,7 @@ class Shape:
     def describe(self) -> str:
         return (
             f"{self.learners:,} learners ({self.expired:,} expired, {self.unexpired:,} not), "
-            f"{self.statements} statements each"
+            f"{self.statements} statements each, {self.layout} layout"
         )
 
 
@@ -84,12 +92,7 @@ def fresh_database(path: Path) -> None:
 def connect(path: Path) -> sqlite3.Connection:
     """A plain sqlite3 connection with the pragmas gardien's engine sets."""
     connection = sqlite3.connect(path, isolation_level=None)
-    for pragma in (
-        "journal_mode=WAL",
-        "synchronous=NORMAL",
-        "foreign_keys=ON",
-        "busy_timeout=10000",
-    ):
+    for pragma in SQLITE_PRAGMAS:
         connection.execute(f"PRAGMA {pragma}")
     return connection
 
@@ -133,7 +136,10 @@ SIGN_UP = 30 * DAY
 def _learners(shape: Shape, as_of: date, seed: int) -> Iterator[Rows]:
     """Learner, enrolment and statement rows, ``CHUNK`` learners at a time."""
     total = shape.learners
-    expired_at = set(random.Random(f"{seed}:positions").sample(range(total), shape.expired))
+    if shape.layout == "random":
+        expired_at = set(random.Random(f"{seed}:positions").sample(range(total), shape.expired))
+    else:  # chronological: everyone idle for 18 months signed up before everyone active since
+        expired_at = set(range(shape.expired))
     streams = {
         True: (random.Random(f"{seed}:expired"), EXPIRED_IDLE),
         False: (random.Random(f"{seed}:recent"), RECENT_IDLE),
@@ -194,7 +200,7 @@ def _learners(shape: Shape, as_of: date, seed: int) -> Iterator[Rows]:
                 (
                     learner_id,
                     pseudonym,
-                    f"learner{n:08d}@example.org",
+                    f"{pseudonym[:8]}.{n}@example.org",
                     f"Given{n}",
                     f"Family{n}",
                     PASSWORD_HASH,

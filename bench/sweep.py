@@ -2,18 +2,22 @@
 
     python bench/sweep.py [--learners 1000000] [--statements 10] [--expired-fraction 0.1]
                           [--batch-size 1000] [--as-of 2025-06-30] [--scale-base N] [--skip-scale]
-                          [--repeat 1] [--seed 1] [--workdir DIR]
+                          [--layout chronological|random]
+                          [--skip-batched-raw] [--repeat 1] [--seed 1] [--workdir DIR]
 
 1. Generates N learners with K xAPI statements and one enrolment each into a fresh, migrated
    SQLite file (plain ``sqlite3`` ``executemany``, fixed seed); a fraction of them expired (last
    activity 19 to 36 months before the as-of date), the rest active within 16 months.
-2. Copies the file, for an identical baseline (with ``--repeat R``, R rounds of fresh copies;
-   the medians are used).
-3. Times the real sweep (default policy, a clock fixed at the as-of date, audit log included)
-   on the first file, and one transaction of hand-written ``DELETE ... WHERE learner_id IN
-   (SELECT id FROM learner WHERE last_activity_at < ?)`` on the copy (no audit). Checks that
-   both end with the same rows in every table but the audit's (exit status 1 if not), and
-   prints rows, seconds and rows/s of both and the ratio of their throughputs (target >= 0.7).
+2. Times each phase below on its own fresh copy of that file, so all start from identical
+   data (with ``--repeat R``, R rounds of fresh copies; the medians are used).
+3. Times the real sweep (default policy, a clock fixed at the as-of date, audit log included),
+   and one transaction of hand-written ``DELETE ... WHERE learner_id IN (SELECT id FROM
+   learner WHERE last_activity_at < ?)`` (no audit). Checks that both end with the same rows
+   in every table but the audit's (exit status 1 if not), and prints rows, seconds and rows/s
+   of both and the ratio of their throughputs (target >= 0.7).
+   Unless ``--skip-batched-raw``, the same raw SQL also runs in batches of ``--batch-size``
+   learners, one transaction each: the ratio of the sweep to that is what gardien's own code
+   costs, the rest is what committing in bounded batches costs SQLite.
 4. Scale check: the same expired learners among the unexpired ones of a base of
    ``--scale-base`` learners (default a tenth of ``--learners``), then among ten times as
    many unexpired ones, swept each time (and deleted by raw SQL on a copy, to show what
@@ -29,8 +33,10 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import os
 import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -115,55 +121,79 @@ def learner_threshold(policy: Policy, as_of: date) -> str:
     return f"{expiry_threshold(as_of, months).isoformat()} 00:00:00.000000"
 
 
-def run_raw(path: Path, *, threshold: str) -> tuple[float, Counter[str]]:
-    """Seconds of a hand-written, single-transaction deletion of the expired learners."""
+def _delete_learners(connection: sqlite3.Connection, ids: str, params: tuple[str]) -> Counter[str]:
+    """The learner rule's deletions, by hand, for the learners whose id is in ``ids`` (SQL)."""
+    rows: Counter[str] = Counter()
+    rows["module_progress"] = connection.execute(
+        "DELETE FROM module_progress WHERE enrolment_id IN"
+        f" (SELECT id FROM enrolment WHERE learner_id IN ({ids}))",
+        params,
+    ).rowcount
+    for table in LEARNER_CHILDREN:
+        rows[table] = connection.execute(
+            f"DELETE FROM {table} WHERE learner_id IN ({ids})", params
+        ).rowcount
+    connection.execute(
+        f"UPDATE opco_dossier SET learner_id = NULL WHERE learner_id IN ({ids})", params
+    )
+    rows["learner"] = connection.execute(
+        f"DELETE FROM learner WHERE id IN ({ids})", params
+    ).rowcount
+    return rows
+
+
+def run_raw(
+    path: Path, *, threshold: str, batch_size: int | None = None
+) -> tuple[float, Counter[str]]:
+    """Seconds of a hand-written deletion of the expired learners, and rows deleted per table.
+
+    In one transaction, or with ``batch_size`` in batches of that many learners (oldest first,
+    as the sweep takes them), one transaction each: what batching costs SQLite by itself.
+    """
     expired = "SELECT id FROM learner WHERE last_activity_at < ?"
     rows: Counter[str] = Counter()
     connection = connect(path)
     os.sync()
     warm(path)
     with Timer() as timer:
-        connection.execute("BEGIN IMMEDIATE")
-        rows["module_progress"] = connection.execute(
-            "DELETE FROM module_progress WHERE enrolment_id IN"
-            f" (SELECT id FROM enrolment WHERE learner_id IN ({expired}))",
-            (threshold,),
-        ).rowcount
-        for table in LEARNER_CHILDREN:
-            rows[table] = connection.execute(
-                f"DELETE FROM {table} WHERE learner_id IN ({expired})", (threshold,)
-            ).rowcount
-        connection.execute(
-            f"UPDATE opco_dossier SET learner_id = NULL WHERE learner_id IN ({expired})",
-            (threshold,),
-        )
-        rows["learner"] = connection.execute(
-            "DELETE FROM learner WHERE last_activity_at < ?", (threshold,)
-        ).rowcount
-        connection.execute("COMMIT")
+        if batch_size is None:
+            connection.execute("BEGIN IMMEDIATE")
+            rows = _delete_learners(connection, expired, (threshold,))
+            connection.execute("COMMIT")
+        while batch_size is not None:
+            connection.execute("BEGIN IMMEDIATE")
+            ids = [
+                row[0]
+                for row in connection.execute(
+                    f"{expired} ORDER BY last_activity_at, id LIMIT ?", (threshold, batch_size)
+                )
+            ]
+            if ids:
+                rows += _delete_learners(
+                    connection, "SELECT value FROM json_each(?)", (json.dumps(ids),)
+                )
+            connection.execute("COMMIT")
+            if not ids:
+                break
         connection.close()
     return timer.seconds, +rows
 
 
-def same_rows(swept: Path, raw: Path) -> bool:
-    """Print whether both files hold the same rows in every table but the audit's."""
-    left, right = snapshot(swept), snapshot(raw)
+def same_rows(swept: dict[str, tuple[int, int]], raw: dict[str, tuple[int, int]]) -> bool:
+    """Print whether both snapshots hold the same rows in every table but the audit's."""
     differ = [
-        t
-        for t in left.keys() | right.keys()
-        if t not in AUDIT_TABLES and left.get(t) != right.get(t)
+        t for t in swept.keys() | raw.keys() if t not in AUDIT_TABLES and swept.get(t) != raw.get(t)
     ]
-    audit = left.get("audit_entry", (0, 0))[0]
     if differ:
         for table in sorted(differ):
-            print(f"  MISMATCH {table}: sweep {left.get(table)} raw {right.get(table)}")
-        print(f"check: FAILED, {len(differ)} table(s) differ")
+            print(f"  MISMATCH {table}: sweep {swept.get(table)} raw {raw.get(table)}")
+        print(f"  check: FAILED, {len(differ)} table(s) differ")
         return False
-    kept = {t: n for t, (n, _) in sorted(left.items()) if n and t not in AUDIT_TABLES}
+    kept = {t: n for t, (n, _) in sorted(swept.items()) if n and t not in AUDIT_TABLES}
     print(
-        f"check: same rows (count and rowids) in all {len(left) - len(AUDIT_TABLES)} tables"
+        f"  check: same rows (count and rowids) in all {len(swept) - len(AUDIT_TABLES)} tables"
         f" but the audit's; left {', '.join(f'{t} {n:,}' for t, n in kept.items())};"
-        f" sweep audit entries: {audit}"
+        f" sweep audit entries: {swept.get('audit_entry', (0, 0))[0]}"
     )
     return True
 
@@ -189,66 +219,92 @@ def build(path: Path, shape: Shape, *, as_of: date, seed: int, copies: int) -> N
     )
 
 
+LABELS = {
+    "sweep": "sweep (audit included)",
+    "raw": "raw SQL, 1 transaction",
+    "batched": "raw SQL, batches",
+}
+
+
 def compare(
     workdir: Path, shape: Shape, options: argparse.Namespace, policy: Policy
-) -> tuple[float, float, bool]:
-    """Generate, then sweep one copy and raw-delete another; median seconds of both, the check.
+) -> tuple[dict[str, float], bool]:
+    """Generate, then time each phase on its own fresh copy; median seconds per phase, check.
 
-    With ``--repeat R``, R rounds each start from fresh copies of the generated file.
+    Phases: the sweep, the raw deletion in one transaction and (unless skipped) the raw
+    deletion in batches. Each works on a fresh copy of the generated file, made the same way,
+    one at a time: never more than two large files (here, never more than the page cache
+    holds). With ``--repeat R`` there are R rounds, each starting with a different phase.
     """
-    pristine, swept, raw = (workdir / f"{name}.sqlite3" for name in ("pristine", "sweep", "raw"))
-    build(pristine, shape, as_of=options.as_of, seed=options.seed, copies=options.repeat + 1)
+    pristine, work = workdir / "generated.sqlite3", workdir / "work.sqlite3"
+    build(pristine, shape, as_of=options.as_of, seed=options.seed, copies=2)
     threshold = learner_threshold(policy, options.as_of)
+    phases = ["sweep", "raw"] if options.skip_batched_raw else ["sweep", "raw", "batched"]
+    seconds: dict[str, list[float]] = {phase: [] for phase in phases}
     sweeps: list[SweepRun] = []
-    raws: list[float] = []
-    ok = True
+    copies: list[float] = []
+    results: dict[str, tuple[Counter[str], dict[str, tuple[int, int]]]] = {}
     try:
         for round_ in range(options.repeat):
-            last = round_ == options.repeat - 1
-            with Timer() as timer:
-                copy_database(pristine, raw)
-                if not last:
-                    copy_database(pristine, swept)
-            print(f"copied the baseline in {timer.seconds:.1f} s")
-            # The last round sweeps the generated file itself: one copy fewer.
-            target = pristine if last else swept
-            sweeps.append(
-                run_sweep(target, policy=policy, as_of=options.as_of, batch_size=options.batch_size)
-            )
-            raw_seconds, raw_rows = run_raw(raw, threshold=threshold)
-            raws.append(raw_seconds)
-            if round_ == 0:
-                ok = same_rows(target, raw) and _same_count(shape, sweeps[0].rows, raw_rows)
-            remove_database(raw)
-            remove_database(swept)
+            shift = round_ % len(phases)
+            for phase in phases[shift:] + phases[:shift]:
+                with Timer() as timer:
+                    copy_database(pristine, work)
+                copies.append(timer.seconds)
+                if phase == "sweep":
+                    run = run_sweep(
+                        work, policy=policy, as_of=options.as_of, batch_size=options.batch_size
+                    )
+                    sweeps.append(run)
+                    took, deleted = run.seconds, run.rows
+                else:
+                    batch = options.batch_size if phase == "batched" else None
+                    took, deleted = run_raw(work, threshold=threshold, batch_size=batch)
+                seconds[phase].append(took)
+                if round_ == 0:
+                    results[phase] = (deleted, snapshot(work))
+                remove_database(work)
     finally:
-        for path in (pristine, swept, raw):
-            remove_database(path)
+        remove_database(pristine)
+        remove_database(work)
+    print(f"{len(copies)} copies of the generated file, {statistics.mean(copies):.1f} s each")
+    ok = True
+    for phase in phases[1:]:
+        print(f"{LABELS[phase]} vs sweep:")
+        ok = same_rows(results["sweep"][1], results[phase][1]) and ok
+        ok = _same_count(shape, results["sweep"][0], results[phase][0]) and ok
     rows = shape.expired * (2 + shape.statements)
-    sweep_seconds = statistics.median(run.seconds for run in sweeps)
-    raw_seconds = statistics.median(raws)
+    median = {phase: statistics.median(times) for phase, times in seconds.items()}
     if options.repeat > 1:
-        print(f"sweep seconds: {', '.join(f'{run.seconds:.2f}' for run in sweeps)} (median used)")
-        print(f"raw seconds:   {', '.join(f'{s:.2f}' for s in raws)} (median used)")
-    throughput("sweep (audit included)", rows, sweep_seconds)
-    throughput("raw SQL (no audit)", rows, raw_seconds)
+        for phase, times in seconds.items():
+            print(f"{LABELS[phase]} seconds: {', '.join(f'{t:.2f}' for t in times)} (median used)")
+    for phase in phases:
+        throughput(LABELS[phase], rows, median[phase])
     print(
         f"sweep: {sweeps[0].batches} batches of at most {options.batch_size} records"
         f" (all rules), longest {max(run.longest_batch for run in sweeps):.2f} s"
         " (batch + checkpoint + pause: the write lock is held for less)"
     )
-    print(f"ratio sweep/raw throughput: {raw_seconds / sweep_seconds:.2f} (target >= 0.7)")
-    return sweep_seconds, raw_seconds, ok
+    print(
+        f"ratio sweep/raw throughput: {median['raw'] / median['sweep']:.2f} (target >= 0.7,"
+        " against raw SQL in one transaction)"
+    )
+    if "batched" in median:
+        print(
+            f"ratio sweep/raw throughput, both in batches of {options.batch_size}:"
+            f" {median['batched'] / median['sweep']:.2f} (what gardien itself costs)"
+        )
+    return median, ok
 
 
 def _same_count(shape: Shape, sweep_rows: Counter[str], raw_rows: Counter[str]) -> bool:
     expected = shape.expired * (2 + shape.statements)
     for label, rows in (("sweep", sweep_rows), ("raw", raw_rows)):
         listed = ", ".join(f"{t} {n:,}" for t, n in sorted(rows.items()))
-        print(f"{label} deleted: {listed}")
+        print(f"  {label} deleted: {listed}")
     if sweep_rows == raw_rows and sum(raw_rows.values()) == expected:
         return True
-    print(f"check: FAILED, expected {expected:,} rows deleted by each, the same per table")
+    print(f"  check: FAILED, expected {expected:,} rows deleted by each, the same per table")
     return False
 
 
@@ -265,7 +321,19 @@ def main(argv: list[str] | None = None) -> int:
         help="learners of the scale check's base (default: a tenth of --learners);"
         " the tenfold run keeps its expired learners and has ten times its unexpired ones",
     )
+    parser.add_argument(
+        "--layout",
+        choices=("chronological", "random"),
+        default="chronological",
+        help="rows in the order a platform receives them (expired learners first), or the"
+        " expired learners scattered at random among the others (see bench/_common.py Shape)",
+    )
     parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument(
+        "--skip-batched-raw",
+        action="store_true",
+        help="do not time the raw SQL in batches of --batch-size (one transaction each)",
+    )
     parser.add_argument(
         "--repeat",
         type=int,
@@ -287,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="gardien-sweep-", dir=options.workdir) as folder:
         workdir = Path(folder)
         print(f"== sweep vs raw SQL: {main_shape.describe()}")
-        _, _, ok = compare(workdir, main_shape, options, policy)
+        _, ok = compare(workdir, main_shape, options, policy)
         if not options.skip_scale:
             ok = _scale_check(workdir, options, policy) and ok
     return 0 if ok else 1
@@ -295,25 +363,26 @@ def main(argv: list[str] | None = None) -> int:
 
 def _shape(learners: int, options: argparse.Namespace) -> Shape:
     expired = round(learners * options.expired_fraction)
-    return Shape(expired=expired, unexpired=learners - expired, statements=options.statements)
+    return Shape(expired, learners - expired, options.statements, options.layout)
 
 
 def _scale_check(workdir: Path, options: argparse.Namespace, policy: Policy) -> bool:
     base = _shape(options.scale_base or max(options.learners // 10, 1), options)
-    tenfold = Shape(base.expired, 10 * base.unexpired, base.statements)
+    tenfold = Shape(base.expired, 10 * base.unexpired, base.statements, base.layout)
     print(f"== scale check: base {base.describe()}")
-    base_sweep, base_raw, ok = compare(workdir, base, options, policy)
+    before, ok = compare(workdir, base, options, policy)
     print(f"== scale check: tenfold unexpired, {tenfold.describe()}")
-    ten_sweep, ten_raw, ten_ok = compare(workdir, tenfold, options, policy)
+    after, ten_ok = compare(workdir, tenfold, options, policy)
     print(
-        f"sweep with {base.expired:,} expired among {base.learners:,} learners: {base_sweep:.2f} s;"
-        f" among {tenfold.learners:,}: {ten_sweep:.2f} s;"
-        f" change {100 * (ten_sweep / base_sweep - 1):+.1f} % (target < 20 %)"
+        f"sweep with {base.expired:,} expired among {base.learners:,} learners:"
+        f" {before['sweep']:.2f} s; among {tenfold.learners:,}: {after['sweep']:.2f} s;"
+        f" change {100 * (after['sweep'] / before['sweep'] - 1):+.1f} % (target < 20 %)"
     )
-    print(
-        f"raw SQL, same two files: {base_raw:.2f} s then {ten_raw:.2f} s;"
-        f" change {100 * (ten_raw / base_raw - 1):+.1f} %"
-    )
+    for phase in [phase for phase in before if phase != "sweep"]:
+        print(
+            f"{LABELS[phase]}, same two files: {before[phase]:.2f} s then {after[phase]:.2f} s;"
+            f" change {100 * (after[phase] / before[phase] - 1):+.1f} %"
+        )
     return ok and ten_ok
 
 

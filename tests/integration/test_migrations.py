@@ -8,13 +8,20 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from gardien.cli.main import main
 from gardien.store.engine import make_engine
-from gardien.store.migrate import current_revision, ensure_migrated, head_revision, upgrade
+from gardien.store.migrate import (
+    alembic_config,
+    current_revision,
+    ensure_migrated,
+    head_revision,
+    upgrade,
+)
 from gardien.store.tables import metadata
 
 
@@ -88,3 +95,37 @@ def test_an_unmigrated_database_is_refused_until_upgraded(
 
     assert main(["--database-url", url, "db", "current"]) == 0
     assert capsys.readouterr().out == f"database: {head_revision()}; head: {head_revision()}\n"
+
+
+def test_0002_gives_existing_sponsors_their_retention_clock(empty_database_url: str) -> None:
+    engine = make_engine(empty_database_url)
+    try:
+        command.upgrade(alembic_config(engine), "0001")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO sponsor (id, ref, kind, name, created_at) VALUES"
+                    " (1, 'S-1', 'organisation', 'Une', :at),"
+                    " (2, 'S-2', 'organisation', 'Deux', :at)"
+                ),
+                {"at": "2023-03-09 23:30:00.000000"},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO contract (reference, funding_type, sponsor_id, signed_on,"
+                    " starts_on, ends_on, amount_cents) VALUES"
+                    " ('C-1', 'employer_plan', 1, '2023-01-02', '2023-01-02', '2024-06-30', 1),"
+                    " ('C-2', 'employer_plan', 1, '2023-01-02', '2023-01-02', '2024-01-31', 1)"
+                )
+            )
+        upgrade(engine)
+        with engine.connect() as connection:
+            clocks = connection.execute(
+                text("SELECT ref, retention_clock FROM sponsor ORDER BY ref")
+            ).all()
+        assert [(ref, str(clock)) for ref, clock in clocks] == [
+            ("S-1", "2024-06-30"),
+            ("S-2", "2023-03-09"),
+        ]
+    finally:
+        engine.dispose()

@@ -128,6 +128,15 @@ def load_lea(engine: Engine) -> None:
             ],
             statements=statements(LEA, 3, last=LEA_ACTIVE) + statements(NOE, 2, last=NOE_ACTIVE),
             cpf_dossiers=[cpf_doc("EDOF-101", "CT-101", LEA), cpf_doc("EDOF-102", "CT-102", NOE)],
+            # Her own clock would keep this message to 2 April 2026: it goes with her.
+            contact_messages=[
+                message_doc(
+                    "Léa Dormante",
+                    LEA,
+                    received="2024-10-01T09:00:00Z",
+                    last_exchange="2024-10-02T09:00:00Z",
+                )
+            ],
         ),
     )
     with engine.begin() as connection:
@@ -166,9 +175,11 @@ def test_a_learner_inactive_18_months_goes_with_all_that_is_theirs(
         only(counts)
         assert after == before
         assert learner_row(engine, LEA) == lea  # identity and credentials untouched
+        assert len(rows(engine, contact_message)) == 1
         return
     only(counts, learner_data=1)
     assert learner_row(engine, LEA) is None
+    assert rows(engine, contact_message) == []
     assert lea["id"] not in after
     assert orphans(engine) == {}
     assert rows(engine, cpf_dossier, cpf_dossier.c.edof_number == "EDOF-101") == []
@@ -194,6 +205,7 @@ def test_the_sweep_reports_what_went_with_the_learner(engine: Engine) -> None:
         "learner": 1,
         "module_progress": 2,
         "outbox_message": 1,
+        "contact_message": 1,
     }
 
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Engine, insert, select, update
 
 from gardien.domain.clock import FixedClock
 from gardien.policy import DEFAULT_POLICY_PATH, Policy, load_policy
 from gardien.services.importing.document import ImportDocument
 from gardien.services.importing.writer import import_document
 from gardien.store.catalogue import record_catalogue
-from gardien.store.tables import commercial_contact, outbox_message, sponsor
+from gardien.store.tables import commercial_contact, learner, outbox_message, sponsor
 from gardien.store.uow import UnitOfWork
 
 AS_OF = date(2026, 1, 15)
@@ -206,6 +206,8 @@ def document() -> dict[str, Any]:
             _message("sacha1@example.net", "2024-07-01T10:00:00Z"),  # overdue
             _message("sacha2@example.net", "2024-09-30T23:59:59Z"),  # 2026-03-31
             _message("sacha3@example.net", "2024-11-15T10:00:00Z"),  # 2026-05-16
+            # Its own clock ends 2026-05-16, but it goes with alix, the learner, in March.
+            _message("alix@example.org", "2024-11-15T10:00:00Z"),
         ],
     }
 
@@ -263,6 +265,24 @@ def load(engine: Engine) -> None:
                 }
                 for key, created in OUTBOX.items()
             ],
+        )
+        # Queued for alix on 20 January (its own clock ends 21 April): it goes with her in March.
+        alix = connection.execute(
+            select(learner.c.id).where(learner.c.email == "alix@example.org")
+        ).scalar_one()
+        created = datetime(2026, 1, 20, 10, tzinfo=UTC)
+        connection.execute(
+            insert(outbox_message).values(
+                dedupe_key="forecast-test:alix",
+                kind="test",
+                learner_id=alix,
+                recipient="alix@example.org",
+                subject="Test",
+                body="Test",
+                created_at=created,
+                send_after=created,
+                attempts=0,
+            )
         )
         connection.execute(
             update(sponsor).where(sponsor.c.ref == "SP-ANON").values(anonymised_at=IMPORTED)

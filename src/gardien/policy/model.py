@@ -153,6 +153,20 @@ class Policy(_Strict):
         """The purposes that process ``category``."""
         return [(pid, p) for pid, p in self.purposes.items() if category in p.categories]
 
+    def owner_rule_months(self, rule_id: str) -> int | None:
+        """If an earlier rule on learners sweeps this rule's records along, that rule's months.
+
+        Such records (a learner's queued e-mails, contact messages) may go with their learner
+        before their own rule reaches them; counts must not take them twice.
+        """
+        rule = self.retention[rule_id]
+        for other_id, other in self.retention.items():
+            if other_id == rule_id:
+                return None
+            if other.record == "learner" and rule.record in other.with_records:
+                return other.months
+        return None
+
     def rules_for_record(self, record: str) -> list[tuple[str, RetentionRule]]:
         """The retention rules whose sweep reaches ``record`` (as its record or alongside it)."""
         return [

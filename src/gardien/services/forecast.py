@@ -217,6 +217,7 @@ def forecast(engine: Engine, *, policy: Policy, clock: Clock, until: date) -> Fo
     with _snapshot(engine) as connection:
         for rule_id, rule in policy.retention.items():
             overdue_before, ranges = clock_ranges(windows, today=today, months=rule.months)
+            owner_months = policy.owner_rule_months(rule_id)
             report = RuleForecast(
                 rule=rule_id,
                 record=rule.record,
@@ -224,18 +225,35 @@ def forecast(engine: Engine, *, policy: Policy, clock: Clock, until: date) -> Fo
                 clock=rule.clock,
                 retention_months=rule.months,
                 overdue=count_expired(
-                    connection, rule.record, rule.clock, threshold=overdue_before
+                    connection,
+                    rule.record,
+                    rule.clock,
+                    threshold=overdue_before,
+                    unless_learner_before=_owner_threshold(owner_months, today),
                 ),
             )
             for window, (start, end) in zip(windows, ranges, strict=True):
                 records = (
-                    count_between(connection, rule.record, rule.clock, start=start, end=end)
+                    count_between(
+                        connection,
+                        rule.record,
+                        rule.clock,
+                        start=start,
+                        end=end,
+                        unless_learner_before=_owner_threshold(owner_months, window.last),
+                    )
                     if end > start
                     else 0
                 )
                 report.months.append(MonthCount(window, records))
             result.rules.append(report)
     return result
+
+
+def _owner_threshold(months: int | None, day: date) -> date | None:
+    """Rows whose learner has expired by ``day`` go with the learner, not under their own rule
+    (within a month, the learner rule runs first, as in a sweep at the end of the month)."""
+    return None if months is None else expiry_threshold(day, months)
 
 
 @contextmanager

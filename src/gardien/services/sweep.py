@@ -208,18 +208,13 @@ def _erase(
 
 
 def _removed_with_learners(policy: Policy, rule_id: str, today: date) -> date | None:
-    """If an earlier learner rule removes this rule's records with their learner, its threshold.
+    """The learner threshold below which this rule's rows go with their learner first.
 
     A dry run must not count twice a row (a queued e-mail) that the learner rule would
     already have removed by the time this rule runs.
     """
-    rule = policy.retention[rule_id]
-    for other_id, other in policy.retention.items():
-        if other_id == rule_id:
-            return None
-        if other.record == "learner" and rule.record in other.with_records:
-            return expiry_threshold(today, other.months)
-    return None
+    months = policy.owner_rule_months(rule_id)
+    return None if months is None else expiry_threshold(today, months)
 
 
 def commercial_keep(policy: Policy, today: date) -> CommercialKeep | None:

@@ -46,6 +46,18 @@ def make_engine(url: str) -> Engine:
 SQLITE_BEGIN = "gardien_sqlite_begin"
 
 
+# Set on every SQLite connection. The page cache (64 MiB instead of SQLite's 2 MiB) keeps the
+# interior pages of the large indexes in memory, which a sweep's deletions walk again and
+# again; see docs/retention.md, "Cost on SQLite".
+SQLITE_PRAGMAS = (
+    "journal_mode=WAL",
+    "synchronous=NORMAL",
+    "foreign_keys=ON",
+    "busy_timeout=10000",
+    "cache_size=-65536",
+)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     assert isinstance(dbapi_connection, sqlite3.Connection)
     # gardien begins transactions itself (below), not the sqlite3 module, so that a writer
@@ -53,10 +65,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # write while another writer holds the lock, fails at once instead of waiting.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    for pragma in SQLITE_PRAGMAS:
+        cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
 
 

@@ -9,6 +9,7 @@ from gardien.services.importing.document import ContractIn, InvoiceIn, SponsorIn
 from gardien.services.importing.keys import record_error
 from gardien.services.importing.report import Counts
 from gardien.services.importing.sync import Key, Spec, Values, upsert
+from gardien.store.retention.sponsor_clock import refresh_sponsor_clocks
 from gardien.store.tables import contract, contract_learner, invoice, sponsor, sponsor_contact
 
 SPONSOR = Spec(
@@ -58,6 +59,7 @@ def import_sponsors(ctx: ImportContext, sponsors: Sequence[SponsorIn]) -> None:
     outcome = upsert(ctx.bulk, SPONSOR, incoming, on_insert=lambda: (ctx.now,))
     ctx.report.add("sponsors", outcome.counts)
     ctx.sponsors.update({str(key[0]): id_ for key, id_ in outcome.ids().items()})
+    refresh_sponsor_clocks(ctx.bulk.connection, outcome.ids().values())
     contacts: dict[Key, Values] = {
         (ctx.sponsors[s.ref], c.email): (c.name, c.phone, c.role)
         for s in sponsors
@@ -88,7 +90,15 @@ def import_contracts(ctx: ImportContext, contracts: Sequence[ContractIn]) -> Non
         )
         for c in contracts
     }
+    # A contract that moves to another sponsor changes the clock of both.
+    previous = {
+        row[0]
+        for row in ctx.bulk.rows_where_in(
+            contract, ("sponsor_id",), "reference", [c.reference for c in contracts]
+        )
+    }
     outcome = upsert(ctx.bulk, CONTRACT, incoming)
+    refresh_sponsor_clocks(ctx.bulk.connection, previous | set(sponsors.values()))
     ctx.report.add(section, outcome.counts)
     ctx.contracts.update({str(key[0]): id_ for key, id_ in outcome.ids().items()})
     _link_learners(ctx, contracts)

@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, func, or_, select
+from sqlalchemy import ColumnElement, Table, select
 
 from gardien.store.tables import (
     audit_entry,
     commercial_contact,
     contact_message,
-    contract,
     invoice,
     learner,
     newsletter_subscription,
@@ -53,39 +52,18 @@ def _day(column: Any) -> ClockSql:
     return ClockSql(column.table, lambda day: column < day, column)
 
 
-def _last_contract_end(sponsor_id: Any, created_at: Any) -> Callable[[date], ColumnElement[bool]]:
-    """Latest contract end of a sponsor; a sponsor without any contract counts from creation."""
-    latest = (
-        select(func.max(contract.c.ends_on))
-        .where(contract.c.sponsor_id == sponsor_id)
-        .scalar_subquery()
-    )
+def _sponsor_contact_clock(day: date) -> ColumnElement[bool]:
+    """A contact lives by its sponsor's clock (see ``store/retention/sponsor_clock.py``)."""
+    expired = select(sponsor.c.id).where(sponsor.c.retention_clock < day)
+    return sponsor_contact.c.sponsor_id.in_(expired)
 
-    def before(day: date) -> ColumnElement[bool]:
-        # Never NULL (a sponsor always has a clock): a forecast negates this condition, and
-        # NOT NULL would drop a sponsor without contract from every month.
-        return or_(
-            and_(latest.is_not(None), latest < day),
-            and_(latest.is_(None), created_at < _midnight(day)),
-        )
-
-    return before
-
-
-_SPONSOR_CREATED = (
-    select(sponsor.c.created_at).where(sponsor.c.id == sponsor_contact.c.sponsor_id)
-).scalar_subquery()
 
 CLOCK_SQL: dict[tuple[str, str], ClockSql] = {
     ("learner", "last_activity"): _instant(learner.c.last_activity_at),
     ("commercial_contact", "last_contract_end"): _day(commercial_contact.c.last_contract_end),
-    ("sponsor", "last_contract_end"): ClockSql(
-        sponsor, _last_contract_end(sponsor.c.id, sponsor.c.created_at), sponsor.c.id
-    ),
+    ("sponsor", "last_contract_end"): _day(sponsor.c.retention_clock),
     ("sponsor_contact", "last_contract_end"): ClockSql(
-        sponsor_contact,
-        _last_contract_end(sponsor_contact.c.sponsor_id, _SPONSOR_CREATED),
-        sponsor_contact.c.id,
+        sponsor_contact, _sponsor_contact_clock, sponsor_contact.c.id
     ),
     ("invoice", "issued_on"): _day(invoice.c.issued_on),
     ("opco_dossier", "training_end"): _day(opco_dossier.c.training_end),

@@ -3,6 +3,8 @@
 What a legal duty or the policy keeps is not in here: invoices carry their own snapshot and
 no link to the learner; OPCO dossiers are detached (their snapshot stays, under their own
 clock); the commercial contact is copied out to ``commercial_contact`` before the learner goes.
+Contact-form messages sent from the learner's address go with the learner, whatever their own
+clock says: the notice promises that a learner's data goes 18 months after their last activity.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from gardien.store.tables import (
     activity_count,
     activity_statement,
     commercial_contact,
+    contact_message,
     contract,
     contract_learner,
     cpf_dossier,
@@ -88,6 +91,12 @@ def erase_learners(
         rows[table.name] += rowcount(
             connection.execute(delete(table).where(table.c.learner_id.in_(ids)))
         )
+    # Contact-form messages are linked by address, not by id: they go with the learner too.
+    rows["contact_message"] += rowcount(
+        connection.execute(
+            delete(contact_message).where(contact_message.c.email.in_([row.email for row in found]))
+        )
+    )
     rows["opco_dossier (detached)"] += rowcount(
         connection.execute(
             update(opco_dossier).where(opco_dossier.c.learner_id.in_(ids)).values(learner_id=None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import ColumnElement, Connection, and_, func, not_, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, func, not_, or_, select, true
 
 from gardien.store.retention.clocks import ClockSql, clock_sql
 from gardien.store.tables import learner, sponsor
@@ -59,20 +59,44 @@ def count_expired(
     sql = clock_sql(record, clock)
     query = select(func.count()).select_from(sql.table)
     query = query.where(_condition(sql, record, sql.before(threshold)))
-    if unless_learner_before is not None and "learner_id" in sql.table.c:
-        expired = select(learner.c.id).where(
-            clock_sql("learner", "last_activity").before(unless_learner_before)
-        )
-        owner = sql.table.c.learner_id
-        query = query.where(or_(owner.is_(None), owner.not_in(expired)))
+    if unless_learner_before is not None:
+        query = query.where(_not_removed_with_learners(sql, unless_learner_before))
     return int(connection.execute(query).scalar_one())
 
 
+def _not_removed_with_learners(sql: ClockSql, learners_before: date) -> ColumnElement[bool]:
+    """Rows not removed with a learner whose own clock is before ``learners_before``.
+
+    A row hangs on its learner by ``learner_id`` (queued e-mails) or, for contact-form
+    messages, by the learner's e-mail address.
+    """
+    expired = clock_sql("learner", "last_activity").before(learners_before)
+    columns = sql.table.c
+    if "learner_id" in columns:
+        owner = columns.learner_id
+        return or_(owner.is_(None), owner.not_in(select(learner.c.id).where(expired)))
+    if "email" in columns and sql.table.name == "contact_message":
+        return columns.email.not_in(select(learner.c.email).where(expired))
+    return true()
+
+
 def count_between(
-    connection: Connection, record: str, clock: str, *, start: date, end: date
+    connection: Connection,
+    record: str,
+    clock: str,
+    *,
+    start: date,
+    end: date,
+    unless_learner_before: date | None = None,
 ) -> int:
-    """How many rows will expire between two thresholds: clock day in [start, end)."""
+    """How many rows will expire between two thresholds: clock day in [start, end).
+
+    ``unless_learner_before`` leaves out rows gone with their learner, as in
+    :func:`count_expired`.
+    """
     sql = clock_sql(record, clock)
     window = and_(sql.before(end), not_(sql.before(start)))
     query = select(func.count()).select_from(sql.table).where(_condition(sql, record, window))
+    if unless_learner_before is not None:
+        query = query.where(_not_removed_with_learners(sql, unless_learner_before))
     return int(connection.execute(query).scalar_one())

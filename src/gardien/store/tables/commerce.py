@@ -11,6 +11,7 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKey,
+    Index,
     Integer,
     PrimaryKeyConstraint,
     String,
@@ -40,6 +41,17 @@ sponsor = Table(
     Column("created_at", UTCDateTime(), nullable=False, info=not_personal("record keeping")),
     # Set when the sponsor rule anonymised the row: a sweep never processes it twice.
     Column("anonymised_at", UTCDateTime(), nullable=True, info=not_personal("processing state")),
+    # The day the sponsor's retention counts from: its latest contract end, or its creation day
+    # while it has no contract. Kept up to date by whatever writes contracts (the import), so
+    # that a sweep finds expired sponsors through an index instead of reading them all.
+    Column(
+        "retention_clock",
+        Date,
+        nullable=True,
+        index=True,
+        info=not_personal("retention clock: latest contract end or creation day"),
+    ),
+    Index(None, "anonymised_at", "retention_clock"),
     CheckConstraint("kind IN ('organisation', 'individual')", name="kind"),
     lower_case("email"),
 )
