@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
@@ -75,6 +75,10 @@ class Category(_Strict):
     description: Localized
 
 
+# Where a purpose's data is collected: the notice has a section for each.
+Area = Literal["website", "e_learning", "organisation"]
+
+
 class Purpose(_Strict):
     """Why data is processed, on which legal basis, about whom, with which categories."""
 
@@ -82,6 +86,7 @@ class Purpose(_Strict):
     legal_basis: LegalBasis
     subjects: Annotated[list[Localized], Field(min_length=1)]
     categories: Annotated[list[Identifier], Field(min_length=1)]
+    area: Area = "organisation"
 
 
 class Hold(_Strict):
@@ -119,6 +124,8 @@ class Recipient(_Strict):
     basis: LegalBasis
     fields: list[DottedField] = Field(default_factory=list)
     categories: list[Identifier] = Field(default_factory=list)
+    # The purpose a transmission serves: the Art. 30 register lists the recipient under it.
+    purpose: Identifier | None = None
 
 
 class DisclosureRule(_Strict):
@@ -128,12 +135,22 @@ class DisclosureRule(_Strict):
     recipients: dict[Identifier, Recipient] = Field(default_factory=dict)
 
 
+class Authority(_Strict):
+    """The supervisory authority people may complain to (GDPR art. 13(2)(d), art. 77)."""
+
+    name: Localized
+    url: NonEmpty
+
+
 class Policy(_Strict):
     """A whole policy: the controller, the hosting, and every rule derived from it."""
 
     format: Annotated[int, Field(ge=FORMAT, le=FORMAT, strict=True)]
     controller: Controller
     hosting: Hosting
+    authority: Authority | None = None
+    # Technical and organisational measures (GDPR art. 32), for the Art. 30 register.
+    security: list[Localized] = Field(default_factory=list)
     categories: Annotated[dict[Identifier, Category], Field(min_length=1)]
     purposes: Annotated[dict[Identifier, Purpose], Field(min_length=1)]
     retention: Annotated[dict[Identifier, RetentionRule], Field(min_length=1)]

@@ -105,6 +105,11 @@ def check_references(policy: Policy, document: SourceDocument, catalogue: Record
                 )
             fields((*where, "fields"), recipient.fields)
             categories((*where, "categories"), recipient.categories)
+            if recipient.purpose is not None and recipient.purpose not in policy.purposes:
+                problems.add(
+                    (*where, "purpose"),
+                    f"unknown purpose {recipient.purpose!r} (declared: {_list(policy.purposes)})",
+                )
 
     missing = [f.value for f in FundingType if f not in policy.disclosure]
     if missing:
