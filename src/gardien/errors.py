@@ -7,7 +7,8 @@
     ├── DatabaseNotReadyError   a database that is unreachable or not migrated to the head revision
     ├── ImportDocumentError     an import document that is malformed or inconsistent
     ├── NotFoundError           a named record that does not exist
-    └── AuditChainBrokenError   the audit log's hash chain does not verify (services.audit)
+    ├── AuditChainBrokenError   the audit log's hash chain does not verify (services.audit)
+    └── UnsupportedLanguageError  a language gardien has no translations for (gardien.i18n)
 
 Entry points map these to a clear message: the CLI prints it on stderr and exits non-zero,
 the web layer answers with an HTTP status and a page. Domain errors never subclass HTTP types.
@@ -69,3 +70,14 @@ class NotFoundError(GardienError):
     """A record named by the caller does not exist."""
 
     exit_code = 1
+
+
+class UnsupportedLanguageError(GardienError):
+    """A language gardien has no translations for; the message lists the supported ones."""
+
+    exit_code = 2
+
+    def __init__(self, lang: str, *, supported: tuple[str, ...]) -> None:
+        self.lang = lang
+        self.supported = supported
+        super().__init__(f"unsupported language {lang!r}: choose one of {', '.join(supported)}")

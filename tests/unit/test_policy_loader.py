@@ -45,6 +45,12 @@ def edited(*edits: Edit) -> str:
 
 CASES = [
     pytest.param(
+        [Edit(76, "legal_obligation", "legal_obligation\n        purpose: trainnig")],
+        77,
+        "disclosure.cpf.recipients.funding_body.purpose: unknown purpose 'trainnig'",
+        id="unknown-purpose-of-recipient",
+    ),
+    pytest.param(
         [Edit(36, "[identity, activity]", "[identity, activty]")],
         36,
         "purposes.training.categories.1: unknown category 'activty'",

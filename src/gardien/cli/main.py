@@ -13,6 +13,8 @@ from gardien.cli.context import GlobalOptions
 from gardien.cli.demo import demo_data_command
 from gardien.cli.forecast import forecast_command
 from gardien.cli.importing import import_command
+from gardien.cli.notice import notice_command
+from gardien.cli.register import register_command
 from gardien.cli.serve import serve_command
 from gardien.cli.sweep import sweep_command
 from gardien.errors import GardienError
@@ -49,6 +51,8 @@ app.command("demo-data")(demo_data_command)
 app.command("serve")(serve_command)
 app.command("sweep")(sweep_command)
 app.command("forecast")(forecast_command)
+app.command("notice")(notice_command)
+app.command("register")(register_command)
 
 
 def main(argv: list[str] | None = None) -> int:
