@@ -645,3 +645,8 @@ def load_everything(engine: Engine) -> None:
                 details={"note": "written by the retention tests"},
                 recorded_at=instant(recorded),
             )
+
+
+def only(counts: dict[str, int], **expected: int) -> None:
+    """Every rule expired nothing, except those of ``expected``."""
+    assert {name: n for name, n in counts.items() if n} == expected
