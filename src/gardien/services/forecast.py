@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine
 from gardien.domain.clock import Clock
 from gardien.domain.retention import expiry_threshold
 from gardien.policy import Policy
+from gardien.services.sweep import removed_with_learners
 from gardien.store.retention.selection import count_between, count_expired
 
 ASSUMPTION = (
@@ -217,7 +218,6 @@ def forecast(engine: Engine, *, policy: Policy, clock: Clock, until: date) -> Fo
     with _snapshot(engine) as connection:
         for rule_id, rule in policy.retention.items():
             overdue_before, ranges = clock_ranges(windows, today=today, months=rule.months)
-            owner_months = policy.owner_rule_months(rule_id)
             report = RuleForecast(
                 rule=rule_id,
                 record=rule.record,
@@ -229,7 +229,7 @@ def forecast(engine: Engine, *, policy: Policy, clock: Clock, until: date) -> Fo
                     rule.record,
                     rule.clock,
                     threshold=overdue_before,
-                    unless_learner_before=_owner_threshold(owner_months, today),
+                    unless_learner_before=removed_with_learners(policy, rule_id, today),
                 ),
             )
             for window, (start, end) in zip(windows, ranges, strict=True):
@@ -240,7 +240,8 @@ def forecast(engine: Engine, *, policy: Policy, clock: Clock, until: date) -> Fo
                         rule.clock,
                         start=start,
                         end=end,
-                        unless_learner_before=_owner_threshold(owner_months, window.last),
+                        # Within a month the learner rule runs first, as in a sweep at its end.
+                        unless_learner_before=removed_with_learners(policy, rule_id, window.last),
                     )
                     if end > start
                     else 0
@@ -248,12 +249,6 @@ def forecast(engine: Engine, *, policy: Policy, clock: Clock, until: date) -> Fo
                 report.months.append(MonthCount(window, records))
             result.rules.append(report)
     return result
-
-
-def _owner_threshold(months: int | None, day: date) -> date | None:
-    """Rows whose learner has expired by ``day`` go with the learner, not under their own rule
-    (within a month, the learner rule runs first, as in a sweep at the end of the month)."""
-    return None if months is None else expiry_threshold(day, months)
 
 
 @contextmanager

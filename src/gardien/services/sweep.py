@@ -118,7 +118,7 @@ def sweep(
                 rule.record,
                 rule.clock,
                 threshold=threshold,
-                unless_learner_before=_removed_with_learners(policy, rule_id, today),
+                unless_learner_before=removed_with_learners(policy, rule_id, today),
             )
         if dry_run:
             result.expired = pending
@@ -207,11 +207,11 @@ def _erase(
     return rows, [f"{rule.record}:{record_id}" for record_id in ids]
 
 
-def _removed_with_learners(policy: Policy, rule_id: str, today: date) -> date | None:
+def removed_with_learners(policy: Policy, rule_id: str, today: date) -> date | None:
     """The learner threshold below which this rule's rows go with their learner first.
 
-    A dry run must not count twice a row (a queued e-mail) that the learner rule would
-    already have removed by the time this rule runs.
+    A dry run or a forecast must not count twice a row (a queued e-mail) that the learner rule
+    would already have removed by the time this rule runs.
     """
     months = policy.owner_rule_months(rule_id)
     return None if months is None else expiry_threshold(today, months)

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, Connection, and_, func, not_, or_, select, true
 
 from gardien.store.retention.clocks import ClockSql, clock_sql
-from gardien.store.tables import learner, sponsor
+from gardien.store.tables import contact_message, learner, sponsor
 
 
 def _pending(record: str) -> ColumnElement[bool] | None:
@@ -75,7 +75,7 @@ def _not_removed_with_learners(sql: ClockSql, learners_before: date) -> ColumnEl
     if "learner_id" in columns:
         owner = columns.learner_id
         return or_(owner.is_(None), owner.not_in(select(learner.c.id).where(expired)))
-    if "email" in columns and sql.table.name == "contact_message":
+    if sql.table is contact_message:
         return columns.email.not_in(select(learner.c.email).where(expired))
     return true()
 
