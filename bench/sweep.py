@@ -1,7 +1,8 @@
 """Benchmark of ``gardien sweep`` on SQLite, against raw SQL deleting the same rows.
 
     python bench/sweep.py [--learners 1000000] [--statements 10] [--expired-fraction 0.1]
-                          [--batch-size 1000] [--as-of 2025-06-30] [--scale-base N] [--skip-scale]
+                          [--batch-size 20000] [--batch-seconds 0.5] [--as-of 2025-06-30]
+                          [--scale-base N] [--skip-scale]
                           [--layout chronological|random]
                           [--skip-batched-raw] [--repeat 1] [--seed 1] [--workdir DIR]
 
@@ -10,14 +11,17 @@
    activity 19 to 36 months before the as-of date), the rest active within 16 months.
 2. Times each phase below on its own fresh copy of that file, so all start from identical
    data (with ``--repeat R``, R rounds of fresh copies; the medians are used).
-3. Times the real sweep (default policy, a clock fixed at the as-of date, audit log included),
+3. Times the real sweep (default policy, a clock fixed at the as-of date, audit log included,
+   batches sized as ``gardien sweep`` sizes them: about ``--batch-seconds`` each, at most
+   ``--batch-size`` records; ``--batch-seconds 0`` for fixed batches of ``--batch-size``),
    and one transaction of hand-written ``DELETE ... WHERE learner_id IN (SELECT id FROM
    learner WHERE last_activity_at < ?)`` (no audit). Checks that both end with the same rows
    in every table but the audit's (exit status 1 if not), and prints rows, seconds and rows/s
    of both and the ratio of their throughputs (target >= 0.7).
-   Unless ``--skip-batched-raw``, the same raw SQL also runs in batches of ``--batch-size``
-   learners, one transaction each: the ratio of the sweep to that is what gardien's own code
-   costs, the rest is what committing in bounded batches costs SQLite.
+   Unless ``--skip-batched-raw``, the same raw SQL also runs in batches of the sizes the
+   sweep's first run chose, in the same order, one transaction each: the ratio of the sweep to
+   that is what gardien's own code costs, the rest is what committing in bounded batches costs
+   SQLite.
 4. Scale check: the same expired learners among the unexpired ones of a base of
    ``--scale-base`` learners (default a tenth of ``--learners``), then among ten times as
    many unexpired ones, swept each time (and deleted by raw SQL on a copy, to show what
@@ -59,7 +63,7 @@ from _common import (
 from gardien.domain.clock import FixedClock
 from gardien.domain.retention import expiry_threshold
 from gardien.policy import Policy, load_policy
-from gardien.services.sweep import DEFAULT_BATCH, SweepReport, sweep
+from gardien.services.sweep import CLI_BATCH_SECONDS, CLI_MAX_BATCH, SweepReport, sweep
 from gardien.store.catalogue import record_catalogue
 from gardien.store.engine import make_engine
 
@@ -94,25 +98,37 @@ class SweepRun:
     rows: Counter[str]
     batches: int
     longest_batch: float
+    learner_batches: list[int]  # the learner rule's batch sizes, in order
 
 
-def run_sweep(path: Path, *, policy: Policy, as_of: date, batch_size: int) -> SweepRun:
+def run_sweep(path: Path, *, policy: Policy, as_of: date, options: argparse.Namespace) -> SweepRun:
     """Time the real sweep on ``path``."""
     engine = make_engine(f"sqlite:///{path}")
     clock = FixedClock.on(as_of)
-    marks: list[tuple[str, float]] = []
+    marks: list[tuple[str, float, int]] = []
 
-    def progress(rule: str, _done: int, _total: int) -> None:
+    def progress(rule: str, done: int, _total: int) -> None:
         # Called before a rule's first batch and after each batch: the gaps are batch times.
-        marks.append((rule, time.perf_counter()))
+        marks.append((rule, time.perf_counter(), done))
 
     os.sync()
     warm(path)
     with Timer() as timer:
-        report = sweep(engine, policy=policy, clock=clock, batch_size=batch_size, progress=progress)
+        report = sweep(
+            engine,
+            policy=policy,
+            clock=clock,
+            batch_size=options.batch_size,
+            batch_seconds=options.batch_seconds or None,
+            progress=progress,
+        )
         engine.dispose()
-    batches = [b - a for (r, a), (q, b) in itertools.pairwise(marks) if r == q]
-    return SweepRun(timer.seconds, removed_rows(report), len(batches), max(batches, default=0))
+    pairs = [(a, b) for a, b in itertools.pairwise(marks) if a[0] == b[0]]
+    batches = [b[1] - a[1] for a, b in pairs]
+    learners = [b[2] - a[2] for a, b in pairs if a[0] == "learner_data"]
+    return SweepRun(
+        timer.seconds, removed_rows(report), len(batches), max(batches, default=0), learners
+    )
 
 
 def learner_threshold(policy: Policy, as_of: date) -> str:
@@ -143,13 +159,16 @@ def _delete_learners(connection: sqlite3.Connection, ids: str, params: tuple[str
 
 
 def run_raw(
-    path: Path, *, threshold: str, batch_size: int | None = None
+    path: Path, *, threshold: str, batch_sizes: list[int] | None = None
 ) -> tuple[float, Counter[str]]:
     """Seconds of a hand-written deletion of the expired learners, and rows deleted per table.
 
-    In one transaction, or with ``batch_size`` in batches of that many learners (oldest first,
-    as the sweep takes them), one transaction each: what batching costs SQLite by itself.
+    In one transaction, or with ``batch_sizes`` in batches of those many learners (oldest
+    first, as the sweep takes them; the last size again until none is left), one transaction
+    each: what batching costs SQLite by itself.
     """
+    sizes = iter(batch_sizes or ())
+    batch_size = next(sizes, None) if batch_sizes else None
     expired = "SELECT id FROM learner WHERE last_activity_at < ?"
     rows: Counter[str] = Counter()
     connection = connect(path)
@@ -175,8 +194,16 @@ def run_raw(
             connection.execute("COMMIT")
             if not ids:
                 break
+            batch_size = next(sizes, batch_size)
         connection.close()
     return timer.seconds, +rows
+
+
+def _learner_batches(sweeps: list[SweepRun], options: argparse.Namespace) -> list[int]:
+    """The sizes the raw SQL batches replay: the sweep's own (a first sweep runs if none did)."""
+    if not sweeps:
+        raise RuntimeError("the batched raw phase needs a sweep's batch sizes")
+    return sweeps[0].learner_batches or [options.batch_size]
 
 
 def same_rows(swept: dict[str, tuple[int, int]], raw: dict[str, tuple[int, int]]) -> bool:
@@ -252,14 +279,12 @@ def compare(
                     copy_database(pristine, work)
                 copies.append(timer.seconds)
                 if phase == "sweep":
-                    run = run_sweep(
-                        work, policy=policy, as_of=options.as_of, batch_size=options.batch_size
-                    )
+                    run = run_sweep(work, policy=policy, as_of=options.as_of, options=options)
                     sweeps.append(run)
                     took, deleted = run.seconds, run.rows
                 else:
-                    batch = options.batch_size if phase == "batched" else None
-                    took, deleted = run_raw(work, threshold=threshold, batch_size=batch)
+                    sizes = _learner_batches(sweeps, options) if phase == "batched" else None
+                    took, deleted = run_raw(work, threshold=threshold, batch_sizes=sizes)
                 seconds[phase].append(took)
                 if round_ == 0:
                     results[phase] = (deleted, snapshot(work))
@@ -280,10 +305,12 @@ def compare(
             print(f"{LABELS[phase]} seconds: {', '.join(f'{t:.2f}' for t in times)} (median used)")
     for phase in phases:
         throughput(LABELS[phase], rows, median[phase])
+    sizes = sweeps[0].learner_batches
     print(
-        f"sweep: {sweeps[0].batches} batches of at most {options.batch_size} records"
-        f" (all rules), longest {max(run.longest_batch for run in sweeps):.2f} s"
-        " (batch + checkpoint + pause: the write lock is held for less)"
+        f"sweep: {sweeps[0].batches} batches (all rules), longest"
+        f" {max(run.longest_batch for run in sweeps):.2f} s (batch + checkpoint + pause: the"
+        f" write lock is held for less); learner batches of {min(sizes, default=0):,} to"
+        f" {max(sizes, default=0):,} learners, median {statistics.median(sizes or [0]):,.0f}"
     )
     print(
         f"ratio sweep/raw throughput: {median['raw'] / median['sweep']:.2f} (target >= 0.7,"
@@ -291,7 +318,7 @@ def compare(
     )
     if "batched" in median:
         print(
-            f"ratio sweep/raw throughput, both in batches of {options.batch_size}:"
+            "ratio sweep/raw throughput, both in the sweep's batches:"
             f" {median['batched'] / median['sweep']:.2f} (what gardien itself costs)"
         )
     return median, ok
@@ -313,7 +340,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--learners", type=int, default=1_000_000)
     parser.add_argument("--statements", type=int, default=10, help="statements per learner")
     parser.add_argument("--expired-fraction", type=float, default=0.1)
-    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH)
+    parser.add_argument(
+        "--batch-size", type=int, default=CLI_MAX_BATCH, help="at most this many records a batch"
+    )
+    parser.add_argument(
+        "--batch-seconds",
+        type=float,
+        default=CLI_BATCH_SECONDS,
+        help="size batches to last about this long, as gardien sweep does (0: fixed batches)",
+    )
     parser.add_argument("--as-of", type=date.fromisoformat, default=date(2025, 6, 30))
     parser.add_argument(
         "--scale-base",
@@ -332,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--skip-batched-raw",
         action="store_true",
-        help="do not time the raw SQL in batches of --batch-size (one transaction each)",
+        help="do not time the raw SQL in the sweep's batches (one transaction each)",
     )
     parser.add_argument(
         "--repeat",
@@ -349,7 +384,9 @@ def main(argv: list[str] | None = None) -> int:
     policy = load_policy(None, catalogue=record_catalogue())
     main_shape = _shape(options.learners, options)
     print(
-        f"as of {options.as_of}, batch size {options.batch_size}, seed {options.seed};"
+        f"as of {options.as_of}, batches of at most {options.batch_size:,} records"
+        f" ({f'about {options.batch_seconds} s each' if options.batch_seconds else 'fixed'}),"
+        f" seed {options.seed};"
         f" learner threshold {learner_threshold(policy, options.as_of)}"
     )
     with tempfile.TemporaryDirectory(prefix="gardien-sweep-", dir=options.workdir) as folder:

@@ -118,6 +118,25 @@ def test_expired_learners_go_in_bounded_batches_one_transaction_each(engine: Eng
     assert verify(engine).ok
 
 
+def test_a_time_budget_starts_with_small_batches_and_grows_them(engine: Engine) -> None:
+    # gardien sweep's default: batches sized to a time budget. With a budget no batch of this
+    # size comes near, each batch is twice the one before, from 100 up to the maximum.
+    load(engine, expired_and_active(1000, 10))
+    report = run_sweep(engine, AS_OF, batch_size=300, batch_seconds=30.0)
+
+    assert rule(report, "learner_data").expired == 1000
+    assert [b["records"] for b in audit_batches(engine, "learner_data")] == [
+        100,
+        200,
+        300,
+        300,
+        100,
+    ]
+    assert pseudonyms(engine, "gone") == set()
+    assert len(pseudonyms(engine, "kept")) == 10
+    assert verify(engine).ok
+
+
 def test_a_batch_runs_the_same_statements_whatever_it_holds(engine: Engine) -> None:
     # Set-based: erasing 40 learners in one batch takes as many statements as erasing 10.
     # (A first sweep warms up what happens once: the engine's first connection, the audit

@@ -9,7 +9,7 @@ import typer
 from gardien.cli.context import AS_OF_HELP, container, emit
 from gardien.cli.progress import progress_bar
 from gardien.services.inactivity import queue_inactivity_warnings
-from gardien.services.sweep import DEFAULT_BATCH, sweep
+from gardien.services.sweep import CLI_BATCH_SECONDS, CLI_MAX_BATCH, DEFAULT_BATCH, sweep
 from gardien.store.uow import UnitOfWork
 
 
@@ -19,7 +19,17 @@ def sweep_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="Count what would go; change nothing."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON report with per-rule counts."),
     batch_size: int = typer.Option(
-        DEFAULT_BATCH, "--batch-size", min=1, max=100_000, help="Records per transaction."
+        CLI_MAX_BATCH,
+        "--batch-size",
+        min=1,
+        max=100_000,
+        help="At most this many records per transaction.",
+    ),
+    batch_seconds: float = typer.Option(
+        CLI_BATCH_SECONDS,
+        "--batch-seconds",
+        min=0.0,
+        help="Size each transaction to last about this long (0: always --batch-size records).",
     ),
 ) -> None:
     """Delete or anonymise what the policy says has expired, in bounded, audited batches."""
@@ -32,6 +42,7 @@ def sweep_command(
             clock=app.clock,
             dry_run=dry_run,
             batch_size=batch_size,
+            batch_seconds=batch_seconds or None,
             progress=progress,
         )
     warnings = None
@@ -42,7 +53,8 @@ def sweep_command(
             policy=app.policy,
             clock=app.clock,
             portal_url=app.settings.public_url.rstrip("/") + "/",
-            batch_size=batch_size,
+            # Queuing an e-mail costs about the same everywhere: fixed batches suffice.
+            batch_size=min(batch_size, DEFAULT_BATCH),
         )
     if as_json:
         data = report.as_json()

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from time import sleep
+from time import perf_counter, sleep
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -22,6 +22,7 @@ from gardien.domain.retention import expiry_threshold
 from gardien.domain.vocabulary import RetentionAction
 from gardien.policy import Policy
 from gardien.policy.model import RetentionRule
+from gardien.services.batching import BatchSizing
 from gardien.store.audit import append_audit, prune_audit
 from gardien.store.retention.learners import CommercialKeep, erase_learners
 from gardien.store.retention.records import erase_records
@@ -30,6 +31,10 @@ from gardien.store.uow import UnitOfWork
 
 Progress = Callable[[str, int, int], None]
 DEFAULT_BATCH = 1000
+# What ``gardien sweep`` does unless told otherwise: batches sized to last about half a second
+# (the longest a web request waits for the SQLite write lock), of at most 20,000 records.
+CLI_MAX_BATCH = 20_000
+CLI_BATCH_SECONDS = 0.5
 # SQLite has one write lock and no queue: a writer that waits (the web app) polls at intervals
 # of up to 100 ms, and would keep missing the instant between two batches. A short pause after
 # each batch lets it in, so it waits for one batch at most. PostgreSQL needs none.
@@ -96,14 +101,16 @@ def sweep(
     progress: Progress | None = None,
     actor: str = "sweep",
     pause_seconds: float | None = None,
+    batch_seconds: float | None = None,
 ) -> SweepReport:
     """Apply every retention rule of ``policy`` as of ``clock.today()``.
 
+    A batch takes ``batch_size`` records, or with ``batch_seconds`` as many (up to
+    ``batch_size``) as last about that long (see :mod:`gardien.services.batching`).
     ``pause_seconds`` is slept after each committed batch (default: a short pause on SQLite,
     none on PostgreSQL) so that other writers get the lock between batches.
     """
-    if batch_size < 1:
-        raise ValueError("the batch size must be at least 1")
+    sizing = BatchSizing(batch_size, batch_seconds)
     if pause_seconds is None:
         pause_seconds = SQLITE_PAUSE_SECONDS if engine.dialect.name == "sqlite" else 0.0
     today = clock.today()
@@ -125,9 +132,12 @@ def sweep(
             continue
         if progress is not None:
             progress(rule_id, 0, pending)
-        while _one_batch(
-            engine, rule_id, rule, policy, clock, threshold, batch_size, result, actor
-        ):
+        size = sizing.first()
+        while True:
+            started = perf_counter()
+            if not _one_batch(engine, rule_id, rule, policy, clock, threshold, size, result, actor):
+                break
+            size = sizing.following(size, perf_counter() - started)
             if progress is not None:
                 progress(rule_id, min(result.expired, pending), max(pending, result.expired))
             if pause_seconds:
