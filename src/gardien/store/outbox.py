@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -51,6 +52,8 @@ class NewMessage:
     body: str
     send_after: datetime
     learner_id: int | None = None
+    html_body: str | None = None
+    headers: dict[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,8 @@ class QueuedMessage:
     sent_at: datetime | None
     attempts: int
     last_error: str | None
+    html_body: str | None = None
+    headers: dict[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +197,8 @@ def queue_messages(
             "recipient": message.recipient,
             "subject": message.subject,
             "body": message.body,
+            "html_body": message.html_body,
+            "headers": orjson.dumps(message.headers).decode() if message.headers else None,
             "created_at": now,
             "send_after": message.send_after,
             "sent_at": None,
@@ -207,7 +214,12 @@ def queue_messages(
 
 
 def _read(query: Any, connection: Connection) -> list[QueuedMessage]:
-    return [QueuedMessage(**row._mapping) for row in connection.execute(query)]
+    messages = []
+    for row in connection.execute(query):
+        fields = dict(row._mapping)
+        headers = fields.pop("headers")
+        messages.append(QueuedMessage(**fields, headers=orjson.loads(headers) if headers else None))
+    return messages
 
 
 def pending_messages(connection: Connection, *, now: datetime, limit: int) -> list[QueuedMessage]:

@@ -24,6 +24,10 @@ outbox_message = Table(
     Column("recipient", String(254), nullable=False, index=True, info=MAIL),
     Column("subject", String(300), nullable=False, info=MAIL),
     Column("body", Text, nullable=False, info=MAIL),
+    # An HTML alternative of ``body`` (newsletters), and extra headers as a JSON object of
+    # name -> value (``List-Unsubscribe`` and ``List-Unsubscribe-Post`` on every newsletter).
+    Column("html_body", Text, nullable=True, info=MAIL),
+    Column("headers", Text, nullable=True, info=MAIL),
     # Clock of the outbox rule.
     Column("created_at", UTCDateTime(), nullable=False, index=True, info=MAIL),
     Column("send_after", UTCDateTime(), nullable=False, info=not_personal("schedule")),

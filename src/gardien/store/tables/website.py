@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Column, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from gardien.store.classify import SURROGATE, personal
 from gardien.store.metadata import lower_case, metadata
@@ -33,6 +42,8 @@ newsletter_subscription = Table(
         "(status = 'unsubscribed') = (unsubscribed_at IS NOT NULL)", name="unsubscribed_dated"
     ),
     lower_case("email"),
+    # Clock of the unconfirmed-subscription rule: pending rows by creation.
+    Index(None, "status", "created_at"),
 )
 
 contact_message = Table(
