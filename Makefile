@@ -16,11 +16,14 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # A fresh demo every time: migrated SQLite file, fictional organisation, server on :8000.
+# E-mails go to a local SMTP sink on 127.0.0.1:8025, readable at http://127.0.0.1:8000/dev/mail.
 demo: install
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	rm -rf var/mail
 	GARDIEN_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/gardien db upgrade
 	GARDIEN_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/gardien demo-data --learners 200 --seed 1
-	GARDIEN_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/gardien serve --host 127.0.0.1 --port 8000
+	GARDIEN_DATABASE_URL=sqlite:///$(DEMO_DB) GARDIEN_MAIL_SINK_DIR=var/mail \
+		$(BIN)/gardien serve --host 127.0.0.1 --port 8000 --dev-mail
 
 lint: install
 	$(BIN)/ruff check src tests bench

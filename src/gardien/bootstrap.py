@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from gardien.domain.clock import Clock, FixedClock, SystemClock, parse_instant
 from gardien.errors import ConfigurationError
 from gardien.policy import Policy, load_policy
+from gardien.services.website.newsletter import Site
 from gardien.settings import Settings
 from gardien.store.catalogue import record_catalogue
 from gardien.store.engine import make_engine
@@ -40,6 +41,15 @@ class Container:
         """The engine, after checking the schema is at the migrations' head."""
         ensure_migrated(self.engine)
         return self.engine
+
+    def website(self) -> Site:
+        """What the newsletter's use cases need: policy, clock, signing key, public URL."""
+        return Site(
+            policy=self.policy,
+            clock=self.clock,
+            secret=self.settings.secret_key.get_secret_value(),
+            public_url=self.settings.public_url,
+        )
 
     def upgraded_engine(self) -> Engine:
         """The engine, after applying any pending migration (empty databases included)."""

@@ -8,7 +8,11 @@
     ├── ImportDocumentError     an import document that is malformed or inconsistent
     ├── NotFoundError           a named record that does not exist
     ├── AuditChainBrokenError   the audit log's hash chain does not verify (services.audit)
-    └── UnsupportedLanguageError  a language gardien has no translations for (gardien.i18n)
+    ├── UnsupportedLanguageError  a language gardien has no translations for (gardien.i18n)
+    ├── InvalidLinkError        a signed link that is forged, malformed or for another address
+    │   └── ExpiredLinkError    a genuine signed link past its last valid day
+    ├── InvalidInputError       what a person typed in a form or a file is not acceptable
+    └── TooManyRequestsError    a form sent too often from one address or one client
 
 Entry points map these to a clear message: the CLI prints it on stderr and exits non-zero,
 the web layer answers with an HTTP status and a page. Domain errors never subclass HTTP types.
@@ -81,3 +85,54 @@ class UnsupportedLanguageError(GardienError):
         self.lang = lang
         self.supported = supported
         super().__init__(f"unsupported language {lang!r}: choose one of {', '.join(supported)}")
+
+
+class InvalidLinkError(GardienError):
+    """A signed link (newsletter confirmation, unsubscription) that we did not issue as is."""
+
+    exit_code = 2
+
+
+class ExpiredLinkError(InvalidLinkError):
+    """A genuine signed link whose validity has ended."""
+
+
+class InvalidInputError(GardienError):
+    """Input from a person that cannot be accepted; ``field`` names the culprit when known."""
+
+    exit_code = 2
+
+    def __init__(self, problem: str, *, field: str | None = None) -> None:
+        self.problem = problem
+        self.field = field
+        super().__init__(f"{field}: {problem}" if field else problem)
+
+
+class TooManyRequestsError(GardienError):
+    """A form was sent too often; ``retry_after`` is in seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(f"too many requests: retry in {retry_after} s")
+
+
+class MailDeliveryError(GardienError):
+    """An e-mail was not delivered this time; the outbox retries it with backoff.
+
+    The message never contains an e-mail address: the SMTP code, the exception's class and the
+    server's text with addresses removed (outbox rows keep it as ``last_error``).
+    """
+
+    exit_code = 1
+
+
+class MailServerUnavailableError(MailDeliveryError):
+    """No SMTP session could be had (refused, timed out, TLS or login failed).
+
+    No message was offered to the server, so none counts an attempt: the sender puts the whole
+    batch back with a retry time.
+    """
+
+
+class PermanentDeliveryError(MailDeliveryError):
+    """The server refused this message for good (a 5xx reply): it is never retried."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from email.utils import parseaddr
 from enum import StrEnum
 from pathlib import Path
 
@@ -32,10 +33,40 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
 
-    @field_validator("policy", mode="before")
+    # Outgoing mail (gardien.mail.smtp): the defaults reach the development sink on loopback.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False  # implicit TLS from the first byte (port 465)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout: float = 10.0
+    mail_from: str = "SEJER <ne-pas-repondre@example.org>"
+    # DKIM signing (gardien.mail.dkim): on when all three are set, refused when only some are.
+    dkim_domain: str | None = None
+    dkim_selector: str | None = None
+    dkim_private_key_file: Path | None = None
+    # Where the development mail sink (gardien.mail.sink) stores what it receives.
+    mail_sink_dir: Path | None = None
+
+    @field_validator(
+        "policy",
+        "smtp_username",
+        "smtp_password",
+        "dkim_domain",
+        "dkim_selector",
+        "dkim_private_key_file",
+        "mail_sink_dir",
+        mode="before",
+    )
     @classmethod
     def _empty_is_default(cls, value: object) -> object:
         return None if value in ("", None) else value
+
+    @property
+    def dkim_enabled(self) -> bool:
+        """Whether outgoing mail is DKIM-signed: domain, selector and key file all set."""
+        return None not in (self.dkim_domain, self.dkim_selector, self.dkim_private_key_file)
 
     def check(self) -> Settings:
         """Refuse settings that cannot be used safely; return self for chaining."""
@@ -46,4 +77,30 @@ class Settings(BaseSettings):
             raise ConfigurationError(
                 "GARDIEN_SECRET_KEY must be set to a secret of your own in production"
             )
+        self._check_mail()
         return self
+
+    def _check_mail(self) -> None:
+        dkim = {
+            "GARDIEN_DKIM_DOMAIN": self.dkim_domain,
+            "GARDIEN_DKIM_SELECTOR": self.dkim_selector,
+            "GARDIEN_DKIM_PRIVATE_KEY_FILE": self.dkim_private_key_file,
+        }
+        missing = [name for name, value in dkim.items() if value is None]
+        if missing and len(missing) < len(dkim):
+            # Half a DKIM configuration would send unsigned mail that the operator believes
+            # signed: refuse it rather than guess.
+            raise ConfigurationError(
+                "DKIM signing needs GARDIEN_DKIM_DOMAIN, GARDIEN_DKIM_SELECTOR and "
+                f"GARDIEN_DKIM_PRIVATE_KEY_FILE together; missing: {', '.join(missing)}"
+            )
+        if self.smtp_ssl and self.smtp_starttls:
+            raise ConfigurationError(
+                "GARDIEN_SMTP_SSL (implicit TLS) and GARDIEN_SMTP_STARTTLS exclude each other"
+            )
+        if (self.smtp_username is None) != (self.smtp_password is None):
+            raise ConfigurationError("GARDIEN_SMTP_USERNAME and GARDIEN_SMTP_PASSWORD go together")
+        if "@" not in parseaddr(self.mail_from)[1]:
+            raise ConfigurationError("GARDIEN_MAIL_FROM must hold an e-mail address")
+        if self.smtp_timeout <= 0:
+            raise ConfigurationError("GARDIEN_SMTP_TIMEOUT must be a positive number of seconds")

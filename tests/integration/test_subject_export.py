@@ -258,6 +258,8 @@ def test_emails_sent_to_the_person_or_about_their_account_are_correspondence(
         "recipient",
         "subject",
         "body",
+        "html_body",
+        "headers",
         "created_at",
         "sent_at",
     }

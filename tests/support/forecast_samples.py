@@ -37,6 +37,7 @@ EXPECTED: dict[str, tuple[int, list[int]]] = {
     "invoices": (1, [1, 0, 1, 0, 1, 0]),
     "opco_dossiers": (1, [0, 0, 1, 0, 0, 1]),
     "newsletter": (1, [1, 0, 0, 0, 0, 0]),
+    "newsletter_unconfirmed": (0, [0, 0, 0, 0, 0, 0]),
     "contact_messages": (1, [0, 0, 1, 0, 1, 0]),
     "outbox": (1, [0, 1, 1, 1, 0, 0]),
     "audit_log": (0, [0, 0, 0, 0, 0, 0]),

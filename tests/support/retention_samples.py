@@ -229,6 +229,17 @@ def subscription_doc(email: str, unsubscribed: str | None) -> dict[str, Any]:
     }
 
 
+def pending_doc(email: str, subscribed: str) -> dict[str, Any]:
+    """A subscription never confirmed, made at ``subscribed``."""
+    return {
+        **subscription_doc(email, None),
+        "status": "pending",
+        "created_at": subscribed,
+        "consent_at": subscribed,
+        "confirmed_at": None,
+    }
+
+
 def message_doc(name: str, email: str, *, received: str, last_exchange: str) -> dict[str, Any]:
     return {
         "name": name,
@@ -517,6 +528,7 @@ EVERYTHING_EXPIRED = {
     "invoices": 1,
     "opco_dossiers": 1,
     "newsletter": 1,
+    "newsletter_unconfirmed": 1,
     "contact_messages": 1,
     "outbox": 1,
     "audit_log": 2,
@@ -596,6 +608,9 @@ def load_everything(engine: Engine) -> None:
                 subscription_doc("abonne@example.net", None),
                 subscription_doc("parti.janvier@example.net", "2026-01-10T08:00:00Z"),  # expired
                 subscription_doc("parti.ce.matin@example.net", "2026-03-01T08:00:00Z"),  # kept
+                # Never confirmed: kept one month after subscribing (through 31 January).
+                pending_doc("jamais.confirme@example.net", "2026-01-31T23:59:00Z"),  # expired
+                pending_doc("pas.encore@example.net", "2026-02-01T00:00:00Z"),  # kept
             ],
             contact_messages=[
                 message_doc(

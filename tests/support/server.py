@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 import httpx
@@ -21,11 +21,20 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(env: Mapping[str, str], *, timeout: float = 30.0) -> Iterator[str]:
-    """Start ``gardien serve`` with ``env`` added; yield its base URL; stop it afterwards."""
-    port = free_port()
+def running_server(
+    env: Mapping[str, str],
+    *,
+    timeout: float = 30.0,
+    port: int | None = None,
+    args: Sequence[str] = (),
+) -> Iterator[str]:
+    """Start ``gardien serve`` with ``env`` added; yield its base URL; stop it afterwards.
+
+    ``port`` lets a test know the URL beforehand (for ``GARDIEN_PUBLIC_URL``); default: a free one.
+    """
+    port = port or free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gardien", "serve", "--port", str(port)],
+        [sys.executable, "-m", "gardien", "serve", "--port", str(port), *args],
         env={**os.environ, **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -193,11 +193,14 @@ def test_newsletter_is_sent_with_consent_and_deleted_at_unsubscription(shown: Js
     (purpose,) = purposes_of(shown, "newsletter")
     assert purpose["legal_basis"] == "consent"
     assert "informations" in purpose["label"]["fr"]
-    rule = the_rule(shown, record="newsletter_subscription")
-    assert rule["clock"] == "unsubscribed"
+    rule = the_rule(shown, record="newsletter_subscription", clock="unsubscribed")
     assert rule["months"] == 0
     assert rule["action"] == "delete"
     assert rule["hold"] is None
+    # Double opt-in: a subscription never confirmed goes after a delay the policy sets.
+    unconfirmed = the_rule(shown, record="newsletter_subscription", clock="unconfirmed")
+    assert unconfirmed["months"] == 1
+    assert unconfirmed["action"] == "delete"
 
 
 def test_contact_form_data_has_a_purpose_and_a_retention(shown: Json) -> None:

@@ -8,11 +8,12 @@ from pathlib import Path
 import click
 import typer
 
-from gardien.cli import audit, db, policy, subject
+from gardien.cli import audit, db, outbox, policy, subject
 from gardien.cli.context import GlobalOptions
 from gardien.cli.demo import demo_data_command
 from gardien.cli.forecast import forecast_command
 from gardien.cli.importing import import_command
+from gardien.cli.newsletter import contact_app, newsletter_app
 from gardien.cli.notice import notice_command
 from gardien.cli.register import register_command
 from gardien.cli.serve import serve_command
@@ -46,6 +47,9 @@ app.add_typer(db.app, name="db")
 app.add_typer(policy.app, name="policy")
 app.add_typer(subject.app, name="subject")
 app.add_typer(audit.app, name="audit")
+app.add_typer(outbox.app, name="outbox")
+app.add_typer(newsletter_app, name="newsletter")
+app.add_typer(contact_app, name="contact")
 app.command("import")(import_command)
 app.command("demo-data")(demo_data_command)
 app.command("serve")(serve_command)

@@ -55,6 +55,12 @@ _CLOCKS = (
         "after unsubscription",
     ),
     RetentionClock(
+        "newsletter_subscription",
+        "unconfirmed",
+        "après l'inscription, faute de confirmation",
+        "after subscribing, unless confirmed",
+    ),
+    RetentionClock(
         "contact_message", "last_exchange", "après le dernier échange", "after the last exchange"
     ),
     RetentionClock("audit_entry", "recorded", "après l'enregistrement", "after it is recorded"),

@@ -6,6 +6,13 @@ PostgreSQL and on SQLite alike), so a rerun or a concurrent run that queues the 
 again changes nothing and fails on nothing. Only duplicates are ignored: ``INSERT OR IGNORE``
 would also swallow a NOT NULL or CHECK violation, which must stay an error.
 
+The sender (:mod:`gardien.services.outbox_sender`) takes due messages with :func:`claim_due`:
+claiming pushes ``send_after`` to the end of a lease and counts the attempt, in one short
+transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), so two
+senders never hold the same message. It then records the outcome with :func:`mark_sent`,
+:func:`mark_failed`, :func:`mark_given_up` or :func:`release`. Error texts are stored with
+every e-mail address removed (:func:`redact_addresses`).
+
 For the inactivity warning the key names the learner and the exact reading of their
 retention clock (:func:`inactivity_warning_key`): one warning per clock cycle. The same key is
 rebuilt in SQL (:func:`_inactivity_warning_key_sql`) so that :func:`learners_to_warn` skips the
@@ -14,6 +21,7 @@ learners already warned with an indexed ``NOT EXISTS``, instead of reading them 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,12 +34,14 @@ from sqlalchemy import (
     Insert,
     String,
     and_,
+    case,
     cast,
     exists,
     func,
     literal,
     or_,
     select,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -239,3 +249,150 @@ def messages_for(connection: Connection, learner_id: int) -> list[QueuedMessage]
     c = outbox_message.c
     query = select(outbox_message).where(c.learner_id == learner_id).order_by(c.created_at, c.id)
     return _read(query, connection)
+
+
+# -- the sender's queries ----------------------------------------------------------------------
+
+# Anything shaped like an address (local@domain), with or without angle brackets.
+_ADDRESS = re.compile(r"[^\s<>()\[\],;:\"']+@[^\s<>()\[\],;:\"']+")
+REDACTED = "[address]"
+
+
+def redact_addresses(text: str) -> str:
+    """``text`` with every e-mail address replaced by ``[address]`` (SMTP replies quote them)."""
+    return _ADDRESS.sub(REDACTED, text)
+
+
+def claim_due(
+    connection: Connection,
+    *,
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    max_attempts: int,
+) -> list[QueuedMessage]:
+    """Claim up to ``limit`` unsent, due messages with fewer than ``max_attempts`` attempts.
+
+    Claiming sets ``send_after = lease_until`` (no other sender sees the message until the lease
+    ends) and counts the attempt; the returned messages carry the new values. Commit at once:
+    the claim is meant to be its own short transaction. On PostgreSQL the rows are locked with
+    ``FOR UPDATE SKIP LOCKED``, so a concurrent claim takes other rows instead of waiting; on
+    SQLite the caller opens the transaction with ``UnitOfWork(engine, write=True)`` (``BEGIN
+    IMMEDIATE``), which serialises claims.
+    """
+    if lease_until <= now:
+        raise ValueError("a lease must end after now")
+    c = outbox_message.c
+    due = (
+        select(c.id)
+        .where(c.sent_at.is_(None), c.send_after <= now, c.attempts < max_attempts)
+        .order_by(c.send_after, c.id)
+        .limit(limit)
+    )
+    if connection.dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    ids = list(connection.execute(due).scalars())
+    if not ids:
+        return []
+    connection.execute(
+        update(outbox_message)
+        .where(c.id.in_(ids))
+        .values(send_after=lease_until, attempts=c.attempts + 1)
+    )
+    claimed = {m.id: m for m in _read(select(outbox_message).where(c.id.in_(ids)), connection)}
+    return [claimed[message_id] for message_id in ids]
+
+
+def mark_sent(connection: Connection, message_id: int, *, now: datetime) -> bool:
+    """Record that the server accepted the message; False if it was already marked sent."""
+    c = outbox_message.c
+    result = connection.execute(
+        update(outbox_message)
+        .where(c.id == message_id, c.sent_at.is_(None))
+        .values(sent_at=now, last_error=None)
+    )
+    return result.rowcount == 1
+
+
+def _still_claimed(message_id: int, claimed_until: datetime | None) -> ColumnElement[bool]:
+    """This unsent message, and (given ``claimed_until``) still under that claim.
+
+    A claim's lease end doubles as its token: only a claim made after this one ended can have
+    changed ``send_after``, and then the later claim's outcome is the one to keep.
+    """
+    c = outbox_message.c
+    condition = and_(c.id == message_id, c.sent_at.is_(None))
+    if claimed_until is not None:
+        condition = and_(condition, c.send_after == claimed_until)
+    return condition
+
+
+def mark_failed(
+    connection: Connection,
+    message_id: int,
+    *,
+    error: str,
+    retry_at: datetime,
+    claimed_until: datetime | None = None,
+) -> bool:
+    """Record a failed attempt and when to retry; False if the message is no longer ours.
+
+    ``error`` is stored with e-mail addresses removed. With ``claimed_until`` (the lease end of
+    the claim), nothing changes unless the message is still under that claim.
+    """
+    result = connection.execute(
+        update(outbox_message)
+        .where(_still_claimed(message_id, claimed_until))
+        .values(send_after=retry_at, last_error=redact_addresses(error))
+    )
+    return result.rowcount == 1
+
+
+def mark_given_up(
+    connection: Connection,
+    message_id: int,
+    *,
+    error: str,
+    max_attempts: int,
+    claimed_until: datetime | None = None,
+) -> bool:
+    """Never retry the message: a permanent refusal. ``sent_at`` stays NULL.
+
+    Its ``attempts`` become ``max_attempts`` (at least), so that :func:`claim_due` never takes
+    it again; ``last_error`` says why, without any address.
+    """
+    c = outbox_message.c
+    result = connection.execute(
+        update(outbox_message)
+        .where(_still_claimed(message_id, claimed_until))
+        .values(
+            attempts=case((c.attempts < max_attempts, max_attempts), else_=c.attempts),
+            last_error=redact_addresses(error),
+        )
+    )
+    return result.rowcount == 1
+
+
+def release(
+    connection: Connection,
+    message_id: int,
+    *,
+    retry_at: datetime,
+    error: str | None = None,
+    claimed_until: datetime | None = None,
+) -> bool:
+    """Give a claimed message back untried: its attempt is not counted, it is due at ``retry_at``.
+
+    For messages the sender never offered to a server (the server was unreachable, the run was
+    interrupted, the lease was about to end).
+    """
+    c = outbox_message.c
+    values: dict[str, Any] = {"send_after": retry_at, "attempts": c.attempts - 1}
+    if error is not None:
+        values["last_error"] = redact_addresses(error)
+    result = connection.execute(
+        update(outbox_message)
+        .where(_still_claimed(message_id, claimed_until), c.attempts > 0)
+        .values(**values)
+    )
+    return result.rowcount == 1

@@ -1,13 +1,14 @@
-"""Dependencies shared by the routes, as ``Annotated`` aliases."""
+"""Dependencies shared by the routes, as ``Annotated`` aliases and plain getters."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.templating import Jinja2Templates
 
 from gardien.bootstrap import Container
+from gardien.web.ratelimit import FormLimits
+from gardien.web.templating import Pages
 
 
 def get_container(request: Request) -> Container:
@@ -16,11 +17,17 @@ def get_container(request: Request) -> Container:
     return container
 
 
-def get_templates(request: Request) -> Jinja2Templates:
-    templates = request.app.state.templates
-    assert isinstance(templates, Jinja2Templates)
-    return templates
+def get_pages(request: Request) -> Pages:
+    pages = request.app.state.pages
+    assert isinstance(pages, Pages)
+    return pages
+
+
+def get_limits(request: Request) -> FormLimits:
+    limits = request.app.state.limits
+    assert isinstance(limits, FormLimits)
+    return limits
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]
-TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
+PagesDep = Annotated[Pages, Depends(get_pages)]

@@ -8,22 +8,12 @@ from markupsafe import Markup
 from sqlalchemy import text
 
 from gardien.services.notice import render_notice
-from gardien.web.deps import ContainerDep, TemplatesDep
+from gardien.web.deps import ContainerDep, PagesDep
 
 router = APIRouter()
 
 
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request, container: ContainerDep, templates: TemplatesDep) -> HTMLResponse:
-    policy = container.policy
-    return templates.TemplateResponse(
-        request,
-        "home.html",
-        {"policy": policy, "version": policy.version, "today": container.clock.today()},
-    )
-
-
-# The notice in each language: its path, the page title, and the link to the other one.
+# Each language's pages: the notice's path and title, and the link to the other language.
 _NOTICES = {
     "fr": (
         "/confidentialite",
@@ -32,20 +22,54 @@ _NOTICES = {
     ),
     "en": ("/privacy", "Privacy notice", "Lire la politique de confidentialité en français"),
 }
+_HOMES = {"fr": ("/", "This page in English"), "en": ("/en", "Cette page en français")}
 
 
-def _notice_page(
-    request: Request, container: ContainerDep, templates: TemplatesDep, lang: str
-) -> HTMLResponse:
+def _other(lang: str) -> str:
+    return "en" if lang == "fr" else "fr"
+
+
+def _home(request: Request, container: ContainerDep, pages: PagesDep, lang: str) -> HTMLResponse:
     policy = container.policy
-    other = "en" if lang == "fr" else "fr"
-    return templates.TemplateResponse(
+    other = _other(lang)
+    return pages.render(
         request,
-        "notice.html",
+        "home.html",
+        lang,
         {
             "policy": policy,
             "version": policy.version,
-            "lang": lang,
+            "other_lang": other,
+            "other_url": _HOMES[other][0],
+            "other_label": _HOMES[lang][1],
+        },
+    )
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, container: ContainerDep, pages: PagesDep) -> HTMLResponse:
+    """La page d'accueil, en français."""
+    return _home(request, container, pages, "fr")
+
+
+@router.get("/en", response_class=HTMLResponse)
+def home_en(request: Request, container: ContainerDep, pages: PagesDep) -> HTMLResponse:
+    """The home page, in English."""
+    return _home(request, container, pages, "en")
+
+
+def _notice_page(
+    request: Request, container: ContainerDep, pages: PagesDep, lang: str
+) -> HTMLResponse:
+    policy = container.policy
+    other = _other(lang)
+    return pages.render(
+        request,
+        "notice.html",
+        lang,
+        {
+            "policy": policy,
+            "version": policy.version,
             "title": _NOTICES[lang][1],
             # The notice is rendered by gardien's own templates with autoescaping on.
             "notice": Markup(render_notice(policy, lang=lang, fmt="html")),
@@ -57,15 +81,15 @@ def _notice_page(
 
 
 @router.get("/confidentialite", response_class=HTMLResponse)
-def notice_fr(request: Request, container: ContainerDep, templates: TemplatesDep) -> HTMLResponse:
+def notice_fr(request: Request, container: ContainerDep, pages: PagesDep) -> HTMLResponse:
     """La politique de confidentialité, en français."""
-    return _notice_page(request, container, templates, "fr")
+    return _notice_page(request, container, pages, "fr")
 
 
 @router.get("/privacy", response_class=HTMLResponse)
-def notice_en(request: Request, container: ContainerDep, templates: TemplatesDep) -> HTMLResponse:
+def notice_en(request: Request, container: ContainerDep, pages: PagesDep) -> HTMLResponse:
     """The privacy notice, in English."""
-    return _notice_page(request, container, templates, "en")
+    return _notice_page(request, container, pages, "en")
 
 
 @router.get("/health")

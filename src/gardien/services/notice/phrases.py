@@ -49,6 +49,7 @@ CLOCKS: dict[str, str] = {
     "training_end": N_("after the end of the training"),
     "last_contract_end": N_("after the end of the last contract"),
     "unsubscribed": N_("after unsubscribing"),
+    "unconfirmed": N_("after subscribing, unless the subscription is confirmed"),
     "last_exchange": N_("after the last exchange"),
     # The clock is when the e-mail is queued, a moment before it is sent: the promise holds.
     "created": N_("after being sent"),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, select
+from sqlalchemy import ColumnElement, Table, and_, select
 
 from gardien.store.tables import (
     audit_entry,
@@ -58,6 +58,12 @@ def _sponsor_contact_clock(day: date) -> ColumnElement[bool]:
     return sponsor_contact.c.sponsor_id.in_(expired)
 
 
+def _unconfirmed_clock(day: date) -> ColumnElement[bool]:
+    """A subscription never confirmed counts from its creation (index on status, created_at)."""
+    subscription = newsletter_subscription.c
+    return and_(subscription.status == "pending", subscription.created_at < _midnight(day))
+
+
 CLOCK_SQL: dict[tuple[str, str], ClockSql] = {
     ("learner", "last_activity"): _instant(learner.c.last_activity_at),
     ("commercial_contact", "last_contract_end"): _day(commercial_contact.c.last_contract_end),
@@ -69,6 +75,11 @@ CLOCK_SQL: dict[tuple[str, str], ClockSql] = {
     ("opco_dossier", "training_end"): _day(opco_dossier.c.training_end),
     ("newsletter_subscription", "unsubscribed"): _instant(
         newsletter_subscription.c.unsubscribed_at
+    ),
+    ("newsletter_subscription", "unconfirmed"): ClockSql(
+        newsletter_subscription,
+        _unconfirmed_clock,
+        newsletter_subscription.c.created_at,
     ),
     ("contact_message", "last_exchange"): _instant(contact_message.c.last_exchange_at),
     ("outbox_message", "created"): _instant(outbox_message.c.created_at),

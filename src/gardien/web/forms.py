@@ -1,0 +1,69 @@
+"""What the website's form pages share: languages and their paths, wording, limits, errors.
+
+French pages live at the root (``/newsletter``), English ones under ``/en``. Every page works
+without JavaScript.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+
+from gardien.bootstrap import Container
+from gardien.errors import TooManyRequestsError
+from gardien.web.deps import get_container, get_limits, get_pages
+from gardien.web.templating import Pages
+
+PREFIXES = {"fr": "", "en": "/en"}
+Handler = Callable[..., Awaitable[Response]]
+
+
+def page_base(request: Request) -> tuple[Container, Pages, dict[str, Any]]:
+    container = get_container(request)
+    policy = container.policy
+    return container, get_pages(request), {"policy": policy, "version": policy.version}
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogues; it is translated where it is shown."""
+    return message
+
+
+def translate(request: Request, lang: str, message: str, **values: Any) -> str:
+    text = get_pages(request).gettext(lang, message)
+    return text % values if values else text
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def limit(request: Request, form: str, address: str | None) -> None:
+    limits = get_limits(request)
+    limits.per_client.hit(f"{form}:{client_of(request)}")
+    if address:
+        limits.per_address.hit(f"{form}:{address.strip().lower()}")
+
+
+def too_many(request: Request, lang: str, error: TooManyRequestsError) -> HTMLResponse:
+    _container, pages, context = page_base(request)
+    return pages.render(
+        request,
+        "message.html",
+        lang,
+        {
+            **context,
+            "heading": translate(request, lang, N_("Too many attempts")),
+            "paragraphs": [translate(request, lang, N_("Please try again in a few minutes."))],
+        },
+        status_code=429,
+        headers={"Retry-After": str(error.retry_after)},
+    )
+
+
+def field_of(form: Any, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
