@@ -20,6 +20,7 @@ from gardien.store.tables import (
     audit_entry,
     commercial_contact,
     contact_message,
+    disclosure,
     invoice,
     learner,
     newsletter_subscription,
@@ -84,6 +85,7 @@ CLOCK_SQL: dict[tuple[str, str], ClockSql] = {
     ("contact_message", "last_exchange"): _instant(contact_message.c.last_exchange_at),
     ("outbox_message", "created"): _instant(outbox_message.c.created_at),
     ("audit_entry", "recorded"): _instant(audit_entry.c.recorded_at),
+    ("disclosure", "recorded"): _instant(disclosure.c.transmitted_at),
 }
 
 

@@ -13,6 +13,8 @@ from gardien.store.tables import (
     commercial_contact,
     contact_message,
     contract,
+    disclosure,
+    disclosure_subject,
     invoice,
     newsletter_subscription,
     opco_dossier,
@@ -50,6 +52,13 @@ def erase_records(
     """Apply ``action`` to the rows ``ids`` of ``record``; rows affected per table."""
     if record == "sponsor":
         return _erase_sponsors(connection, ids, action=action, now=now)
+    if record == "disclosure":
+        # The people of a transmission go with it.
+        people = connection.execute(
+            delete(disclosure_subject).where(disclosure_subject.c.disclosure_id.in_(ids))
+        )
+        gone = connection.execute(delete(disclosure).where(disclosure.c.id.in_(ids)))
+        return {"disclosure": rowcount(gone), "disclosure_subject": rowcount(people)}
     table = _DELETED_BY_ID[record]
     return {record: rowcount(connection.execute(delete(table).where(table.c.id.in_(ids))))}
 

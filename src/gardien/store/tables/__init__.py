@@ -10,6 +10,7 @@ from gardien.store.tables.commerce import (
     sponsor,
     sponsor_contact,
 )
+from gardien.store.tables.disclosure import disclosure, disclosure_subject
 from gardien.store.tables.funding import cpf_dossier, opco_dossier
 from gardien.store.tables.learning import (
     activity_count,
@@ -33,6 +34,8 @@ __all__ = [
     "contract",
     "contract_learner",
     "cpf_dossier",
+    "disclosure",
+    "disclosure_subject",
     "enrolment",
     "invoice",
     "learner",

@@ -118,7 +118,21 @@ invoice = Table(
     Column("billing_name", String(200), nullable=False, info=personal("billing")),
     Column("billing_address", Text, nullable=False, info=personal("billing")),
     Column("billing_email", String(254), nullable=True, index=True, info=personal("billing")),
+    # Issued invoices never change (a trigger refuses any UPDATE, migration 0004): a correction
+    # is a credit note, a row of its own that names the invoice it corrects.
+    Column(
+        "kind",
+        String(20),
+        nullable=False,
+        server_default="invoice",
+        info=not_personal("invoice or credit note"),
+    ),
+    Column("corrects_number", String(64), nullable=True, info=not_personal("business key")),
     CheckConstraint("total_cents = amount_excl_tax_cents + tax_cents", name="total"),
+    CheckConstraint("kind IN ('invoice', 'credit_note')", name="kind"),
+    CheckConstraint(
+        "(kind = 'credit_note') = (corrects_number IS NOT NULL)", name="credit_note_corrects"
+    ),
     lower_case("billing_email"),
 )
 

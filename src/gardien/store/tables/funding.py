@@ -30,6 +30,11 @@ cpf_dossier = Table(
     Column("certification_result", String(100), nullable=True, info=CPF),
     Column("updated_at", UTCDateTime(), nullable=False, info=CPF),
     CheckConstraint("completion_rate BETWEEN 0 AND 100", name="completion_percent"),
+    CheckConstraint(
+        "status IN ('accepted', 'in_training', 'terminated', 'service_declared',"
+        " 'service_validated', 'cancelled', 'refused')",
+        name="edof_status",
+    ),
 )
 
 opco_dossier = Table(
