@@ -88,7 +88,7 @@ def read_token(secret: str, purpose: Purpose, token: str, *, today: date) -> Cla
     :class:`ExpiredLinkError` for a genuine token past its last valid day.
     """
     body, dot, mac_text = token.partition(".")
-    if not dot or not body or not mac_text or len(token) > 512:
+    if not dot or not body or not mac_text or len(token) > 512 or not token.isascii():
         raise InvalidLinkError("malformed token")
     try:
         mac = _unb64(mac_text)
