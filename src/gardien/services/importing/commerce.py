@@ -8,7 +8,7 @@ from gardien.services.importing.context import ImportContext, require
 from gardien.services.importing.document import ContractIn, InvoiceIn, SponsorIn
 from gardien.services.importing.keys import record_error
 from gardien.services.importing.report import Counts
-from gardien.services.importing.sync import Key, Spec, Values, upsert
+from gardien.services.importing.sync import Key, Spec, Values, fetch_by_keys, upsert
 from gardien.store.retention.sponsor_clock import refresh_sponsor_clocks
 from gardien.store.tables import contract, contract_learner, invoice, sponsor, sponsor_contact
 
@@ -45,6 +45,8 @@ INVOICE = Spec(
         "billing_name",
         "billing_address",
         "billing_email",
+        # Imports bring invoices only; credit notes are issued here (services.invoices).
+        "kind",
     ),
 )
 
@@ -136,11 +138,18 @@ def _link_learners(ctx: ImportContext, contracts: Sequence[ContractIn]) -> None:
 
 
 def import_invoices(ctx: ImportContext, invoices: Sequence[InvoiceIn]) -> None:
-    """Upsert invoices by number; the total is the amount plus tax."""
+    """Insert new invoices by number; an issued invoice is never changed (the total is computed).
+
+    An invoice already stored as imported counts as unchanged. One stored with other values is
+    refused, naming its number and the first field that differs (never its values): an issued
+    invoice is corrected by a credit note, not by an import. The import is all or nothing, so
+    such a refusal writes nothing at all.
+    """
     if not invoices:
         return
+    section = "invoices"
     contracts = ctx.contract_ids(i.contract for i in invoices if i.contract is not None)
-    require("invoices", invoices, "contract", contracts, "contract")
+    require(section, invoices, "contract", contracts, "contract")
     incoming: dict[Key, Values] = {
         (i.number,): (
             None if i.contract is None else contracts[i.contract],
@@ -152,7 +161,42 @@ def import_invoices(ctx: ImportContext, invoices: Sequence[InvoiceIn]) -> None:
             i.billing_name,
             i.billing_address,
             i.billing_email,
+            "invoice",
         )
         for i in invoices
     }
-    ctx.report.add("invoices", upsert(ctx.bulk, INVOICE, incoming).counts)
+    bulk = ctx.bulk
+    stored = {} if bulk.is_empty(invoice) else fetch_by_keys(bulk, INVOICE, incoming.keys())
+    for index, item in enumerate(invoices):
+        found = stored.get((item.number,))
+        if found is None:
+            continue
+        differs = _first_difference(found[1:], incoming[(item.number,)])
+        if differs is not None:
+            raise record_error(
+                section,
+                index,
+                item,
+                differs,
+                f"invoice {item.number} is already issued and differs: issue a credit note",
+            )
+    # Only inserts: the stored ones are as imported, and an UPDATE would meet the trigger.
+    new = [key + values for key, values in incoming.items() if key not in stored]
+    columns = INVOICE.key + INVOICE.values
+    bulk.execute_many(bulk.insert_sql(invoice, columns), bulk.encode(invoice, columns, new))
+    ctx.report.add(section, Counts(inserted=len(new), unchanged=len(stored)))
+
+
+# How a refusal names a stored column: by the document's field (kind: a credit note's number).
+_INVOICE_FIELDS = {
+    "contract_id": "contract",
+    "total_cents": "amount_excl_tax_cents",
+    "kind": "number",
+}
+
+
+def _first_difference(stored: Values, imported: Values) -> str | None:
+    for column, old, new in zip(INVOICE.values, stored, imported, strict=True):
+        if old != new:
+            return _INVOICE_FIELDS.get(column, column)
+    return None
