@@ -12,7 +12,9 @@
     ├── InvalidLinkError        a signed link that is forged, malformed or for another address
     │   └── ExpiredLinkError    a genuine signed link past its last valid day
     ├── InvalidInputError       what a person typed in a form or a file is not acceptable
-    └── TooManyRequestsError    a form sent too often from one address or one client
+    ├── TooManyRequestsError    a form sent too often from one address or one client
+    ├── DisclosureRefusedError  a transmission the policy's disclosure rules do not allow
+    └── EdofTransitionError     a CPF dossier move that EDOF's state machine does not allow
 
 Entry points map these to a clear message: the CLI prints it on stderr and exits non-zero,
 the web layer answers with an HTTP status and a page. Domain errors never subclass HTTP types.
@@ -136,3 +138,43 @@ class MailServerUnavailableError(MailDeliveryError):
 
 class PermanentDeliveryError(MailDeliveryError):
     """The server refused this message for good (a 5xx reply): it is never retried."""
+
+
+class DisclosureRefusedError(GardienError):
+    """A transmission the policy does not allow; carries the policy's own words when it has them."""
+
+    exit_code = 2
+
+    def __init__(
+        self, problem: str, *, policy_fr: str | None = None, policy_en: str | None = None
+    ) -> None:
+        self.problem = problem
+        self.policy_fr = policy_fr
+        self.policy_en = policy_en
+        cited = f' — policy: "{policy_en}" / « {policy_fr} »' if policy_en and policy_fr else ""
+        super().__init__(f"transmission refused: {problem}{cited}")
+
+
+class EdofTransitionError(GardienError):
+    """A CPF dossier cannot go from its state to the one asked (see ``gardien.domain.edof``).
+
+    ``current`` and ``target`` are the two states, ``allowed`` the states it can go to from
+    ``current`` (empty when ``current`` is final). The message names no dossier and no person.
+    """
+
+    exit_code = 2
+
+    def __init__(self, current: str, target: str, *, allowed: tuple[str, ...]) -> None:
+        self.current = current
+        self.target = target
+        self.allowed = allowed
+        if current == target:
+            problem = f"the CPF dossier is already in state {current}"
+        elif not allowed:
+            problem = f"{current} is a final state: the CPF dossier cannot move to {target}"
+        else:
+            problem = (
+                f"a CPF dossier cannot move from {current} to {target};"
+                f" from {current} it can move to {' or '.join(allowed)}"
+            )
+        super().__init__(f"EDOF transition refused: {problem}")
