@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     # Stored xAPI statements name learners as accounts on this home page (pseudonymisation).
     public_url: str = "http://127.0.0.1:8000"
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
+    # Bearer token of the JSON API (transmissions); unset, the API answers 401 to everyone.
+    api_token: SecretStr | None = None
 
     # Outgoing mail (gardien.mail.smtp): the defaults reach the development sink on loopback.
     smtp_host: str = "127.0.0.1"
@@ -57,6 +59,7 @@ class Settings(BaseSettings):
         "dkim_selector",
         "dkim_private_key_file",
         "mail_sink_dir",
+        "api_token",
         mode="before",
     )
     @classmethod

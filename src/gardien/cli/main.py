@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import typer
 
-from gardien.cli import audit, db, outbox, policy, subject
+from gardien.cli import audit, cpf, db, invoice, outbox, policy, subject
 from gardien.cli.context import GlobalOptions
 from gardien.cli.demo import demo_data_command
 from gardien.cli.forecast import forecast_command
@@ -18,6 +18,7 @@ from gardien.cli.notice import notice_command
 from gardien.cli.register import register_command
 from gardien.cli.serve import serve_command
 from gardien.cli.sweep import sweep_command
+from gardien.cli.transmit import transmit_command
 from gardien.errors import GardienError
 
 app = typer.Typer(
@@ -49,6 +50,9 @@ app.add_typer(subject.app, name="subject")
 app.add_typer(audit.app, name="audit")
 app.add_typer(outbox.app, name="outbox")
 app.add_typer(newsletter_app, name="newsletter")
+app.add_typer(invoice.app, name="invoice")
+app.add_typer(cpf.app, name="cpf")
+app.add_typer(invoice.opco_app, name="opco")
 app.add_typer(contact_app, name="contact")
 app.command("import")(import_command)
 app.command("demo-data")(demo_data_command)
@@ -57,6 +61,7 @@ app.command("sweep")(sweep_command)
 app.command("forecast")(forecast_command)
 app.command("notice")(notice_command)
 app.command("register")(register_command)
+app.command("transmit")(transmit_command)
 
 
 def main(argv: list[str] | None = None) -> int:

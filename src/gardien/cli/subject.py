@@ -62,3 +62,8 @@ def erase(
             f"kept: {kept.record} {kept.key} ({', '.join(kept.fields)}) until {until},"
             f" {kept.legal_basis} (GDPR art. {kept.article}): {kept.reason['en']}"
         )
+    for sent in result.recipients:
+        emit(
+            f"inform of the erasure (GDPR art. 19): {sent['recipient']}, who received"
+            f" contract {sent['contract']} on {sent['transmitted_at'][:10]}"
+        )

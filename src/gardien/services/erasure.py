@@ -18,6 +18,7 @@ from gardien.domain.retention import expiry_threshold, retention_end
 from gardien.domain.vocabulary import RetentionAction
 from gardien.policy import Policy
 from gardien.store.audit import append_audit
+from gardien.store.disclosure import disclosures_of
 from gardien.store.retention.subject import HeldRow, erase_subject_rows
 from gardien.store.uow import UnitOfWork
 
@@ -56,6 +57,8 @@ class ErasureResult:
     as_of: date
     erased: dict[str, int] = field(default_factory=dict)
     kept: list[KeptRecord] = field(default_factory=list)
+    # Recipients who received the person's data (GDPR art. 19: tell them of the erasure).
+    recipients: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def found(self) -> bool:
@@ -68,6 +71,7 @@ class ErasureResult:
             "found": self.found,
             "erased": dict(sorted(self.erased.items())),
             "kept": [record.as_json() for record in self.kept],
+            "recipients_to_inform": self.recipients,
             "accountability": {
                 "fr": "Le journal de conformité garde une trace pseudonyme de cet effacement.",
                 "en": "The accountability log keeps a pseudonymous trace of this erasure.",
@@ -94,6 +98,15 @@ def erase_subject(
         )
         result.erased = dict(done.rows)
         result.kept = [_explain(policy, held) for held in done.held]
+        learners = [s for s in done.subjects if ":" not in s]  # pseudonyms, not "table:id"
+        result.recipients = [
+            {
+                "recipient": item.recipient,
+                "contract": item.contract_reference,
+                "transmitted_at": item.transmitted_at.isoformat(),
+            }
+            for item in disclosures_of(uow.connection, learners)
+        ]
         if result.found:
             append_audit(
                 uow.connection,

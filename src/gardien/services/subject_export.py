@@ -18,9 +18,11 @@ from typing import Any
 from gardien.domain.clock import Clock
 from gardien.domain.clocks import RETENTION_CLOCKS
 from gardien.domain.retention import retention_end
+from gardien.domain.vocabulary import FundingType
 from gardien.policy import Policy
 from gardien.policy.model import RetentionRule
 from gardien.store.classify import classify
+from gardien.store.disclosure import LoggedDisclosure, disclosures_of
 from gardien.store.subject_queries import SubjectRow, find_subject_rows
 from gardien.store.tables import metadata
 from gardien.store.uow import UnitOfWork
@@ -65,6 +67,8 @@ def export_subject(email: str, *, uow: UnitOfWork, policy: Policy, clock: Clock)
     today = clock.today()
     with uow:
         rows = find_subject_rows(uow.connection, email)
+        pseudonyms = [str(row.values["pseudonym"]) for row in rows if row.record == "learner"]
+        sent = disclosures_of(uow.connection, pseudonyms)
     grouped: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         for category, record in _records(row, policy, today):
@@ -92,6 +96,25 @@ def export_subject(email: str, *, uow: UnitOfWork, policy: Policy, clock: Clock)
         "retention_rules": {
             rid: _rule(rule) for rid, rule in policy.retention.items() if rid in cited
         },
+        # Who received what about the person, and when (GDPR art. 15(1)(c)).
+        "transmissions": [_transmission(item, policy) for item in sent],
+    }
+
+
+def _transmission(item: LoggedDisclosure, policy: Policy) -> dict[str, Any]:
+    rule = policy.disclosure.get(FundingType(item.funding_type))
+    recipient = rule.recipients.get(item.recipient) if rule is not None else None
+    return {
+        "transmitted_at": item.transmitted_at.isoformat(),
+        "recipient": item.recipient,
+        "recipient_label": (
+            {"fr": recipient.label.fr, "en": recipient.label.en} if recipient else None
+        ),
+        "legal_basis": item.legal_basis,
+        "contract": item.contract_reference,
+        "funding_type": item.funding_type,
+        "fields": item.fields,
+        "payload_sha256": item.payload_sha256,
     }
 
 
