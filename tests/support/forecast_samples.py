@@ -40,6 +40,7 @@ EXPECTED: dict[str, tuple[int, list[int]]] = {
     "newsletter_unconfirmed": (0, [0, 0, 0, 0, 0, 0]),
     "contact_messages": (1, [0, 0, 1, 0, 1, 0]),
     "outbox": (1, [0, 1, 1, 1, 0, 0]),
+    "parked_statements": (0, [0, 0, 0, 0, 0, 0]),
     "disclosure_log": (0, [0, 0, 0, 0, 0, 0]),
     "audit_log": (0, [0, 0, 0, 0, 0, 0]),
 }

@@ -531,6 +531,7 @@ EVERYTHING_EXPIRED = {
     "newsletter_unconfirmed": 1,
     "contact_messages": 1,
     "outbox": 1,
+    "parked_statements": 0,
     "disclosure_log": 0,
     "audit_log": 2,
 }

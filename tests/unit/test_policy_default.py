@@ -65,9 +65,11 @@ def test_learner_data_is_kept_18_months_after_the_last_activity(shown: Json) -> 
     # « identité, parcours d'apprentissage des apprenants et leur activité sur la plateforme »
     assert {"identity", "learning_path", "activity"} <= set(rule["categories"])
     assert {"enrolment", "module_progress", "activity_statement"} <= set(rule["with_records"])
+    # Nothing of these categories outlives the promise (activity parked for a person not known
+    # yet goes sooner, after one month).
     for category in ("identity", "learning_path", "activity"):
         months = {r["months"] for r in rules(shown) if category in r["categories"]}
-        assert months == {18}, category
+        assert max(months) == 18, category
 
 
 def test_learning_data_serves_pedagogical_support_and_sponsor_exchanges(shown: Json) -> None:

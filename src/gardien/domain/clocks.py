@@ -63,6 +63,7 @@ _CLOCKS = (
     RetentionClock(
         "contact_message", "last_exchange", "après le dernier échange", "after the last exchange"
     ),
+    RetentionClock("xapi_parked", "received", "après la réception", "after it is received"),
     RetentionClock("disclosure", "recorded", "après la transmission", "after the transmission"),
     RetentionClock("audit_entry", "recorded", "après l'enregistrement", "after it is recorded"),
 )

@@ -14,6 +14,7 @@ from datetime import date
 from gardien.domain.vocabulary import FundingType
 from gardien.services.demo import website
 from gardien.services.demo.catalogue import PATHS
+from gardien.services.demo.learning import module_iri
 from gardien.services.demo.organisation import Organisation, Plan
 from gardien.services.demo.people import Registry
 from gardien.services.demo.timeline import STAGE_WEIGHTS, Stage
@@ -102,7 +103,10 @@ def build_demo_document(*, learners: int, seed: int, today: date) -> ImportDocum
             LearningPathIn(
                 code=path.code,
                 title=path.title,
-                modules=[ModuleIn(code=code, title=title) for code, title in path.modules],
+                modules=[
+                    ModuleIn(code=code, title=title, activity_id=module_iri(path.code, code))
+                    for code, title in path.modules
+                ],
             )
             for path in PATHS
         ],

@@ -63,10 +63,15 @@ class _Record(BaseModel):
 
 
 class ModuleIn(_Record):
-    """A module of a learning path; its position is its place in the list."""
+    """A module of a learning path; its position is its place in the list.
+
+    ``activity_id`` is the xAPI activity IRI content reports the module under: a statement that
+    completes, passes or fails it moves the learner's progress (docs/xapi.md).
+    """
 
     code: Code
     title: Name
+    activity_id: Iri | None = None
 
 
 class LearningPathIn(_Record):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from uuid import uuid4
@@ -19,11 +20,13 @@ from gardien.store.tables import (
 )
 
 PATH = Spec(learning_path, key=("code",), values=("title",))
-MODULE = Spec(learning_module, key=("path_id", "code"), values=("title", "position"))
+MODULE = Spec(
+    learning_module, key=("path_id", "code"), values=("title", "position", "activity_id")
+)
 LEARNER = Spec(
     learner,
     key=("email",),
-    values=("given_name", "family_name", "created_at", "last_activity_at"),
+    values=("given_name", "family_name", "created_at", "last_activity_at", "mbox_sha1sum"),
     on_insert=("pseudonym",),
     fetch=("pseudonym",),
 )
@@ -50,14 +53,19 @@ def import_paths(ctx: ImportContext, paths: Sequence[LearningPathIn]) -> None:
     for path in paths:
         path_id = ctx.paths[path.code]
         for position, module in enumerate(path.modules, start=1):
-            modules[(path_id, module.code)] = (module.title, position)
+            modules[(path_id, module.code)] = (module.title, position, module.activity_id)
     if modules:
         ctx.report.add("learning_modules", upsert(ctx.bulk, MODULE, modules).counts)
 
 
 def _keep_latest_activity(stored: Values, imported: Values) -> Values:
     # The retention clock runs from the last activity: an older file must not wind it back.
-    return (*imported[:3], max(stored[3], imported[3]))
+    return (*imported[:3], max(stored[3], imported[3]), imported[4])
+
+
+def mbox_sha1sum(email: str) -> str:
+    """The xAPI ``mbox_sha1sum`` of an address: SHA-1 of ``mailto:<address>`` (lower case)."""
+    return hashlib.sha1(f"mailto:{email}".encode()).hexdigest()
 
 
 def _new_pseudonym() -> Values:
@@ -79,6 +87,7 @@ def import_learners(
             item.family_name,
             item.created_at.astimezone(UTC),
             seen if seen is not None and seen > last else last,
+            mbox_sha1sum(item.email),
         )
         ctx.names[item.email] = f"{item.given_name} {item.family_name}"
         ctx.listed.add(item.email)

@@ -54,6 +54,7 @@ CLOCKS: dict[str, str] = {
     # The clock is when the e-mail is queued, a moment before it is sent: the promise holds.
     "created": N_("after being sent"),
     "recorded": N_("after being recorded"),
+    "received": N_("after being received"),
 }
 
 # Fields a recipient may receive, as a person would name them.

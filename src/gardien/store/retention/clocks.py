@@ -28,6 +28,7 @@ from gardien.store.tables import (
     outbox_message,
     sponsor,
     sponsor_contact,
+    xapi_parked,
 )
 
 
@@ -86,6 +87,7 @@ CLOCK_SQL: dict[tuple[str, str], ClockSql] = {
     ("outbox_message", "created"): _instant(outbox_message.c.created_at),
     ("audit_entry", "recorded"): _instant(audit_entry.c.recorded_at),
     ("disclosure", "recorded"): _instant(disclosure.c.transmitted_at),
+    ("xapi_parked", "received"): _instant(xapi_parked.c.received_at),
 }
 
 

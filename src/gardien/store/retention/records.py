@@ -21,6 +21,7 @@ from gardien.store.tables import (
     outbox_message,
     sponsor,
     sponsor_contact,
+    xapi_parked,
 )
 
 ANONYMISED_NAME = "anonymised"
@@ -37,6 +38,7 @@ _DELETED_BY_ID: dict[str, Table] = {
         newsletter_subscription,
         contact_message,
         outbox_message,
+        xapi_parked,
     )
 }
 

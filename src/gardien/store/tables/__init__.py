@@ -23,6 +23,7 @@ from gardien.store.tables.learning import (
 )
 from gardien.store.tables.mail import outbox_message
 from gardien.store.tables.website import contact_message, newsletter_subscription
+from gardien.store.tables.xapi import xapi_client, xapi_parked
 
 __all__ = [
     "activity_count",
@@ -48,4 +49,6 @@ __all__ = [
     "outbox_message",
     "sponsor",
     "sponsor_contact",
+    "xapi_client",
+    "xapi_parked",
 ]

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    false,
 )
 
 from gardien.store.classify import SURROGATE, not_personal, personal
@@ -33,6 +34,8 @@ learner = Table(
     Column("id", Integer, primary_key=True, info=SURROGATE),
     Column("pseudonym", String(36), nullable=False, unique=True, info=personal("identity")),
     Column("email", String(254), nullable=False, unique=True, info=personal("identity")),
+    # SHA-1 of "mailto:<email>": how xAPI content may name the learner (mbox_sha1sum).
+    Column("mbox_sha1sum", String(40), nullable=True, index=True, info=personal("identity")),
     Column("given_name", String(100), nullable=False, info=personal("identity")),
     Column("family_name", String(100), nullable=False, info=personal("identity")),
     Column("password_hash", String(255), nullable=True, info=personal("credentials")),
@@ -60,6 +63,9 @@ learning_module = Table(
     Column("code", String(64), nullable=False, info=CATALOGUE),
     Column("title", String(200), nullable=False, info=CATALOGUE),
     Column("position", Integer, nullable=False, info=CATALOGUE),
+    # The xAPI activity IRI content reports this module under: completing, passing or failing
+    # it (a statement on this object) moves the learner's progress on the path.
+    Column("activity_id", String(2048), nullable=True, unique=True, info=CATALOGUE),
     UniqueConstraint("path_id", "code"),
 )
 
@@ -119,8 +125,21 @@ activity_statement = Table(
     Column("timestamp", UTCDateTime(), nullable=False, info=personal("activity")),
     Column("stored_at", UTCDateTime(), nullable=False, info=personal("activity")),
     Column("raw", json_document(), nullable=False, info=personal("activity")),
+    # xAPI: the registration (attempt) it belongs to, whether a voiding statement voided it,
+    # and the client that sent it (None: imported).
+    Column("registration", String(36), nullable=True, index=True, info=personal("activity")),
+    Column(
+        "voided",
+        Boolean,
+        nullable=False,
+        server_default=false(),
+        info=not_personal("processing state"),
+    ),
+    Column("client_id", ForeignKey("xapi_client.id"), nullable=True, info=not_personal("client")),
     # Erasure and export find a learner's statements by this index, newest first.
     Index(None, "learner_id", "timestamp"),
+    # GET /statements pages through stored order.
+    Index(None, "stored_at", "id"),
 )
 
 # What survives of activity when a policy says "anonymise": counts per activity, verb and month,
