@@ -14,7 +14,10 @@
     ├── InvalidInputError       what a person typed in a form or a file is not acceptable
     ├── TooManyRequestsError    a form sent too often from one address or one client
     ├── DisclosureRefusedError  a transmission the policy's disclosure rules do not allow
-    └── EdofTransitionError     a CPF dossier move that EDOF's state machine does not allow
+    ├── EdofTransitionError     a CPF dossier move that EDOF's state machine does not allow
+    └── XapiError               an xAPI statement the Learning Record Store cannot accept
+        ├── XapiValidationError   a statement that breaks the xAPI rules (names the property)
+        └── XapiConflictError     a statement id already stored with different content
 
 Entry points map these to a clear message: the CLI prints it on stderr and exits non-zero,
 the web layer answers with an HTTP status and a page. Domain errors never subclass HTTP types.
@@ -178,3 +181,30 @@ class EdofTransitionError(GardienError):
                 f" from {current} it can move to {' or '.join(allowed)}"
             )
         super().__init__(f"EDOF transition refused: {problem}")
+
+
+class XapiError(GardienError):
+    """An xAPI statement (or batch) that the Learning Record Store refuses."""
+
+    exit_code = 2
+
+
+class XapiValidationError(XapiError):
+    """A statement breaks a rule of xAPI; ``prop`` is the dotted JSON path of the culprit.
+
+    ``prop`` looks like ``actor.mbox``, ``result.score.scaled`` or, in a batch, ``[3].verb.id``;
+    ``problem`` is a short sentence. Neither repeats the value received: it may be personal data.
+    """
+
+    def __init__(self, prop: str, problem: str) -> None:
+        self.prop = prop
+        self.problem = problem
+        super().__init__(f"{prop}: {problem}")
+
+
+class XapiConflictError(XapiError):
+    """A statement id the store already holds, sent again with different content (HTTP 409)."""
+
+    def __init__(self, statement_id: str) -> None:
+        self.statement_id = statement_id
+        super().__init__(f"statement {statement_id} is already stored with different content")

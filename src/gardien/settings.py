@@ -5,6 +5,7 @@ from __future__ import annotations
 from email.utils import parseaddr
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -34,6 +35,9 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
     # Bearer token of the JSON API (transmissions); unset, the API answers 401 to everyone.
     api_token: SecretStr | None = None
+    # xAPI statements about a person gardien does not know: refused (400), or parked for the
+    # policy's parked_statements rule.
+    xapi_unknown_actors: Literal["refuse", "park"] = "refuse"
 
     # Outgoing mail (gardien.mail.smtp): the defaults reach the development sink on loopback.
     smtp_host: str = "127.0.0.1"

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import typer
 
-from gardien.cli import audit, cpf, db, invoice, outbox, policy, subject
+from gardien.cli import audit, cpf, db, invoice, outbox, policy, subject, xapi
 from gardien.cli.context import GlobalOptions
 from gardien.cli.demo import demo_data_command
 from gardien.cli.forecast import forecast_command
@@ -52,6 +52,7 @@ app.add_typer(outbox.app, name="outbox")
 app.add_typer(newsletter_app, name="newsletter")
 app.add_typer(invoice.app, name="invoice")
 app.add_typer(cpf.app, name="cpf")
+app.add_typer(xapi.app, name="xapi")
 app.add_typer(invoice.opco_app, name="opco")
 app.add_typer(contact_app, name="contact")
 app.command("import")(import_command)

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from gardien.bootstrap import Container
 from gardien.settings import Environment
-from gardien.web import api, contact_pages, devmail, newsletter_pages, pages
+from gardien.web import api, contact_pages, devmail, newsletter_pages, pages, xapi
 from gardien.web.ratelimit import FormLimits
 from gardien.web.templating import Pages
 
@@ -19,6 +19,7 @@ def create_app(container: Container) -> FastAPI:
     app.state.limits = FormLimits()
     app.include_router(pages.router)
     app.include_router(api.router)
+    app.include_router(xapi.router)
     app.include_router(newsletter_pages.router)
     app.include_router(contact_pages.router)
     if container.settings.environment is Environment.DEVELOPMENT:

@@ -40,6 +40,7 @@ def module_iri(path_code: str, module_code: str) -> str:
     """The xAPI activity IRI of a demo module, as its content reports it."""
     return _MODULE_IRI[path_code, module_code]
 
+
 _ONGOING = ((EnrolmentStatus.ENROLLED, 10), (EnrolmentStatus.IN_PROGRESS, 70))
 _ONGOING_DONE = 20
 _ENDED = ((EnrolmentStatus.WITHDRAWN, 15), (EnrolmentStatus.IN_PROGRESS, 20))

@@ -20,9 +20,7 @@ from gardien.store.tables import (
 )
 
 PATH = Spec(learning_path, key=("code",), values=("title",))
-MODULE = Spec(
-    learning_module, key=("path_id", "code"), values=("title", "position", "activity_id")
-)
+MODULE = Spec(learning_module, key=("path_id", "code"), values=("title", "position", "activity_id"))
 LEARNER = Spec(
     learner,
     key=("email",),

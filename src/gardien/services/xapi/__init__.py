@@ -1,0 +1,1 @@
+"""gardien's Learning Record Store: clients, statements in (pseudonymised), statements out."""

@@ -1,0 +1,304 @@
+"""The xAPI queries: clients, learners by actor, statements in and out, voiding, progress.
+
+Everything here is set-based: a batch of 50 statements costs a handful of statements whatever
+the batch holds (one lookup of known ids, one of learners, one insert, one update of last
+activity per learner, progress only for statements on a module's activity).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
+
+from gardien.store.tables import (
+    activity_statement,
+    enrolment,
+    learner,
+    learning_module,
+    module_progress,
+    xapi_client,
+    xapi_parked,
+)
+
+
+@dataclass(frozen=True)
+class Client:
+    id: int
+    name: str
+    key: str
+    secret_sha256: str
+
+
+def client_by_key(connection: Connection, key: str) -> Client | None:
+    """The active (not revoked) client ``key``."""
+    row = connection.execute(
+        select(
+            xapi_client.c.id, xapi_client.c.name, xapi_client.c.key, xapi_client.c.secret_sha256
+        ).where(xapi_client.c.key == key, xapi_client.c.revoked_at.is_(None))
+    ).one_or_none()
+    return Client(*row) if row is not None else None
+
+
+def add_client(
+    connection: Connection, *, name: str, key: str, secret_sha256: str, now: datetime
+) -> int:
+    return int(
+        connection.execute(
+            insert(xapi_client)
+            .values(name=name, key=key, secret_sha256=secret_sha256, created_at=now)
+            .returning(xapi_client.c.id)
+        ).scalar_one()
+    )
+
+
+def revoke_client(connection: Connection, name: str, *, now: datetime) -> bool:
+    done = connection.execute(
+        update(xapi_client)
+        .where(xapi_client.c.name == name, xapi_client.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return bool(done.rowcount)
+
+
+@dataclass(frozen=True)
+class Learner:
+    id: int
+    pseudonym: str
+    email: str
+    mbox_sha1sum: str | None
+    given_name: str
+    family_name: str
+
+
+def learners_by(
+    connection: Connection,
+    *,
+    emails: Iterable[str] = (),
+    sha1sums: Iterable[str] = (),
+    pseudonyms: Iterable[str] = (),
+) -> list[Learner]:
+    """The learners named by any of these identifiers (one query)."""
+    emails, sha1sums, pseudonyms = list(emails), list(sha1sums), list(pseudonyms)
+    conditions = []
+    if emails:
+        conditions.append(learner.c.email.in_(emails))
+    if sha1sums:
+        conditions.append(learner.c.mbox_sha1sum.in_(sha1sums))
+    if pseudonyms:
+        conditions.append(learner.c.pseudonym.in_(pseudonyms))
+    if not conditions:
+        return []
+    c = learner.c
+    rows = connection.execute(
+        select(c.id, c.pseudonym, c.email, c.mbox_sha1sum, c.given_name, c.family_name).where(
+            or_(*conditions)
+        )
+    )
+    return [Learner(*row) for row in rows]
+
+
+def stored_raw(connection: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The stored statements among ``ids``, by id."""
+    if not ids:
+        return {}
+    rows = connection.execute(
+        select(activity_statement.c.statement_id, activity_statement.c.raw).where(
+            activity_statement.c.statement_id.in_(list(ids))
+        )
+    )
+    return {row.statement_id: row.raw for row in rows}
+
+
+def insert_statements(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        connection.execute(insert(activity_statement), rows)
+
+
+def void(connection: Connection, targets: Sequence[str]) -> int:
+    """Mark the statements ``targets`` voided (voiding statements themselves never are)."""
+    if not targets:
+        return 0
+    done = connection.execute(
+        update(activity_statement)
+        .where(
+            activity_statement.c.statement_id.in_(list(targets)),
+            activity_statement.c.verb != VOIDED,
+        )
+        .values(voided=True)
+    )
+    return int(done.rowcount or 0)
+
+
+VOIDED = "http://adlnet.gov/expapi/verbs/voided"
+
+
+def advance_last_activity(connection: Connection, latest: dict[int, datetime]) -> None:
+    """Move each learner's last activity forward to ``latest[id]`` (never back)."""
+    for learner_id, at in latest.items():
+        connection.execute(
+            update(learner)
+            .where(learner.c.id == learner_id, learner.c.last_activity_at < at)
+            .values(last_activity_at=at)
+        )
+
+
+def park(
+    connection: Connection, rows: list[dict[str, Any]], *, client_id: int, now: datetime
+) -> None:
+    if rows:
+        connection.execute(
+            insert(xapi_parked),
+            [{**row, "client_id": client_id, "received_at": now} for row in rows],
+        )
+
+
+@dataclass(frozen=True)
+class ModuleOutcome:
+    learner_id: int
+    activity_id: str
+    status: str
+    score_scaled: float | None
+    at: datetime
+
+
+def record_progress(connection: Connection, outcomes: Sequence[ModuleOutcome]) -> int:
+    """Apply module outcomes to the learners' enrolments on the module's path; rows changed.
+
+    A statement on a module's activity (``learning_module.activity_id``) moves that module's
+    progress for the learner's enrolment on its path, then the enrolment's percentage and status.
+    Statements on other activities, or by learners not enrolled on the path, change nothing.
+    """
+    if not outcomes:
+        return 0
+    modules = {
+        row.activity_id: (row.id, row.path_id)
+        for row in connection.execute(
+            select(
+                learning_module.c.id, learning_module.c.path_id, learning_module.c.activity_id
+            ).where(learning_module.c.activity_id.in_({o.activity_id for o in outcomes}))
+        )
+    }
+    changed = 0
+    touched: set[int] = set()
+    for outcome in outcomes:
+        found = modules.get(outcome.activity_id)
+        if found is None:
+            continue
+        module_id, path_id = found
+        enrolment_id = connection.execute(
+            select(enrolment.c.id).where(
+                enrolment.c.learner_id == outcome.learner_id, enrolment.c.path_id == path_id
+            )
+        ).scalar_one_or_none()
+        if enrolment_id is None:
+            continue
+        where = and_(
+            module_progress.c.enrolment_id == enrolment_id,
+            module_progress.c.module_id == module_id,
+        )
+        values = {
+            "status": outcome.status,
+            "score_scaled": outcome.score_scaled,
+            "updated_at": outcome.at,
+        }
+        done = connection.execute(update(module_progress).where(where).values(**values))
+        if not done.rowcount:
+            connection.execute(
+                insert(module_progress).values(
+                    enrolment_id=enrolment_id, module_id=module_id, **values
+                )
+            )
+        changed += 1
+        touched.add(enrolment_id)
+    for enrolment_id in touched:
+        _recompute(connection, enrolment_id)
+    return changed
+
+
+DONE = ("completed", "passed")
+
+
+def _recompute(connection: Connection, enrolment_id: int) -> None:
+    path_id = connection.execute(
+        select(enrolment.c.path_id).where(enrolment.c.id == enrolment_id)
+    ).scalar_one()
+    total = connection.execute(
+        select(func.count())
+        .select_from(learning_module)
+        .where(learning_module.c.path_id == path_id)
+    ).scalar_one()
+    rows = connection.execute(
+        select(module_progress.c.status, module_progress.c.updated_at).where(
+            module_progress.c.enrolment_id == enrolment_id
+        )
+    ).all()
+    done = [row for row in rows if row.status in DONE]
+    progress = round(100 * len(done) / total) if total else 0
+    values: dict[str, Any] = {"progress": progress}
+    if total and len(done) == total:
+        values.update(status="completed", completed_at=max(row.updated_at for row in done))
+    elif rows:
+        values["status"] = "in_progress"
+    connection.execute(update(enrolment).where(enrolment.c.id == enrolment_id).values(**values))
+
+
+@dataclass(frozen=True)
+class StatementQuery:
+    """The filters of ``GET /statements`` (the agent already resolved to a learner id)."""
+
+    learner_id: int | None = None
+    verb: str | None = None
+    activity: str | None = None
+    registration: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 100
+    ascending: bool = False
+    after: tuple[datetime, int] | None = None  # the paging cursor: (stored_at, id) last seen
+
+
+def query_statements(
+    connection: Connection, query: StatementQuery
+) -> tuple[list[dict[str, Any]], tuple[datetime, int] | None]:
+    """Non-voided statements matching ``query`` in stored order; the cursor of the next page."""
+    s = activity_statement.c
+    conditions: list[Any] = [s.voided.is_(False)]
+    if query.learner_id is not None:
+        conditions.append(s.learner_id == query.learner_id)
+    if query.verb is not None:
+        conditions.append(s.verb == query.verb)
+    if query.activity is not None:
+        conditions.append(s.object_id == query.activity)
+    if query.registration is not None:
+        conditions.append(s.registration == query.registration)
+    if query.since is not None:
+        conditions.append(s.stored_at > query.since)
+    if query.until is not None:
+        conditions.append(s.stored_at <= query.until)
+    if query.after is not None:
+        at, last_id = query.after
+        if query.ascending:
+            conditions.append(or_(s.stored_at > at, and_(s.stored_at == at, s.id > last_id)))
+        else:
+            conditions.append(or_(s.stored_at < at, and_(s.stored_at == at, s.id < last_id)))
+    order = (s.stored_at, s.id) if query.ascending else (s.stored_at.desc(), s.id.desc())
+    rows = connection.execute(
+        select(s.id, s.stored_at, s.raw).where(*conditions).order_by(*order).limit(query.limit + 1)
+    ).all()
+    more = None
+    if len(rows) > query.limit:
+        rows = rows[: query.limit]
+        more = (rows[-1].stored_at, rows[-1].id)
+    return [row.raw for row in rows], more
+
+
+def one_statement(connection: Connection, statement_id: str, *, voided: bool) -> Any | None:
+    """The statement ``statement_id`` if its voided state is ``voided``."""
+    s = activity_statement.c
+    return connection.execute(
+        select(s.raw).where(s.statement_id == statement_id, s.voided.is_(voided))
+    ).scalar_one_or_none()

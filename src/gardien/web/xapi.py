@@ -1,0 +1,256 @@
+"""The xAPI resources: ``/xapi/statements`` (POST, PUT, GET) and ``/xapi/about``.
+
+Version 1.0.3. Every request but About needs ``X-Experience-API-Version`` (1.0.x, or 2.0.0) and
+HTTP Basic credentials of a client (``gardien xapi client add``). Errors are JSON
+``{"error": ..., "property": ...}``: 400 names the offending property, 401 asks for credentials,
+404 for an unknown statement, 409 for an id already stored with other content.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from gardien.bootstrap import Container
+from gardien.domain.xapi.validate import parse_timestamp, validate_batch, validate_statement
+from gardien.errors import XapiConflictError, XapiValidationError
+from gardien.services.xapi.clients import Authenticator
+from gardien.services.xapi.ingest import VERSION, actor_key, store_statements
+from gardien.store import xapi as store
+from gardien.store.uow import UnitOfWork
+from gardien.web.deps import get_container
+
+router = APIRouter(prefix="/xapi", include_in_schema=False)
+MAX_LIMIT = 500
+HEADERS = {"X-Experience-API-Version": VERSION}
+
+
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        orjson.dumps(data),
+        status_code=status,
+        media_type="application/json",
+        headers={**HEADERS, **(headers or {})},
+    )
+
+
+def _error(
+    status: int, message: str, prop: str | None = None, headers: dict[str, str] | None = None
+) -> Response:
+    body: dict[str, Any] = {"error": message}
+    if prop is not None:
+        body["property"] = prop
+    return _json(body, status, headers)
+
+
+def _authenticator(request: Request) -> Authenticator:
+    found = getattr(request.app.state, "xapi_auth", None)
+    if found is None:
+        found = Authenticator(get_container(request).engine)
+        request.app.state.xapi_auth = found
+    assert isinstance(found, Authenticator)
+    return found
+
+
+def _checked(request: Request) -> tuple[Container, store.Client] | Response:
+    version = request.headers.get("x-experience-api-version", "")
+    if not (version.startswith("1.0.") or version == "2.0.0"):
+        return _error(400, "X-Experience-API-Version must be 1.0.x (or 2.0.0)", "header")
+    client = _authenticator(request).client(request.headers.get("authorization"))
+    if client is None:
+        return _error(
+            401,
+            "client credentials required (HTTP Basic)",
+            headers={"WWW-Authenticate": 'Basic realm="xAPI"'},
+        )
+    return get_container(request), client
+
+
+@router.get("/about")
+def about() -> Response:
+    return _json({"version": [VERSION, "1.0.0"]})
+
+
+async def _body(request: Request) -> Any:
+    raw = await request.body()
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise XapiValidationError("body", "not valid JSON") from None
+
+
+def _store(container: Container, client: store.Client, statements: list[dict[str, Any]]) -> Any:
+    return store_statements(
+        UnitOfWork(container.engine, write=True),
+        statements,
+        client=client,
+        home_page=container.settings.public_url,
+        clock=container.clock,
+        unknown=container.settings.xapi_unknown_actors,
+    )
+
+
+@router.post("/statements")
+async def post_statements(request: Request) -> Response:
+    checked = _checked(request)
+    if isinstance(checked, Response):
+        return checked
+    container, client = checked
+    try:
+        statements = validate_batch(await _body(request))
+        stored = _store(container, client, statements)
+    except XapiValidationError as error:
+        return _error(400, error.problem, error.prop)
+    except XapiConflictError as error:
+        return _error(409, str(error), "id")
+    return _json(stored.ids)
+
+
+@router.put("/statements")
+async def put_statement(request: Request, statementId: str | None = None) -> Response:
+    checked = _checked(request)
+    if isinstance(checked, Response):
+        return checked
+    container, client = checked
+    if not statementId:
+        return _error(400, "PUT needs the statementId parameter", "statementId")
+    try:
+        statement = await _body(request)
+        validate_statement(statement)
+        if str(statement.get("id", statementId)).lower() != statementId.lower():
+            raise XapiValidationError("id", "differs from the statementId parameter")
+        _store(container, client, [{**statement, "id": statementId}])
+    except XapiValidationError as error:
+        return _error(400, error.problem, error.prop)
+    except XapiConflictError as error:
+        return _error(409, str(error), "id")
+    return Response(status_code=204, headers=HEADERS)
+
+
+def _cursor(token: str) -> tuple[datetime, int]:
+    try:
+        at, _, last = base64.urlsafe_b64decode(token.encode()).decode().partition("|")
+        return datetime.fromisoformat(at), int(last)
+    except (ValueError, UnicodeDecodeError):
+        raise XapiValidationError("cursor", "not a cursor this server gave") from None
+
+
+def _token(after: tuple[datetime, int]) -> str:
+    at, last = after
+    return base64.urlsafe_b64encode(f"{at.isoformat()}|{last}".encode()).decode()
+
+
+@router.get("/statements")
+def get_statements(request: Request) -> Response:
+    checked = _checked(request)
+    if isinstance(checked, Response):
+        return checked
+    container, _ = checked
+    params = request.query_params
+    consistent = {"X-Experience-API-Consistent-Through": container.clock.now().isoformat()}
+    try:
+        with container.engine.connect() as connection:
+            for name, voided in (("statementId", False), ("voidedStatementId", True)):
+                if name in params:
+                    found = store.one_statement(connection, params[name].lower(), voided=voided)
+                    if found is None:
+                        return _error(404, "no such statement", name)
+                    return _json(found, headers=consistent)
+            query, learner_unknown = _query(connection, container, params)
+            if learner_unknown:
+                return _json({"statements": [], "more": ""}, headers=consistent)
+            statements, after = store.query_statements(connection, query)
+    except XapiValidationError as error:
+        return _error(400, error.problem, error.prop)
+    more = ""
+    if after is not None:
+        rest = {k: v for k, v in params.items() if k != "cursor"}
+        more = f"/xapi/statements?{urlencode({**rest, 'cursor': _token(after)})}"
+    return _json({"statements": statements, "more": more}, headers=consistent)
+
+
+_FILTERS = {
+    "agent",
+    "verb",
+    "activity",
+    "registration",
+    "since",
+    "until",
+    "limit",
+    "ascending",
+    "cursor",
+    "format",
+    "attachments",
+    "related_activities",
+    "related_agents",
+}
+
+
+def _query(connection: Any, container: Container, params: Any) -> tuple[store.StatementQuery, bool]:
+    unknown = set(params) - _FILTERS
+    if unknown:
+        raise XapiValidationError(sorted(unknown)[0], "not a parameter of GET /statements")
+    for name in ("related_activities", "related_agents"):
+        if params.get(name, "false").lower() != "false":
+            raise XapiValidationError(name, "not supported by this LRS: leave it false")
+    if params.get("format", "exact") not in ("exact", "ids", "canonical"):
+        raise XapiValidationError("format", "must be exact, ids or canonical")
+    learner_id = None
+    if "agent" in params:
+        try:
+            agent = orjson.loads(params["agent"])
+        except orjson.JSONDecodeError:
+            raise XapiValidationError("agent", "not valid JSON") from None
+        key = actor_key(agent, container.settings.public_url.rstrip("/"))
+        if key is None:
+            return store.StatementQuery(), True
+        found = store.learners_by(
+            connection,
+            emails=[key[1]] if key[0] == "email" else [],
+            sha1sums=[key[1]] if key[0] == "sha1" else [],
+            pseudonyms=[key[1]] if key[0] == "pseudonym" else [],
+        )
+        if not found:
+            return store.StatementQuery(), True
+        learner_id = found[0].id
+    try:
+        limit = int(params.get("limit", "100") or "100")
+    except ValueError:
+        raise XapiValidationError("limit", "not a whole number") from None
+    if limit < 0:
+        raise XapiValidationError("limit", "must be 0 or more")
+    limit = MAX_LIMIT if limit == 0 else min(limit, MAX_LIMIT)
+    ascending = params.get("ascending", "false").lower()
+    if ascending not in ("true", "false"):
+        raise XapiValidationError("ascending", "must be true or false")
+    since = _instant(params, "since")
+    until = _instant(params, "until")
+    return (
+        store.StatementQuery(
+            learner_id=learner_id,
+            verb=params.get("verb"),
+            activity=params.get("activity"),
+            registration=params.get("registration"),
+            since=since,
+            until=until,
+            limit=limit,
+            ascending=ascending == "true",
+            after=_cursor(params["cursor"]) if "cursor" in params else None,
+        ),
+        False,
+    )
+
+
+def _instant(params: Any, name: str) -> datetime | None:
+    if name not in params:
+        return None
+    try:
+        return parse_timestamp(params[name]).astimezone(UTC)
+    except XapiValidationError:
+        raise XapiValidationError(name, "not an ISO 8601 timestamp") from None

@@ -1,0 +1,172 @@
+"""The LRS's storage on SQLite and PostgreSQL: pseudonymised rows, conflicts, voiding, every
+query filter with paging, progress and last activity (the HTTP side is tests/e2e/test_xapi.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+
+from gardien.domain.clock import FixedClock
+from gardien.domain.xapi.validate import validate_batch
+from gardien.errors import XapiConflictError, XapiValidationError
+from gardien.services.xapi.clients import Authenticator
+from gardien.services.xapi.ingest import store_statements
+from gardien.store import xapi as store
+from gardien.store.tables import activity_statement, enrolment, learner
+from gardien.store.uow import UnitOfWork
+from tests.support.xapi_samples import (
+    HOME,
+    MODULES,
+    PEOPLE,
+    VERBS,
+    add_client,
+    basic,
+    email,
+    load_learners,
+    statement,
+)
+
+NOW = datetime(2026, 2, 1, 9, 0, tzinfo=UTC)
+
+
+def post(engine: Engine, client: store.Client, *items: dict[str, Any], at: datetime = NOW) -> Any:
+    return store_statements(
+        UnitOfWork(engine, write=True),
+        validate_batch(list(items)),
+        client=client,
+        home_page=HOME,
+        clock=FixedClock(at),
+    )
+
+
+@pytest.fixture
+def client(engine: Engine) -> store.Client:
+    load_learners(engine)
+    made = add_client(engine)
+    found = Authenticator(engine).client(basic(made)["Authorization"])
+    assert found is not None
+    return found
+
+
+def pseudonym(engine: Engine, name: str) -> str:
+    with engine.connect() as connection:
+        return str(
+            connection.execute(
+                select(learner.c.pseudonym).where(learner.c.email == email(name))
+            ).scalar_one()
+        )
+
+
+def test_credentials_are_checked_against_the_stored_digest(engine: Engine) -> None:
+    made = add_client(engine)
+    auth = Authenticator(engine)
+    assert auth.client(basic(made)["Authorization"]) is not None
+    wrong = basic(made)["Authorization"][:-4] + "AAAA"
+    assert auth.client(wrong) is None
+    assert auth.client(None) is None
+    with engine.connect() as connection:
+        assert made.secret not in str(connection.execute(select(store.xapi_client)).all())
+
+
+def test_rows_are_pseudonymous_and_conflicts_and_repeats_are_told_apart(
+    engine: Engine, client: store.Client
+) -> None:
+    first = statement("lea")
+    post(engine, client, first)
+    post(engine, client, first)  # the same again: stored once
+    with engine.connect() as connection:
+        rows = connection.execute(select(activity_statement)).all()
+    assert len(rows) == 1
+    assert rows[0].raw["actor"]["account"] == {"homePage": HOME, "name": pseudonym(engine, "lea")}
+    assert all(address not in str(rows[0].raw) for address, _, _ in PEOPLE.values())
+    with pytest.raises(XapiConflictError):
+        post(engine, client, {**first, "verb": {"id": f"{VERBS}completed"}})
+    with pytest.raises(XapiValidationError) as refused:
+        post(engine, client, statement(actor={"mbox": "mailto:inconnu@example.com"}))
+    assert refused.value.prop == "actor"
+
+
+def test_queries_filter_and_page_in_stored_order(engine: Engine, client: store.Client) -> None:
+    items = [
+        statement("lea"),
+        statement("noe", verb="completed", activity=MODULES["M2"]),
+        statement("lea", context={"registration": "5c5d8cbe-2b9b-4f59-8a0c-2f1f0f0f0f01"}),
+    ]
+    for n, item in enumerate(items):
+        post(engine, client, item, at=NOW + timedelta(seconds=n))
+    ids = [item["id"] for item in items]
+    with engine.connect() as connection:
+        [lea] = store.learners_by(connection, emails=[email("lea")])
+
+        def run(**filters: Any) -> list[str]:
+            found, _ = store.query_statements(connection, store.StatementQuery(**filters))
+            return [s["id"] for s in found]
+
+        assert run() == ids[::-1]
+        assert run(ascending=True) == ids
+        assert run(learner_id=lea.id) == [ids[2], ids[0]]
+        assert run(verb=f"{VERBS}completed") == [ids[1]]
+        assert run(activity=MODULES["M2"]) == [ids[1]]
+        assert run(registration="5c5d8cbe-2b9b-4f59-8a0c-2f1f0f0f0f01") == [ids[2]]
+        assert run(since=NOW, ascending=True) == ids[1:]
+        assert run(until=NOW, ascending=True) == ids[:1]
+        page, after = store.query_statements(connection, store.StatementQuery(limit=2))
+        assert [s["id"] for s in page] == [ids[2], ids[1]] and after is not None
+        rest, end = store.query_statements(connection, store.StatementQuery(limit=2, after=after))
+        assert [s["id"] for s in rest] == [ids[0]] and end is None
+
+
+def test_voiding_hides_the_target_from_queries(engine: Engine, client: store.Client) -> None:
+    target = statement("lea")
+    post(engine, client, target)
+    voiding = statement(
+        "lea", verb="voided", object={"objectType": "StatementRef", "id": target["id"]}
+    )
+    post(engine, client, voiding)
+    with engine.connect() as connection:
+        assert store.one_statement(connection, target["id"], voided=False) is None
+        assert store.one_statement(connection, target["id"], voided=True) is not None
+        found, _ = store.query_statements(connection, store.StatementQuery())
+    assert [s["id"] for s in found] == [voiding["id"]]
+
+
+def test_activity_moves_the_clock_and_module_outcomes_the_progress(
+    engine: Engine, client: store.Client
+) -> None:
+    post(engine, client, statement("noe", verb="passed", timestamp="2026-01-20T08:00:00Z"))
+    # A timestamp in the future counts as now: content cannot stretch the retention clock.
+    post(
+        engine,
+        client,
+        statement(
+            "noe", verb="completed", activity=MODULES["M2"], timestamp="2030-01-01T00:00:00Z"
+        ),
+    )
+    with engine.connect() as connection:
+        last = connection.execute(
+            select(learner.c.last_activity_at).where(learner.c.email == email("noe"))
+        ).scalar_one()
+        progress = connection.execute(
+            select(enrolment.c.progress, enrolment.c.status)
+            .join(learner, learner.c.id == enrolment.c.learner_id)
+            .where(learner.c.email == email("noe"))
+        ).one()
+    assert last == NOW
+    assert tuple(progress) == (100, "completed")
+    assert date(2026, 2, 1) == last.date()
+
+
+def test_ids_match_in_any_case(engine: Engine, client: store.Client) -> None:
+    target = statement("lea")
+    target["id"] = target["id"].upper()
+    post(engine, client, target)
+    post(engine, client, target)  # the same, found again
+    voiding = statement(
+        "lea", verb="voided", object={"objectType": "StatementRef", "id": target["id"].lower()}
+    )
+    post(engine, client, voiding)
+    with engine.connect() as connection:
+        assert store.one_statement(connection, target["id"].lower(), voided=True) is not None
