@@ -1,8 +1,9 @@
 """Benchmark of the Learning Record Store: ``POST /xapi/statements`` over HTTP, against raw inserts.
 
     python bench/ingest.py [--learners 10000] [--statements 60000] [--batch 50] [--clients 8]
-                           [--warmup 4] [--workers 1] [--seed 1] [--skip-postgres]
-                           [--postgres-url URL] [--profile-server DIR] [--workdir DIR]
+                           [--warmup 4] [--workers 1] [--seed 1] [--skip-sqlite]
+                           [--skip-postgres] [--postgres-url URL] [--profile-server DIR]
+                           [--workdir DIR]
 
 For SQLite (a file in a temporary directory), then PostgreSQL (a fresh database per run, made
 with the admin URL of ``--postgres-url``, else ``GARDIEN_BENCH_POSTGRES_URL``, else the local
@@ -21,9 +22,12 @@ development server; ``--skip-postgres`` skips it):
    under uvicorn with N worker processes, started by this script, as ``gardien serve`` has no
    such option). ``--warmup`` batches are posted first, one at a time, untimed; then C client
    threads (``httpx.Client``, keep-alive) post the ``--statements`` in batches of ``--batch``.
-   Prints statements/s, requests/s, latency percentiles and the CPU time of the server and of
-   this process (the clients) during the timed phase. Every POST must answer 200 with the ids
-   sent and the table must hold every statement sent: the exit status is 1 otherwise.
+   Prints statements/s, requests/s, latency percentiles and, during the timed phase, the CPU
+   of the server (per process), of its PostgreSQL backends, of this process (the clients) and
+   of the whole machine (other work running at the same time shows there, and skews the
+   figures: the machine's load is also printed before the run). Every POST must answer 200
+   with the ids sent and the table must hold every statement sent: the exit status is 1
+   otherwise, with the server's last error.
 4. Baseline in the same run: the rows the server stored (read back as stored: the pseudonymised
    ``raw`` JSON, the instants, everything) inserted into identical fresh copies of the pristine
    database by one connection, the warm-up rows first, untimed. SQLite: plain ``sqlite3``
@@ -69,8 +73,17 @@ from typing import Any
 
 import httpx
 import orjson
+import psycopg
+import uvicorn
 
 from _common import PASSWORD_HASH, Timer, connect, copy_database, fresh_database, warm
+from gardien.bootstrap import bootstrap
+from gardien.domain.clock import FixedClock
+from gardien.services.xapi.clients import create_client
+from gardien.store.engine import make_engine
+from gardien.store.migrate import upgrade
+from gardien.store.uow import UnitOfWork
+from gardien.web.app import create_app
 
 DEFAULT_POSTGRES_URL = "postgresql://gardien:gardien@127.0.0.1:5432/postgres"
 POSTGRES_ENV = "GARDIEN_BENCH_POSTGRES_URL"
@@ -370,11 +383,6 @@ def _learner_row(person: Learner) -> tuple[Any, ...]:
 
 def _add_client(url: str) -> tuple[str, str]:
     """Register the bench's xAPI client through gardien's service; its key and secret."""
-    from gardien.domain.clock import FixedClock
-    from gardien.services.xapi.clients import create_client
-    from gardien.store.engine import make_engine
-    from gardien.store.uow import UnitOfWork
-
     engine = make_engine(url)
     try:
         made = create_client(
@@ -412,8 +420,6 @@ class Postgres:
     """Fresh databases on a PostgreSQL server, each dropped at the end (``close``)."""
 
     def __init__(self, admin_url: str) -> None:
-        import psycopg
-
         self.admin_url = admin_url.replace("postgresql+psycopg://", "postgresql://")
         self.admin = psycopg.connect(self.admin_url, autocommit=True)
         self.prefix = f"gardien_bench_{uuid.uuid4().hex[:8]}"
@@ -446,11 +452,6 @@ class Postgres:
 
 def prepare_postgres(pg: Postgres, learners: Sequence[Learner]) -> tuple[str, str, str]:
     """A migrated template database with ``learners`` and the client: its name, key, secret."""
-    import psycopg
-
-    from gardien.store.engine import make_engine
-    from gardien.store.migrate import upgrade
-
     name = pg.create("template")
     url = pg.url(name)
     engine = make_engine(url)
@@ -586,8 +587,6 @@ def _wait_healthy(server: Server, timeout: float = 60.0) -> None:
 
 def serve_workers(port: int, workers: int) -> None:
     """``gardien serve``'s app under uvicorn with ``workers`` processes (``--workers`` > 1)."""
-    import uvicorn
-
     uvicorn.run(
         "ingest:app_factory",
         factory=True,
@@ -601,9 +600,6 @@ def serve_workers(port: int, workers: int) -> None:
 
 
 def app_factory() -> Any:
-    from gardien.bootstrap import bootstrap
-    from gardien.web.app import create_app
-
     return create_app(bootstrap())
 
 
@@ -814,9 +810,10 @@ PG_SELECT = ", ".join('"timestamp"' if c == "timestamp" else c for c in COLUMNS)
 
 
 def read_postgres_rows(url: str) -> list[tuple[Any, ...]]:
-    import psycopg
-
-    select = PG_SELECT.replace("raw", "raw::text")
+    # jsonb as its text, as COPY and INSERT take it back.
+    select = ", ".join(
+        '"timestamp"' if c == "timestamp" else "raw::text" if c == "raw" else c for c in COLUMNS
+    )
     with psycopg.connect(url) as connection:
         return connection.execute(f"SELECT {select} FROM activity_statement ORDER BY id").fetchall()
 
@@ -834,8 +831,6 @@ def raw_postgres(
     suffix: str,
 ) -> Raw:
     """COPY (or INSERT) of ``rows`` into a fresh copy of ``template``, ``batch`` rows a txn."""
-    import psycopg
-
     database = pg.create(suffix, template=template)
     try:
         with psycopg.connect(pg.url(database)) as connection:
@@ -878,9 +873,7 @@ def raw_postgres(
 class Outcome:
     backend: str
     load: Load
-    raws: list[Raw]
-    stored: int
-    sent: int
+    raws: list[Raw]  # empty when the HTTP phase failed
 
     @property
     def reference(self) -> Raw:
@@ -922,12 +915,20 @@ def _print_raw(raw: Raw, load: Load) -> None:
     )
 
 
-def _check(load: Load, stored: int, sent: int) -> bool:
+def _check(load: Load, stored: int, sent: int, log: Path) -> bool:
     ok = True
     if load.failures:
         print(f"  FAILED: {len(load.failures)} POST(s) went wrong; the first:", file=sys.stderr)
         for problem in load.failures[:5]:
             print(f"    {problem}", file=sys.stderr)
+        # The server's last error: the exception line of its last traceback.
+        errors = [
+            line
+            for line in log.read_text(errors="replace").splitlines()
+            if "Error" in line or "Exception" in line
+        ]
+        if errors:
+            print(f"  server log ({len(errors)} error lines), last: {errors[-1]}", file=sys.stderr)
         ok = False
     if stored != sent:
         print(f"  FAILED: {stored:,} rows stored, {sent:,} statements sent", file=sys.stderr)
@@ -941,7 +942,7 @@ def run_sqlite(
     learners: Sequence[Learner],
     warmup: Sequence[Batch],
     batches: Sequence[Batch],
-) -> Outcome | None:
+) -> Outcome:
     print("SQLite")
     pristine = workdir / "pristine.sqlite3"
     with Timer() as timer:
@@ -961,8 +962,8 @@ def run_sqlite(
     sent = sum(len(b.ids) for b in (*warmup, *batches))
     rows = read_sqlite_rows(served)
     _print_load(load, args.clients, args.workers)
-    if not _check(load, len(rows), sent):
-        return Outcome("SQLite", load, [], len(rows), sent)
+    if not _check(load, len(rows), sent, server.log):
+        return Outcome("SQLite", load, [])
     warm_rows = sum(len(b.ids) for b in warmup)
     target = workdir / "raw.sqlite3"
     raws = []
@@ -977,7 +978,7 @@ def run_sqlite(
         _print_raw(raws[-1], load)
         for leftover in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
             leftover.unlink(missing_ok=True)
-    return Outcome("SQLite", load, raws, len(rows), sent)
+    return Outcome("SQLite", load, raws)
 
 
 def run_postgres(
@@ -987,7 +988,7 @@ def run_postgres(
     learners: Sequence[Learner],
     warmup: Sequence[Batch],
     batches: Sequence[Batch],
-) -> Outcome | None:
+) -> Outcome:
     print("PostgreSQL")
     pg = Postgres(url)
     try:
@@ -1011,8 +1012,8 @@ def run_postgres(
         rows = read_postgres_rows(pg.url(served))
         pg.drop(served)
         _print_load(load, args.clients, args.workers)
-        if not _check(load, len(rows), sent):
-            return Outcome("PostgreSQL", load, [], len(rows), sent)
+        if not _check(load, len(rows), sent, server.log):
+            return Outcome("PostgreSQL", load, [])
         warm_rows = sum(len(b.ids) for b in warmup)
         raws = []
         for n, (name, size, updates, copy) in enumerate(
@@ -1037,7 +1038,7 @@ def run_postgres(
                 )
             )
             _print_raw(raws[-1], load)
-        return Outcome("PostgreSQL", load, raws, len(rows), sent)
+        return Outcome("PostgreSQL", load, raws)
     finally:
         pg.close()
 
@@ -1148,13 +1149,11 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="gardien-ingest-", dir=args.workdir))
     try:
         if not args.skip_sqlite:
-            outcome = run_sqlite(args, workdir, learners, warmup, batches)
-            if outcome is not None:
-                outcomes.append(outcome)
+            outcomes.append(run_sqlite(args, workdir, learners, warmup, batches))
         if not args.skip_postgres and args.postgres_url:
-            outcome = run_postgres(args, args.postgres_url, workdir, learners, warmup, batches)
-            if outcome is not None:
-                outcomes.append(outcome)
+            outcomes.append(
+                run_postgres(args, args.postgres_url, workdir, learners, warmup, batches)
+            )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     summary(outcomes, args)

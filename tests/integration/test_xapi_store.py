@@ -3,6 +3,7 @@ query filter with paging, progress and last activity (the HTTP side is tests/e2e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -15,8 +16,10 @@ from gardien.errors import XapiConflictError, XapiValidationError
 from gardien.services.xapi.clients import Authenticator
 from gardien.services.xapi.ingest import store_statements
 from gardien.store import xapi as store
+from gardien.store.engine import make_engine
 from gardien.store.tables import activity_statement, enrolment, learner
 from gardien.store.uow import UnitOfWork
+from tests.support.threads import run_together
 from tests.support.xapi_samples import (
     HOME,
     MODULES,
@@ -170,3 +173,35 @@ def test_ids_match_in_any_case(engine: Engine, client: store.Client) -> None:
     post(engine, client, voiding)
     with engine.connect() as connection:
         assert store.one_statement(connection, target["id"].lower(), voided=True) is not None
+
+
+def test_concurrent_requests_on_the_same_learners_never_deadlock(
+    engine: Engine, client: store.Client, database_url: str
+) -> None:
+    # Each request updates both learners' last activity; in opposite orders they would lock
+    # them in opposite orders, were the updates not sorted by learner id.
+    engines = [make_engine(database_url) for _ in range(2)]
+    failures: list[BaseException] = []
+
+    def sender(own: Engine, names: list[str]) -> Callable[[], None]:
+        def send() -> None:
+            try:
+                for n in range(15):
+                    batch = [
+                        statement(name, timestamp=f"2026-01-{10 + n:02d}T10:00:00Z")
+                        for name in names
+                    ]
+                    post(own, client, *batch)
+            except BaseException as error:  # collected, then asserted in the main thread
+                failures.append(error)
+
+        return send
+
+    try:
+        run_together(sender(engines[0], ["lea", "noe"]), sender(engines[1], ["noe", "lea"]))
+    finally:
+        for own in engines:
+            own.dispose()
+    assert failures == []
+    with engine.connect() as connection:
+        assert len(connection.execute(select(activity_statement.c.id)).all()) == 60

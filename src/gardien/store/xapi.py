@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 
 from gardien.store.tables import (
     activity_statement,
@@ -137,13 +137,22 @@ VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 
 
 def advance_last_activity(connection: Connection, latest: dict[int, datetime]) -> None:
-    """Move each learner's last activity forward to ``latest[id]`` (never back)."""
-    for learner_id, at in latest.items():
-        connection.execute(
-            update(learner)
-            .where(learner.c.id == learner_id, learner.c.last_activity_at < at)
-            .values(last_activity_at=at)
+    """Move each learner's last activity forward to ``latest[id]`` (never back).
+
+    One executemany, in learner id order: two requests updating the same learners always lock
+    them in the same order, so they wait for each other instead of deadlocking (PostgreSQL).
+    """
+    if not latest:
+        return
+    connection.execute(
+        update(learner)
+        .where(
+            learner.c.id == bindparam("learner_id"),
+            learner.c.last_activity_at < bindparam("at"),
         )
+        .values(last_activity_at=bindparam("at")),
+        [{"learner_id": learner_id, "at": latest[learner_id]} for learner_id in sorted(latest)],
+    )
 
 
 def park(
@@ -184,7 +193,7 @@ def record_progress(connection: Connection, outcomes: Sequence[ModuleOutcome]) -
     }
     changed = 0
     touched: set[int] = set()
-    for outcome in outcomes:
+    for outcome in sorted(outcomes, key=lambda o: (o.learner_id, o.activity_id)):
         found = modules.get(outcome.activity_id)
         if found is None:
             continue
@@ -214,7 +223,7 @@ def record_progress(connection: Connection, outcomes: Sequence[ModuleOutcome]) -
             )
         changed += 1
         touched.add(enrolment_id)
-    for enrolment_id in touched:
+    for enrolment_id in sorted(touched):
         _recompute(connection, enrolment_id)
     return changed
 

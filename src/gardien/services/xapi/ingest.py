@@ -12,7 +12,6 @@ about unknown actors are refused, or parked (``GARDIEN_XAPI_UNKNOWN_ACTORS=park`
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import uuid
 from dataclasses import dataclass
@@ -191,13 +190,13 @@ def _pseudonymised(
     index: int,
     count: int,
 ) -> dict[str, Any]:
-    document = copy.deepcopy(statement)
+    # A shallow copy: only top-level properties and the context's people change.
+    document = dict(statement)
     document["id"] = statement_id
     document["actor"] = pseudonymous_actor(home, person.pseudonym)
     context = document.get("context")
     if isinstance(context, dict):
-        for key in _OTHER_PEOPLE:
-            context.pop(key, None)
+        document["context"] = {k: v for k, v in context.items() if k not in _OTHER_PEOPLE}
     document["authority"] = {
         "objectType": "Agent",
         "account": {"homePage": f"{home}/xapi/clients", "name": client.name},
