@@ -98,14 +98,13 @@ def erase_subject(
         )
         result.erased = dict(done.rows)
         result.kept = [_explain(policy, held) for held in done.held]
-        learners = [s for s in done.subjects if ":" not in s]  # pseudonyms, not "table:id"
         result.recipients = [
             {
                 "recipient": item.recipient,
                 "contract": item.contract_reference,
                 "transmitted_at": item.transmitted_at.isoformat(),
             }
-            for item in disclosures_of(uow.connection, learners)
+            for item in disclosures_of(uow.connection, done.pseudonyms)
         ]
         if result.found:
             append_audit(

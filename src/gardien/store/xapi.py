@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 
+from gardien.domain.xapi.validate import VOIDED
 from gardien.store.tables import (
     activity_statement,
     enrolment,
@@ -131,9 +132,6 @@ def void(connection: Connection, targets: Sequence[str]) -> int:
         .values(voided=True)
     )
     return int(done.rowcount or 0)
-
-
-VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 
 
 def advance_last_activity(connection: Connection, latest: dict[int, datetime]) -> None:

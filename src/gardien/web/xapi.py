@@ -21,7 +21,8 @@ from gardien.bootstrap import Container
 from gardien.domain.xapi.validate import parse_timestamp, validate_batch, validate_statement
 from gardien.errors import XapiConflictError, XapiValidationError
 from gardien.services.xapi.clients import Authenticator
-from gardien.services.xapi.ingest import VERSION, actor_key, store_statements
+from gardien.services.xapi.ingest import VERSION, store_statements
+from gardien.services.xapi.read import StatementFilters, find_statements, statement_by_id
 from gardien.store import xapi as store
 from gardien.store.uow import UnitOfWork
 from gardien.web.deps import get_container
@@ -155,17 +156,15 @@ def get_statements(request: Request) -> Response:
     params = request.query_params
     consistent = {"X-Experience-API-Consistent-Through": container.clock.now().isoformat()}
     try:
-        with container.engine.connect() as connection:
-            for name, voided in (("statementId", False), ("voidedStatementId", True)):
-                if name in params:
-                    found = store.one_statement(connection, params[name].lower(), voided=voided)
-                    if found is None:
-                        return _error(404, "no such statement", name)
-                    return _json(found, headers=consistent)
-            query, learner_unknown = _query(connection, container, params)
-            if learner_unknown:
-                return _json({"statements": [], "more": ""}, headers=consistent)
-            statements, after = store.query_statements(connection, query)
+        for name, voided in (("statementId", False), ("voidedStatementId", True)):
+            if name in params:
+                found = statement_by_id(container.engine, params[name], voided=voided)
+                if found is None:
+                    return _error(404, "no such statement", name)
+                return _json(found, headers=consistent)
+        statements, after = find_statements(
+            container.engine, _filters(params), home_page=container.settings.public_url
+        )
     except XapiValidationError as error:
         return _error(400, error.problem, error.prop)
     more = ""
@@ -192,7 +191,7 @@ _FILTERS = {
 }
 
 
-def _query(connection: Any, container: Container, params: Any) -> tuple[store.StatementQuery, bool]:
+def _filters(params: Any) -> StatementFilters:
     unknown = set(params) - _FILTERS
     if unknown:
         raise XapiValidationError(sorted(unknown)[0], "not a parameter of GET /statements")
@@ -201,49 +200,31 @@ def _query(connection: Any, container: Container, params: Any) -> tuple[store.St
             raise XapiValidationError(name, "not supported by this LRS: leave it false")
     if params.get("format", "exact") not in ("exact", "ids", "canonical"):
         raise XapiValidationError("format", "must be exact, ids or canonical")
-    learner_id = None
+    agent = None
     if "agent" in params:
         try:
             agent = orjson.loads(params["agent"])
         except orjson.JSONDecodeError:
             raise XapiValidationError("agent", "not valid JSON") from None
-        key = actor_key(agent, container.settings.public_url.rstrip("/"))
-        if key is None:
-            return store.StatementQuery(), True
-        found = store.learners_by(
-            connection,
-            emails=[key[1]] if key[0] == "email" else [],
-            sha1sums=[key[1]] if key[0] == "sha1" else [],
-            pseudonyms=[key[1]] if key[0] == "pseudonym" else [],
-        )
-        if not found:
-            return store.StatementQuery(), True
-        learner_id = found[0].id
     try:
         limit = int(params.get("limit", "100") or "100")
     except ValueError:
         raise XapiValidationError("limit", "not a whole number") from None
     if limit < 0:
         raise XapiValidationError("limit", "must be 0 or more")
-    limit = MAX_LIMIT if limit == 0 else min(limit, MAX_LIMIT)
     ascending = params.get("ascending", "false").lower()
     if ascending not in ("true", "false"):
         raise XapiValidationError("ascending", "must be true or false")
-    since = _instant(params, "since")
-    until = _instant(params, "until")
-    return (
-        store.StatementQuery(
-            learner_id=learner_id,
-            verb=params.get("verb"),
-            activity=params.get("activity"),
-            registration=params.get("registration"),
-            since=since,
-            until=until,
-            limit=limit,
-            ascending=ascending == "true",
-            after=_cursor(params["cursor"]) if "cursor" in params else None,
-        ),
-        False,
+    return StatementFilters(
+        agent=agent,
+        verb=params.get("verb"),
+        activity=params.get("activity"),
+        registration=params.get("registration"),
+        since=_instant(params, "since"),
+        until=_instant(params, "until"),
+        limit=MAX_LIMIT if limit == 0 else min(limit, MAX_LIMIT),
+        ascending=ascending == "true",
+        after=_cursor(params["cursor"]) if "cursor" in params else None,
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from uuid import uuid4
@@ -10,6 +9,7 @@ from uuid import uuid4
 from gardien.services.importing.context import ImportContext, LearnerRef, require, utc
 from gardien.services.importing.document import EnrolmentIn, LearnerIn, LearningPathIn
 from gardien.services.importing.keys import record_error
+from gardien.services.importing.pseudonymise import mbox_sha1sum
 from gardien.services.importing.sync import Key, Spec, Values, upsert
 from gardien.store.tables import (
     enrolment,
@@ -59,11 +59,6 @@ def import_paths(ctx: ImportContext, paths: Sequence[LearningPathIn]) -> None:
 def _keep_latest_activity(stored: Values, imported: Values) -> Values:
     # The retention clock runs from the last activity: an older file must not wind it back.
     return (*imported[:3], max(stored[3], imported[3]), imported[4])
-
-
-def mbox_sha1sum(email: str) -> str:
-    """The xAPI ``mbox_sha1sum`` of an address: SHA-1 of ``mailto:<address>`` (lower case)."""
-    return hashlib.sha1(f"mailto:{email}".encode()).hexdigest()
 
 
 def _new_pseudonym() -> Values:

@@ -119,13 +119,17 @@ def scrubbed_statement(statement: StatementIn, agent: dict[str, Any]) -> dict[st
     return document
 
 
+def mbox_sha1sum(email: str) -> str:
+    """The xAPI ``mbox_sha1sum`` of an address: SHA-1 of ``mailto:<address>``."""
+    return hashlib.sha1(f"mailto:{email}".encode(), usedforsecurity=False).hexdigest()
+
+
 def leaks(text: str, *, email: str, full_name: str | None) -> str | None:
     """What of the learner's identity ``text`` still holds ("e-mail address"...), or None."""
     lowered = text.lower()
     if email in lowered:
         return "e-mail address"
-    digest = hashlib.sha1(f"mailto:{email}".encode(), usedforsecurity=False).hexdigest()
-    if digest in lowered:
+    if mbox_sha1sum(email) in lowered:
         return "hashed e-mail address (mbox_sha1sum)"
     if full_name and full_name.lower() in lowered:
         return "full name"

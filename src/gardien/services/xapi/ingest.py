@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 import orjson
+from sqlalchemy import Connection
 
 from gardien.domain.clock import Clock
 from gardien.domain.xapi.validate import is_voiding, parse_timestamp, statements_equivalent
@@ -59,6 +60,22 @@ def actor_key(agent: Any, home: str) -> tuple[str, str] | None:
     return None
 
 
+def learners_for(
+    connection: Connection, keys: list[tuple[str, str]]
+) -> dict[tuple[str, str], store.Learner]:
+    """The learners the actor keys of :func:`actor_key` name, by key (one query)."""
+    found = store.learners_by(
+        connection,
+        emails=[value for kind, value in keys if kind == "email"],
+        sha1sums=[value for kind, value in keys if kind == "sha1"],
+        pseudonyms=[value for kind, value in keys if kind == "pseudonym"],
+    )
+    index: dict[tuple[str, str], store.Learner] = {("email", x.email): x for x in found}
+    index.update({("sha1", x.mbox_sha1sum): x for x in found if x.mbox_sha1sum})
+    index.update({("pseudonym", x.pseudonym): x for x in found})
+    return index
+
+
 def _digest(key: tuple[str, str] | None, agent: Any) -> str:
     text = (
         f"{key[0]}:{key[1]}" if key else orjson.dumps(agent, option=orjson.OPT_SORT_KEYS).decode()
@@ -95,15 +112,7 @@ def store_statements(
             )
     with uow:
         connection = uow.connection
-        found = store.learners_by(
-            connection,
-            emails=[k[1] for k in keys if k and k[0] == "email"],
-            sha1sums=[k[1] for k in keys if k and k[0] == "sha1"],
-            pseudonyms=[k[1] for k in keys if k and k[0] == "pseudonym"],
-        )
-        index_by = {("email", x.email): x for x in found}
-        index_by.update({("sha1", x.mbox_sha1sum): x for x in found if x.mbox_sha1sum})
-        index_by.update({("pseudonym", x.pseudonym): x for x in found})
+        index_by = learners_for(connection, [k for k in keys if k is not None])
         ids: list[str] = []
         rows: list[dict[str, Any]] = []
         parked: list[dict[str, Any]] = []

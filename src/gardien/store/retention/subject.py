@@ -41,6 +41,8 @@ class SubjectErasure:
     rows: Counter[str] = field(default_factory=Counter)
     subjects: list[str] = field(default_factory=list)
     held: list[HeldRow] = field(default_factory=list)
+    # The erased learners' pseudonyms (also among ``subjects``): what logs name them by.
+    pseudonyms: list[str] = field(default_factory=list)
 
 
 def erase_subject_rows(
@@ -75,6 +77,7 @@ def erase_subject_rows(
         erased = erase_learners(connection, learner_ids, now=now, aggregate=aggregate)
         result.rows.update(erased.rows)
         result.subjects.extend(erased.pseudonyms)
+        result.pseudonyms.extend(erased.pseudonyms)
     for table, column in (
         (sponsor_contact, sponsor_contact.c.email),
         (newsletter_subscription, newsletter_subscription.c.email),
