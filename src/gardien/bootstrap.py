@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 
@@ -11,6 +12,10 @@ from sqlalchemy import Engine
 from gardien.domain.clock import Clock, FixedClock, SystemClock, parse_instant
 from gardien.errors import ConfigurationError
 from gardien.policy import Policy, load_policy
+from gardien.services.accounts.breached import BreachedPasswords, breached_passwords
+from gardien.services.accounts.context import AccountServices
+from gardien.services.accounts.passwords import PasswordHasher
+from gardien.services.accounts.sessions import SessionTimeouts
 from gardien.services.website.newsletter import Site
 from gardien.settings import Settings
 from gardien.store.catalogue import record_catalogue
@@ -49,6 +54,29 @@ class Container:
             clock=self.clock,
             secret=self.settings.secret_key.get_secret_value(),
             public_url=self.settings.public_url,
+        )
+
+    @cached_property
+    def password_hasher(self) -> PasswordHasher:
+        return PasswordHasher()
+
+    @cached_property
+    def breached_passwords(self) -> BreachedPasswords:
+        return breached_passwords(self.settings.pwned_passwords_url)
+
+    def accounts(self) -> AccountServices:
+        """What the account and request use cases need (one hasher per process)."""
+        return AccountServices(
+            policy=self.policy,
+            clock=self.clock,
+            secret=self.settings.secret_key.get_secret_value(),
+            public_url=self.settings.public_url,
+            hasher=self.password_hasher,
+            breached=self.breached_passwords,
+            timeouts=SessionTimeouts(
+                idle=timedelta(minutes=self.settings.session_idle_minutes),
+                absolute=timedelta(hours=self.settings.session_absolute_hours),
+            ),
         )
 
     def upgraded_engine(self) -> Engine:

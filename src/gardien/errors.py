@@ -12,6 +12,10 @@
     ├── InvalidLinkError        a signed link that is forged, malformed or for another address
     │   └── ExpiredLinkError    a genuine signed link past its last valid day
     ├── InvalidInputError       what a person typed in a form or a file is not acceptable
+    │   └── PasswordRejectedError  a new password that is too short, too long or breached
+    ├── AuthenticationError     a sign-in, second factor or session that is not accepted
+    ├── PermissionDeniedError   a signed-in person asking for what their role does not allow
+    ├── RequestStateError       a data-subject request asked to do what its state forbids
     ├── TooManyRequestsError    a form sent too often from one address or one client
     ├── DisclosureRefusedError  a transmission the policy's disclosure rules do not allow
     ├── EdofTransitionError     a CPF dossier move that EDOF's state machine does not allow
@@ -111,6 +115,41 @@ class InvalidInputError(GardienError):
         self.problem = problem
         self.field = field
         super().__init__(f"{field}: {problem}" if field else problem)
+
+
+class PasswordRejectedError(InvalidInputError):
+    """A new password refused by the password policy (OWASP ASVS 2.1).
+
+    ``reason`` is a stable code the pages translate: ``too_short``, ``too_long``,
+    ``breached`` (found in a list of passwords exposed by data breaches) or ``contains_email``.
+    The message never repeats the password.
+    """
+
+    def __init__(self, reason: str, problem: str) -> None:
+        self.reason = reason
+        super().__init__(problem, field="password")
+
+
+class AuthenticationError(GardienError):
+    """Credentials, a second factor or a session that is not accepted.
+
+    The message is the same whether the e-mail address is known or not: sign-in answers must
+    not reveal which addresses have an account.
+    """
+
+    exit_code = 2
+
+
+class PermissionDeniedError(GardienError):
+    """A signed-in person asked for something their role or their links do not give them."""
+
+    exit_code = 2
+
+
+class RequestStateError(GardienError):
+    """A data-subject request cannot take this step in its state (closed, already extended...)."""
+
+    exit_code = 2
 
 
 class TooManyRequestsError(GardienError):

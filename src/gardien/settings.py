@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     # xAPI statements about a person gardien does not know: refused (400), or parked for the
     # policy's parked_statements rule.
     xapi_unknown_actors: Literal["refuse", "park"] = "refuse"
+    # Sessions end after this long without a request, and at most this long after sign-in.
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    # Have I Been Pwned's k-anonymity range API (only 5 hex digits of a SHA-1 leave); unset,
+    # new passwords are checked against the bundled list of breached passwords only.
+    pwned_passwords_url: str | None = None
 
     # Outgoing mail (gardien.mail.smtp): the defaults reach the development sink on loopback.
     smtp_host: str = "127.0.0.1"
@@ -64,6 +70,7 @@ class Settings(BaseSettings):
         "dkim_private_key_file",
         "mail_sink_dir",
         "api_token",
+        "pwned_passwords_url",
         mode="before",
     )
     @classmethod
@@ -84,6 +91,8 @@ class Settings(BaseSettings):
             raise ConfigurationError(
                 "GARDIEN_SECRET_KEY must be set to a secret of your own in production"
             )
+        if self.session_idle_minutes < 1 or self.session_absolute_hours < 1:
+            raise ConfigurationError("session timeouts must be positive")
         self._check_mail()
         return self
 

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, insert, select
 
 from gardien.cli.main import main
 from gardien.domain.clock import FixedClock
@@ -30,6 +30,7 @@ from gardien.store.tables import (
     sponsor,
 )
 from gardien.store.uow import UnitOfWork
+from tests.support.accounts import give_account
 from tests.support.import_samples import dump_tables
 from tests.support.retention_samples import (
     contract_doc,
@@ -64,6 +65,7 @@ INVOICE = "FA-2025-0930"  # issued 30 Sep 2025: kept through 30 Sep 2035
 DOSSIER = "AC-201"  # training ended 19 Dec 2025: kept through 19 Dec 2031
 
 ERASED = {
+    "account": 1,
     "activity_statement": 3,
     "commercial_contact": 1,
     "contact_message": 1,
@@ -175,9 +177,7 @@ def load_zelie(engine: Engine) -> None:
     )
     with engine.begin() as connection:
         ids = dict(connection.execute(select(learner.c.email, learner.c.id)).all())
-        connection.execute(
-            update(learner).where(learner.c.email == ZELIE).values(password_hash="$argon2id$x")
-        )
+        give_account(connection, ZELIE, "$argon2id$x")
         connection.execute(
             insert(commercial_contact).values(
                 email=ZELIE,
@@ -307,6 +307,7 @@ def test_erasure_removes_everything_but_what_a_legal_duty_keeps(engine: Engine) 
     # sponsor, the detached dossier and the audit entry (with the chain's head).
     removed, added = changes(before, dump_tables(engine))
     assert removed == {
+        "account": 1,
         "activity_statement": 3,
         "commercial_contact": 1,
         "contact_message": 1,

@@ -110,6 +110,7 @@ def test_the_sweep_reports_what_went_with_the_learner(engine: Engine) -> None:
     assert rule(report, "learner_data").expired == 1
     assert rule(report, "learner_data").batches == 1
     assert dict(rule(report, "learner_data").rows) == {
+        "account": 1,
         "activity_statement": 3,
         "contract_learner": 1,
         "cpf_dossier": 1,

@@ -41,6 +41,9 @@ EXPECTED: dict[str, tuple[int, list[int]]] = {
     "contact_messages": (1, [0, 0, 1, 0, 1, 0]),
     "outbox": (1, [0, 1, 1, 1, 0, 0]),
     "parked_statements": (0, [0, 0, 0, 0, 0, 0]),
+    "accounts": (0, [0, 0, 0, 0, 0, 0]),
+    "sessions": (0, [0, 0, 0, 0, 0, 0]),
+    "subject_requests": (0, [0, 0, 0, 0, 0, 0]),
     "disclosure_log": (0, [0, 0, 0, 0, 0, 0]),
     "audit_log": (0, [0, 0, 0, 0, 0, 0]),
 }

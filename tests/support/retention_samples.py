@@ -532,6 +532,9 @@ EVERYTHING_EXPIRED = {
     "contact_messages": 1,
     "outbox": 1,
     "parked_statements": 0,
+    "accounts": 0,
+    "sessions": 0,
+    "subject_requests": 0,
     "disclosure_log": 0,
     "audit_log": 2,
 }

@@ -9,13 +9,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select
 
 from gardien.domain.clock import FixedClock
 from gardien.services.importing.document import ImportDocument
 from gardien.services.importing.writer import import_document
 from gardien.store.tables import commercial_contact, learner, outbox_message
 from gardien.store.uow import UnitOfWork
+from tests.support.accounts import give_account
 
 AS_OF = date(2026, 6, 1)
 CAMILLE = "camille.exemple@example.org"  # learner, her own sponsor, subscriber, sender
@@ -188,9 +189,7 @@ def load_samples(engine: Engine) -> None:
         home_page="https://learning.example.org",
     )
     with engine.begin() as connection:
-        connection.execute(
-            update(learner).where(learner.c.email == CAMILLE).values(password_hash=PASSWORD_HASH)
-        )
+        give_account(connection, CAMILLE, PASSWORD_HASH)
         # Lou's account expired on 31 July 2025, while her last contract's commercial period
         # (31 March 2025 + 18 months) still ran.
         connection.execute(

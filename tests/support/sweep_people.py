@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine
 
-from gardien.store.tables import learner
+from tests.support.accounts import give_account
 from tests.support.retention_samples import (
     contract_doc,
     cpf_doc,
@@ -66,9 +66,7 @@ def load_lea(engine: Engine) -> None:
         ),
     )
     with engine.begin() as connection:
-        connection.execute(
-            update(learner).where(learner.c.email == LEA).values(password_hash=PASSWORD_HASH)
-        )
+        give_account(connection, LEA, PASSWORD_HASH)
     # The inactivity warning the sweep queued for her 30 days before expiry (the outbox rule
     # would keep it three months): it goes with her.
     warn(engine, date(2026, 1, 30))

@@ -9,7 +9,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from gardien.errors import ExpiredLinkError, GardienError, InvalidLinkError
-from gardien.services.website.tokens import Purpose, address_digest, make_token, read_token
+from gardien.services.signing import address_digest
+from gardien.services.website.tokens import Purpose, make_token, read_token
 
 SECRET = "test-secret"
 DAY = date(2026, 3, 1)

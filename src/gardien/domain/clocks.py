@@ -65,6 +65,18 @@ _CLOCKS = (
     ),
     RetentionClock("xapi_parked", "received", "après la réception", "after it is received"),
     RetentionClock("disclosure", "recorded", "après la transmission", "after the transmission"),
+    RetentionClock(
+        "account",
+        "last_sign_in",
+        "après la dernière connexion",
+        "after the last sign-in",
+    ),
+    RetentionClock(
+        "web_session", "expired", "après la fin de la session", "after the session ends"
+    ),
+    RetentionClock(
+        "subject_request", "closed", "après la clôture de la demande", "after the request is closed"
+    ),
     RetentionClock("audit_entry", "recorded", "après l'enregistrement", "after it is recorded"),
 )
 

@@ -126,6 +126,9 @@ class Recipient(_Strict):
     categories: list[Identifier] = Field(default_factory=list)
     # The purpose a transmission serves: the Art. 30 register lists the recipient under it.
     purpose: Identifier | None = None
+    # True when this recipient is the contract's sponsor itself: its contacts then see these
+    # fields, and only these, in the sponsor space (each view logged as a transmission).
+    sponsor: bool = False
 
 
 class DisclosureRule(_Strict):

@@ -30,7 +30,10 @@ from gardien.store.uow import UnitOfWork
 EXPORT_FORMAT = 1
 
 # Columns whose value never leaves the database; the export shows whether one is set.
-SECRETS: dict[tuple[str, str], str] = {("learner", "password_hash"): "password_set"}
+SECRETS: dict[tuple[str, str], str] = {
+    ("account", "password_hash"): "password_set",
+    ("account", "totp_secret"): "second_factor_set",
+}
 
 # What a person is, from the records found about them; in the order a reader expects.
 _ROLES: tuple[tuple[str, str], ...] = (
@@ -42,6 +45,8 @@ _ROLES: tuple[tuple[str, str], ...] = (
     ("newsletter_subscription", "newsletter_subscriber"),
     ("contact_message", "contact_form_sender"),
     ("outbox_message", "email_recipient"),
+    ("account", "account_holder"),
+    ("subject_request", "requester"),
 )
 
 # While a clock has not started (still subscribed, no contract ended yet) nothing has an
@@ -251,8 +256,15 @@ def _retention(
     ]
     if not rules:
         return None  # `gardien policy check` reports the gap; the export does not hide the data
-    # A rule on the record itself beats one that sweeps it along with its owner.
-    rules.sort(key=lambda item: item[1].record != row.record)
+    # A rule whose clock applies to the row comes first (a learner's account lives by the
+    # learner's clock, a staff account by its own); then a rule on the record itself beats one
+    # that sweeps it along with its owner.
+    rules.sort(
+        key=lambda item: (
+            (item[1].record, item[1].clock) not in row.clocks,
+            item[1].record != row.record,
+        )
+    )
     rid, rule = rules[0]
     reading = row.clocks.get((rule.record, rule.clock))
     ends_on = retention_end(reading, rule.months) if reading is not None else None

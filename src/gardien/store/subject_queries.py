@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, Table, func, or_, select
 
 from gardien.store.tables import (
+    account,
     activity_statement,
     commercial_contact,
     contact_message,
@@ -43,6 +44,7 @@ from gardien.store.tables import (
     outbox_message,
     sponsor,
     sponsor_contact,
+    subject_request,
 )
 
 ClockReading = date | datetime | None
@@ -97,6 +99,29 @@ def find_subject_rows(connection: Connection, email: str) -> list[SubjectRow]:
         clocks = {("contact_message", "last_exchange"): found["last_exchange_at"]}
         rows.append(SubjectRow("contact_message", found, clocks=clocks))
     rows.extend(_outbox_rows(connection, key, [found["id"] for found in learners]))
+    rows.extend(_account_rows(connection, key))
+    # The person's own requests: the proof that they were answered (accountability).
+    for found in _matching(connection, subject_request, subject_request.c.email, key):
+        clocks = {("subject_request", "closed"): found["closed_at"]}
+        rows.append(SubjectRow("subject_request", found, clocks=clocks))
+    return rows
+
+
+def _account_rows(connection: Connection, key: str) -> list[SubjectRow]:
+    """The account at the address: a learner's lives by the learner's clock, others by theirs."""
+    rows = []
+    found = _matching(connection, account, account.c.email, key)
+    for values, refs in zip(found, _references(connection, account, found), strict=True):
+        clocks: dict[ClockKey, ClockReading]
+        if values["learner_id"] is not None:
+            last = connection.execute(
+                select(learner.c.last_activity_at).where(learner.c.id == values["learner_id"])
+            ).scalar_one()
+            clocks = {("learner", "last_activity"): last}
+        else:
+            used = values["last_sign_in_at"] or values["created_at"]
+            clocks = {("account", "last_sign_in"): used}
+        rows.append(SubjectRow("account", values, refs, clocks=clocks))
     return rows
 
 
@@ -244,6 +269,7 @@ _NATURAL_KEY: dict[str, Any] = {
     "learning_path": learning_path.c.code,
     "learning_module": learning_module.c.code,
     "sponsor": sponsor.c.ref,
+    "sponsor_contact": sponsor_contact.c.email,
 }
 
 

@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 from gardien.errors import InvalidInputError, TooManyRequestsError
 from gardien.services.website.contact import receive_message
 from gardien.store.uow import UnitOfWork
+from gardien.web.auth import check_csrf
 from gardien.web.deps import get_container
 from gardien.web.forms import N_, PREFIXES, Handler, field_of, limit, page_base, too_many, translate
 
@@ -72,6 +73,7 @@ def _contact_get(lang: str) -> Handler:
 def _contact_post(lang: str) -> Handler:
     async def submit(request: Request) -> Response:
         form = await request.form()
+        check_csrf(request, form)
         values = {name: field_of(form, name) for name in ("name", "email", "message")}
         if field_of(form, "website"):
             return _contact_sent(request, lang)  # the honeypot: store nothing

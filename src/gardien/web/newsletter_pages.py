@@ -20,6 +20,7 @@ from gardien.errors import (
 from gardien.services.website import newsletter
 from gardien.services.website.newsletter import Outcome
 from gardien.store.uow import UnitOfWork
+from gardien.web.auth import check_csrf
 from gardien.web.deps import get_container
 from gardien.web.forms import (
     N_,
@@ -83,6 +84,7 @@ def _subscribe_get(lang: str) -> Handler:
 def _subscribe_post(lang: str) -> Handler:
     async def submit(request: Request) -> Response:
         form = await request.form()
+        check_csrf(request, form)
         email = field_of(form, "email")
         if field_of(form, "website"):
             # The honeypot: a person never sees the field. Answer as usual, store nothing.
@@ -215,6 +217,10 @@ def _link_get(lang: str, kind: str) -> Handler:
 
 def _link_post(lang: str, kind: str) -> Handler:
     async def act(request: Request, token: str) -> Response:
+        if kind == "confirm":
+            # Confirming comes from our page's button only; unsubscribing must also accept a
+            # bare POST from a mail client (RFC 8058), which its signed link protects.
+            check_csrf(request, await request.form())
         container = get_container(request)
         uow = UnitOfWork(container.engine, write=True)
         try:

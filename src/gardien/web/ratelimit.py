@@ -63,7 +63,15 @@ class RateLimiter:
 
 @dataclass(frozen=True)
 class FormLimits:
-    """The public forms' limits: per client (IP address) and per e-mail address."""
+    """The forms' limits: per client (IP address) and per e-mail address.
+
+    Sign-in has its own, looser per-address limit (people mistype passwords) that still stops
+    guessing: 5 tries per address in 15 minutes (OWASP ASVS 2.2.1), whether or not the address
+    has an account, so the limit itself reveals nothing. Password-reset requests and DSR
+    requests without an account share the public forms' per-address limit (3 an hour).
+    """
 
     per_client: RateLimiter = field(default_factory=lambda: RateLimiter(limit=10, window=600))
     per_address: RateLimiter = field(default_factory=lambda: RateLimiter(limit=3, window=3600))
+    sign_in_client: RateLimiter = field(default_factory=lambda: RateLimiter(limit=20, window=600))
+    sign_in_address: RateLimiter = field(default_factory=lambda: RateLimiter(limit=5, window=900))

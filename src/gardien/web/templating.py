@@ -6,7 +6,7 @@ at start-up rather than swapped per request (which two concurrent requests would
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,14 @@ TEMPLATES = Path(__file__).with_name("templates")
 class Pages:
     """Renders the site's pages in French or English."""
 
-    def __init__(self, directory: Path = TEMPLATES) -> None:
+    def __init__(
+        self,
+        directory: Path = TEMPLATES,
+        *,
+        extra: Callable[[Request], Mapping[str, Any]] | None = None,
+    ) -> None:
+        # ``extra`` adds what every page needs from the request (CSRF token, who is signed in).
+        self._extra = extra
         self._templates: dict[str, Jinja2Templates] = {}
         for lang in SUPPORTED:
             env = Environment(
@@ -49,10 +56,11 @@ class Pages:
         headers: Mapping[str, str] | None = None,
     ) -> HTMLResponse:
         """Page ``name`` in ``lang``; ``lang`` is in the context for ``<html lang>``."""
+        extra = self._extra(request) if self._extra is not None else {}
         return self._templates[lang].TemplateResponse(
             request,
             name,
-            {**context, "lang": lang},
+            {**extra, **context, "lang": lang},
             status_code=status_code,
             headers=dict(headers or {}),
         )

@@ -55,6 +55,9 @@ CLOCKS: dict[str, str] = {
     "created": N_("after being sent"),
     "recorded": N_("after being recorded"),
     "received": N_("after being received"),
+    "last_sign_in": N_("after the last sign-in"),
+    "expired": N_("after the session ends"),
+    "closed": N_("after the request is closed"),
 }
 
 # Fields a recipient may receive, as a person would name them.

@@ -30,9 +30,10 @@ from gardien.domain.clock import Clock
 from gardien.domain.retention import add_months
 from gardien.errors import InvalidInputError, InvalidLinkError
 from gardien.policy import Policy
+from gardien.services.signing import address_digest
 from gardien.services.website.campaign import Campaign
 from gardien.services.website.render import render
-from gardien.services.website.tokens import Purpose, address_digest, make_token, read_token
+from gardien.services.website.tokens import Purpose, make_token, read_token
 from gardien.store.audit import append_audit
 from gardien.store.outbox import NewMessage, queue_messages
 from gardien.store.tables import newsletter_subscription, outbox_message

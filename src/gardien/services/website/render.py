@@ -15,12 +15,15 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from gardien.i18n import translations
 
+WEBSITE = "gardien.services.website"
+
 
 @cache
-def environment(lang: str) -> Environment:
-    """The environment of ``lang`` (one of :data:`gardien.i18n.SUPPORTED`)."""
+def environment(lang: str, package: str = WEBSITE) -> Environment:
+    """The environment of ``lang`` (one of :data:`gardien.i18n.SUPPORTED`) for the templates
+    of ``package`` (its ``templates`` folder)."""
     env = Environment(
-        loader=PackageLoader("gardien.services.website", "templates"),
+        loader=PackageLoader(package, "templates"),
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -32,9 +35,9 @@ def environment(lang: str) -> Environment:
     return env
 
 
-def render(name: str, lang: str, context: Mapping[str, Any]) -> str:
-    """Template ``name`` rendered in ``lang``."""
-    return environment(lang).get_template(name).render(context)
+def render(name: str, lang: str, context: Mapping[str, Any], *, package: str = WEBSITE) -> str:
+    """Template ``name`` of ``package`` rendered in ``lang``."""
+    return environment(lang, package).get_template(name).render(context)
 
 
 def gettext(lang: str, message: str) -> str:

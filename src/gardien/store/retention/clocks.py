@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, select
+from sqlalchemy import ColumnElement, Table, and_, func, select
 
 from gardien.store.tables import (
+    account,
     audit_entry,
     commercial_contact,
     contact_message,
@@ -28,6 +29,8 @@ from gardien.store.tables import (
     outbox_message,
     sponsor,
     sponsor_contact,
+    subject_request,
+    web_session,
     xapi_parked,
 )
 
@@ -66,6 +69,13 @@ def _unconfirmed_clock(day: date) -> ColumnElement[bool]:
     return and_(subscription.status == "pending", subscription.created_at < _midnight(day))
 
 
+def _account_clock(day: date) -> ColumnElement[bool]:
+    """Accounts of no learner (staff, sponsor contacts) count from their last sign-in, or from
+    their creation while never used; a learner's account lives and goes with the learner."""
+    used = func.coalesce(account.c.last_sign_in_at, account.c.created_at)
+    return and_(account.c.learner_id.is_(None), used < _midnight(day))
+
+
 CLOCK_SQL: dict[tuple[str, str], ClockSql] = {
     ("learner", "last_activity"): _instant(learner.c.last_activity_at),
     ("commercial_contact", "last_contract_end"): _day(commercial_contact.c.last_contract_end),
@@ -88,6 +98,9 @@ CLOCK_SQL: dict[tuple[str, str], ClockSql] = {
     ("audit_entry", "recorded"): _instant(audit_entry.c.recorded_at),
     ("disclosure", "recorded"): _instant(disclosure.c.transmitted_at),
     ("xapi_parked", "received"): _instant(xapi_parked.c.received_at),
+    ("account", "last_sign_in"): ClockSql(account, _account_clock, account.c.last_sign_in_at),
+    ("web_session", "expired"): _instant(web_session.c.expires_at),
+    ("subject_request", "closed"): _instant(subject_request.c.closed_at),
 }
 
 

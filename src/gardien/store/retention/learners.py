@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Table, delete, func, insert, select, update
 
 from gardien.store.retention import rowcount
 from gardien.store.tables import (
+    account,
     activity_count,
     activity_statement,
     commercial_contact,
@@ -31,6 +32,7 @@ from gardien.store.tables import (
     module_progress,
     opco_dossier,
     outbox_message,
+    web_session,
 )
 
 # Rows that cannot exist without their learner, deleted with it (children first).
@@ -101,6 +103,14 @@ def erase_learners(
         connection.execute(
             update(opco_dossier).where(opco_dossier.c.learner_id.in_(ids)).values(learner_id=None)
         )
+    )
+    # The account and its sessions: signing in is over for an erased learner, on every worker.
+    accounts = select(account.c.id).where(account.c.learner_id.in_(ids))
+    rows["web_session"] += rowcount(
+        connection.execute(delete(web_session).where(web_session.c.account_id.in_(accounts)))
+    )
+    rows["account"] += rowcount(
+        connection.execute(delete(account).where(account.c.learner_id.in_(ids)))
     )
     rows["learner"] += rowcount(connection.execute(delete(learner).where(learner.c.id.in_(ids))))
     return ErasedLearners(

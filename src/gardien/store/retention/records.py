@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Table, case, delete, update
 from gardien.domain.vocabulary import RetentionAction
 from gardien.store.retention import rowcount
 from gardien.store.tables import (
+    account,
     commercial_contact,
     contact_message,
     contract,
@@ -21,6 +22,8 @@ from gardien.store.tables import (
     outbox_message,
     sponsor,
     sponsor_contact,
+    subject_request,
+    web_session,
     xapi_parked,
 )
 
@@ -39,6 +42,9 @@ _DELETED_BY_ID: dict[str, Table] = {
         contact_message,
         outbox_message,
         xapi_parked,
+        account,
+        web_session,
+        subject_request,
     )
 }
 

@@ -2,6 +2,7 @@
 
 from gardien.store.metadata import metadata
 from gardien.store.tables.accountability import audit_entry, audit_head
+from gardien.store.tables.accounts import account, subject_request, web_session
 from gardien.store.tables.commerce import (
     commercial_contact,
     contract,
@@ -26,6 +27,7 @@ from gardien.store.tables.website import contact_message, newsletter_subscriptio
 from gardien.store.tables.xapi import xapi_client, xapi_parked
 
 __all__ = [
+    "account",
     "activity_count",
     "activity_statement",
     "audit_entry",
@@ -49,6 +51,8 @@ __all__ = [
     "outbox_message",
     "sponsor",
     "sponsor_contact",
+    "subject_request",
+    "web_session",
     "xapi_client",
     "xapi_parked",
 ]

@@ -38,7 +38,6 @@ learner = Table(
     Column("mbox_sha1sum", String(40), nullable=True, index=True, info=personal("identity")),
     Column("given_name", String(100), nullable=False, info=personal("identity")),
     Column("family_name", String(100), nullable=False, info=personal("identity")),
-    Column("password_hash", String(255), nullable=True, info=personal("credentials")),
     Column("created_at", UTCDateTime(), nullable=False, info=personal("identity")),
     # The main retention clock: indexed so that a sweep finds the expired without a scan.
     Column(

@@ -1,0 +1,1 @@
+"""Accounts: passwords, second factor, sessions, sign-in."""

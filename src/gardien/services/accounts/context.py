@@ -1,0 +1,34 @@
+"""What the account use cases need from their surroundings, built once by ``bootstrap``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from gardien.domain.clock import Clock
+from gardien.policy import Policy
+from gardien.services.accounts.breached import BreachedPasswords
+from gardien.services.accounts.passwords import PasswordHasher
+from gardien.services.accounts.sessions import SessionTimeouts
+
+# Pages of the site, per language: where the links of the e-mails lead.
+PREFIXES = {"fr": "", "en": "/en"}
+
+
+@dataclass(frozen=True)
+class AccountServices:
+    """Policy, time, signing key, public URL, password hashing and checking, timeouts."""
+
+    policy: Policy
+    clock: Clock
+    secret: str
+    public_url: str
+    hasher: PasswordHasher
+    breached: BreachedPasswords
+    timeouts: SessionTimeouts = field(default_factory=SessionTimeouts)
+
+    def url(self, lang: str, path: str) -> str:
+        return f"{self.public_url.rstrip('/')}{PREFIXES[lang]}{path}"
+
+    def now(self) -> datetime:
+        return self.clock.now()

@@ -1,0 +1,250 @@
+"""Invitations: an account is opened by its owner, from a signed link sent to their address.
+
+Learners are invited at the address their contract gave (``gardien account invite-learners``);
+sponsor contacts at the address their sponsor gave; DPO and admin accounts by an admin or
+``gardien account invite``. Following the link and choosing a password activates the account
+and signs its owner in. Nobody ever types somebody else's address into a sign-up form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select
+
+from gardien.errors import InvalidInputError, InvalidLinkError, NotFoundError
+from gardien.services.accounts.context import AccountServices
+from gardien.services.accounts.links import (
+    INVITATION_VALIDITY,
+    LinkPurpose,
+    make_link,
+    read_link,
+)
+from gardien.services.accounts.mails import queue_account_mail
+from gardien.services.accounts.passwords import check_new_password
+from gardien.services.accounts.sessions import open_session
+from gardien.services.signing import address_digest
+from gardien.store.accounts import (
+    AccountRow,
+    account_by_email,
+    account_by_id,
+    create_account,
+    update_account,
+)
+from gardien.store.audit import append_audit
+from gardien.store.tables import account, contract, contract_learner, learner, sponsor_contact
+from gardien.store.uow import UnitOfWork
+
+INVITATION = "account_invitation"
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """An invitation queued: to which account (the link is in the e-mail only)."""
+
+    account_id: int
+    role: str
+
+
+def invite(
+    uow: UnitOfWork,
+    services: AccountServices,
+    *,
+    role: str,
+    email: str | None = None,
+    learner_id: int | None = None,
+    sponsor_contact_id: int | None = None,
+    lang: str = "fr",
+    actor: str = "cli",
+) -> Invitation:
+    """Create (or find) the account and queue its invitation; commits."""
+    with uow:
+        invitation = _invite(
+            uow.connection,
+            services,
+            role=role,
+            email=email,
+            learner_id=learner_id,
+            sponsor_contact_id=sponsor_contact_id,
+            lang=lang,
+        )
+        append_audit(
+            uow.connection,
+            action="account.invited",
+            actor=actor,
+            details={"account": invitation.account_id, "role": role},
+            recorded_at=services.now(),
+        )
+        uow.commit()
+    return invitation
+
+
+def _address_of(
+    connection: Connection,
+    role: str,
+    email: str | None,
+    learner_id: int | None,
+    contact_id: int | None,
+) -> str:
+    if role == "learner":
+        found = connection.execute(select(learner.c.email).where(learner.c.id == learner_id))
+        address: str | None = found.scalar_one_or_none()
+    elif role == "sponsor_contact":
+        found = connection.execute(
+            select(sponsor_contact.c.email).where(sponsor_contact.c.id == contact_id)
+        )
+        address = found.scalar_one_or_none()
+    elif role in ("dpo", "admin"):
+        address = (email or "").strip().lower() or None
+    else:
+        raise InvalidInputError(f"unknown role {role!r}", field="role")
+    if address is None:
+        raise NotFoundError(f"nobody to invite as {role}")
+    return address
+
+
+def _invite(
+    connection: Connection,
+    services: AccountServices,
+    *,
+    role: str,
+    email: str | None,
+    learner_id: int | None,
+    sponsor_contact_id: int | None,
+    lang: str,
+) -> Invitation:
+    address = _address_of(connection, role, email, learner_id, sponsor_contact_id)
+    found = account_by_email(connection, address)
+    if found is not None and found.role != role:
+        raise InvalidInputError(
+            f"this address already has an account with the role {found.role}", field="email"
+        )
+    if found is not None and found.activated:
+        raise InvalidInputError("this account is already active", field="email")
+    now = services.now()
+    if found is None:
+        account_id = create_account(
+            connection,
+            email=address,
+            role=role,
+            learner_id=learner_id if role == "learner" else None,
+            sponsor_contact_id=sponsor_contact_id if role == "sponsor_contact" else None,
+            created_at=now,
+        )
+    else:
+        account_id = found.id
+    token = make_link(
+        services.secret,
+        LinkPurpose.ACTIVATE,
+        account_id=account_id,
+        email=address,
+        expires_at=now + INVITATION_VALIDITY,
+    )
+    queue_account_mail(
+        connection,
+        services,
+        kind=INVITATION,
+        template="invitation",
+        recipient=address,
+        learner_id=learner_id if role == "learner" else None,
+        lang=lang,
+        dedupe=f"{account_id}:{now.isoformat()}",
+        context={
+            "role": role,
+            "link": services.url(lang, f"/account/activate/{token}"),
+            "valid_days": INVITATION_VALIDITY.days,
+        },
+    )
+    return Invitation(account_id, role)
+
+
+def invite_learners(
+    uow: UnitOfWork,
+    services: AccountServices,
+    *,
+    contract_reference: str | None,
+    lang: str = "fr",
+    actor: str = "cli",
+) -> int:
+    """Invite every learner (of one contract, or all) who has no account yet; commits."""
+    with uow:
+        connection = uow.connection
+        query = select(learner.c.id).where(
+            ~select(account.c.id).where(account.c.learner_id == learner.c.id).exists()
+        )
+        if contract_reference is not None:
+            found = connection.execute(
+                select(contract.c.id).where(contract.c.reference == contract_reference)
+            ).scalar_one_or_none()
+            if found is None:
+                raise NotFoundError(f"no contract {contract_reference!r}")
+            query = query.where(
+                learner.c.id.in_(
+                    select(contract_learner.c.learner_id).where(
+                        contract_learner.c.contract_id == found
+                    )
+                )
+            )
+        ids = list(connection.execute(query.order_by(learner.c.id)).scalars())
+        for learner_id in ids:
+            _invite(
+                connection,
+                services,
+                role="learner",
+                email=None,
+                learner_id=learner_id,
+                sponsor_contact_id=None,
+                lang=lang,
+            )
+        if ids:
+            append_audit(
+                connection,
+                action="account.invited",
+                actor=actor,
+                details={"learners": len(ids), "contract": contract_reference},
+                recorded_at=services.now(),
+            )
+        uow.commit()
+    return len(ids)
+
+
+def invited_account(uow: UnitOfWork, services: AccountServices, token: str) -> AccountRow:
+    """The account an invitation names, while it waits for its password."""
+    claims = read_link(services.secret, LinkPurpose.ACTIVATE, token, now=services.now())
+    with uow:
+        found = account_by_id(uow.connection, claims.account_id)
+    if found is None or address_digest(found.email) != claims.address_digest:
+        raise InvalidLinkError("no such invitation")
+    if found.activated:
+        raise InvalidLinkError("already activated")
+    return found
+
+
+def activate(uow: UnitOfWork, services: AccountServices, *, token: str, password: str) -> str:
+    """Set the first password and open a session; returns its token. Commits."""
+    found = invited_account(uow, services, token)
+    check_new_password(password, email=found.email, breached=services.breached)
+    now = services.now()
+    with uow:
+        locked = account_by_id(uow.connection, found.id, lock=True)
+        if locked is None or locked.activated:
+            raise InvalidLinkError("already activated")
+        update_account(
+            uow.connection,
+            found.id,
+            password_hash=services.hasher.hash(password),
+            activated_at=now,
+            password_changed_at=now,
+        )
+        second = found.role in ("dpo", "admin")
+        session = open_session(
+            uow.connection,
+            found,
+            now=now,
+            timeouts=services.timeouts,
+            second_factor_done=not second,
+        )
+        if not second:
+            update_account(uow.connection, found.id, last_sign_in_at=now)
+        uow.commit()
+    return session

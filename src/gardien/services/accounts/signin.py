@@ -1,0 +1,156 @@
+"""Sign-in, the second factor of DPO and admin accounts, sign-out.
+
+Unknown and known addresses take the same path: one Argon2id verification (against a dummy
+hash when there is no account or no password yet) and the same :class:`AuthenticationError`,
+so neither the answer nor its timing tells whether an address has an account.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from sqlalchemy import update
+
+from gardien.domain.totp import generate_secret_b32, provisioning_uri, verify_totp
+from gardien.errors import AuthenticationError
+from gardien.services.accounts.context import AccountServices
+from gardien.services.accounts.sessions import CurrentSession, end_session, open_session
+from gardien.services.signing import sign, unsign
+from gardien.store.accounts import AccountRow, account_by_email, account_by_id, update_account
+from gardien.store.tables import learner
+from gardien.store.uow import UnitOfWork
+
+SECOND_FACTOR_ROLES = frozenset({"dpo", "admin"})
+_WRONG = "wrong e-mail address or password"
+_ENROL_PURPOSE = "totp-enrol"
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A session was opened; ``needs_second_factor`` until the TOTP code is given."""
+
+    token: str
+    role: str
+    needs_second_factor: bool
+    needs_enrolment: bool
+
+
+def sign_in(uow: UnitOfWork, services: AccountServices, *, email: str, password: str) -> SignedIn:
+    """Check the password and open a session; :class:`AuthenticationError` otherwise."""
+    address = email.strip().lower()
+    now = services.now()
+    with uow:
+        found = account_by_email(uow.connection, address)
+        if found is None or found.password_hash is None:
+            services.hasher.verify_dummy(password)
+            raise AuthenticationError(_WRONG)
+        if not services.hasher.verify(found.password_hash, password):
+            raise AuthenticationError(_WRONG)
+        if services.hasher.needs_rehash(found.password_hash):
+            update_account(uow.connection, found.id, password_hash=services.hasher.hash(password))
+        second = found.role in SECOND_FACTOR_ROLES
+        token = open_session(
+            uow.connection,
+            found,
+            now=now,
+            timeouts=services.timeouts,
+            second_factor_done=not second,
+        )
+        if not second:
+            _signed_in(uow, found, services)
+        uow.commit()
+    return SignedIn(token, found.role, second, second and found.totp_secret is None)
+
+
+def _signed_in(uow: UnitOfWork, found: AccountRow, services: AccountServices) -> None:
+    """Record the sign-in: the account's clock, and the learner's last activity (a sign-in is
+    an action of the person, DESIGN.md)."""
+    now = services.now()
+    update_account(uow.connection, found.id, last_sign_in_at=now)
+    if found.learner_id is not None:
+        uow.connection.execute(
+            update(learner)
+            .where(learner.c.id == found.learner_id, learner.c.last_activity_at < now)
+            .values(last_activity_at=now)
+        )
+
+
+def second_factor(
+    uow: UnitOfWork, services: AccountServices, session: CurrentSession, *, code: str
+) -> str:
+    """Check the TOTP code of a half-open session; returns a new session's token."""
+    now = services.now()
+    with uow:
+        found = account_by_id(uow.connection, session.account.id, lock=True)
+        if found is None or found.totp_secret is None:
+            raise AuthenticationError("no second factor is set up for this account")
+        step = verify_totp(found.totp_secret, code, now, last_step=found.totp_last_step)
+        if step is None:
+            raise AuthenticationError("wrong or already used code")
+        update_account(uow.connection, found.id, totp_last_step=step)
+        token = _upgrade(uow, services, session, found)
+        uow.commit()
+    return token
+
+
+def _upgrade(
+    uow: UnitOfWork, services: AccountServices, session: CurrentSession, found: AccountRow
+) -> str:
+    # A new session id once both factors are given (no fixation of the half-open one).
+    end_session(uow.connection, session.session_id)
+    token = open_session(
+        uow.connection,
+        found,
+        now=services.now(),
+        timeouts=services.timeouts,
+        second_factor_done=True,
+    )
+    _signed_in(uow, found, services)
+    return token
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """A TOTP secret to show, its otpauth URI, and the signed form field that carries it."""
+
+    secret: str
+    uri: str
+    carrier: str
+
+
+def start_enrolment(services: AccountServices, session: CurrentSession) -> Enrolment:
+    """A fresh secret for a DPO or admin account without a second factor yet."""
+    secret = generate_secret_b32(os.urandom(20))
+    # The otpauth format forbids a colon in the issuer (it separates issuer and account).
+    issuer = services.policy.controller.name.replace(":", " ")
+    uri = provisioning_uri(secret, account=session.account.email, issuer=issuer)
+    carrier = sign(services.secret, _ENROL_PURPOSE, [1, session.session_id, secret])
+    return Enrolment(secret, uri, carrier)
+
+
+def finish_enrolment(
+    uow: UnitOfWork, services: AccountServices, session: CurrentSession, *, carrier: str, code: str
+) -> str:
+    """Store the secret once a first code proves the authenticator has it; a new session."""
+    payload = unsign(services.secret, _ENROL_PURPOSE, carrier)
+    if len(payload) != 3 or payload[1] != session.session_id or not isinstance(payload[2], str):
+        raise AuthenticationError("this set-up form belongs to another session")
+    secret = payload[2]
+    with uow:
+        found = account_by_id(uow.connection, session.account.id, lock=True)
+        if found is None or found.totp_secret is not None:
+            raise AuthenticationError("a second factor is already set up")
+        step = verify_totp(secret, code, services.now(), last_step=None)
+        if step is None:
+            raise AuthenticationError("wrong code")
+        update_account(uow.connection, found.id, totp_secret=secret, totp_last_step=step)
+        token = _upgrade(uow, services, session, found)
+        uow.commit()
+    return token
+
+
+def sign_out(uow: UnitOfWork, session: CurrentSession) -> None:
+    with uow:
+        end_session(uow.connection, session.session_id)
+        uow.commit()

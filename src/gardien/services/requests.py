@@ -1,0 +1,304 @@
+"""Data-subject requests: recorded with their legal deadline, followed to their outcome.
+
+A request is filed by a signed-in person (identity checked by the session) or by anyone who
+proved control of an address through a signed link (``identity_check = email_link``). It is
+due one month after receipt (:mod:`gardien.domain.deadlines`); the DPO may extend it by two
+months while the first month runs, giving a reason the person is told by e-mail. It ends
+``completed`` (with what was done) or ``refused`` (with why). Requests a signed-in learner
+makes from "Mes données" (download, rectify, erase, object) are done at once and recorded
+completed on the spot; the others wait in the DPO console.
+
+The request rows are the proof of accountability (art. 5(2), 12): they are kept by the
+policy's ``subject_request`` rule after closing, and an erasure does not remove them. The
+audit log names requests by their reference, never by the person's address.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from gardien.domain.deadlines import Deadline
+from gardien.errors import InvalidInputError, NotFoundError, RequestStateError
+from gardien.services.accounts.context import AccountServices
+from gardien.services.accounts.mails import queue_account_mail
+from gardien.store.audit import append_audit
+from gardien.store.tables import subject_request
+from gardien.store.tables.accounts import REQUEST_KINDS
+from gardien.store.uow import UnitOfWork
+
+OPEN_STATUSES = ("open", "extended")
+EXTENSION_MAIL = "request_extended"
+CLOSED_MAIL = "request_closed"
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """A request as its owner and the DPO see it, with its deadline read as of ``today``."""
+
+    id: int
+    reference: str
+    kind: str
+    email: str
+    identity_check: str
+    received_at: datetime
+    deadline: Deadline
+    extension_reason: str | None
+    status: str
+    details: dict[str, Any]
+    outcome: dict[str, Any] | None
+    closed_at: datetime | None
+    days_left: int
+    overdue: bool
+
+    @property
+    def closed(self) -> bool:
+        return self.status not in OPEN_STATUSES
+
+
+def _view(row: Any, today: date) -> RequestView:
+    deadline = Deadline(row.received_at.date(), row.due_on, row.extended_to)
+    closed = row.status not in OPEN_STATUSES
+    return RequestView(
+        id=row.id,
+        reference=row.reference,
+        kind=row.kind,
+        email=row.email,
+        identity_check=row.identity_check,
+        received_at=row.received_at,
+        deadline=deadline,
+        extension_reason=row.extension_reason,
+        status=row.status,
+        details=dict(row.details or {}),
+        outcome=dict(row.outcome) if row.outcome is not None else None,
+        closed_at=row.closed_at,
+        days_left=deadline.days_left(today),
+        overdue=deadline.is_overdue(today, closed=closed),
+    )
+
+
+def new_reference() -> str:
+    """A reference the person can quote: short, random, unambiguous (no 0/O, 1/I)."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "DSR-" + "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+def record_request(
+    connection: Connection,
+    *,
+    now: datetime,
+    email: str,
+    kind: str,
+    identity_check: str,
+    details: dict[str, Any] | None = None,
+    completed_with: dict[str, Any] | None = None,
+    actor: str,
+) -> RequestView:
+    """Insert a request in the caller's transaction; closed at once when ``completed_with``."""
+    if kind not in REQUEST_KINDS:
+        raise InvalidInputError(f"unknown request kind {kind!r}", field="kind")
+    deadline = Deadline.starting(now.date())
+    values: dict[str, Any] = {
+        "reference": new_reference(),
+        "kind": kind,
+        "email": email.strip().lower(),
+        "identity_check": identity_check,
+        "received_at": now,
+        "due_on": deadline.due_on,
+        "status": "open",
+        "details": details or {},
+    }
+    if completed_with is not None:
+        values.update(status="completed", outcome=completed_with, closed_at=now)
+    request_id = connection.execute(
+        insert(subject_request).values(**values).returning(subject_request.c.id)
+    ).scalar_one()
+    append_audit(
+        connection,
+        action="request.recorded",
+        actor=actor,
+        details={
+            "request": values["reference"],
+            "kind": kind,
+            "identity_check": identity_check,
+            "status": values["status"],
+        },
+        recorded_at=now,
+    )
+    return _get(connection, request_id, now.date())
+
+
+def _get(connection: Connection, request_id: int, today: date) -> RequestView:
+    row = connection.execute(
+        select(subject_request).where(subject_request.c.id == request_id)
+    ).one()
+    return _view(row, today)
+
+
+def _by_reference(connection: Connection, reference: str, *, lock: bool = False) -> Any:
+    query = select(subject_request).where(subject_request.c.reference == reference)
+    if lock and connection.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = connection.execute(query).first()
+    if row is None:
+        raise NotFoundError(f"no request {reference!r}")
+    return row
+
+
+def request_by_reference(uow: UnitOfWork, reference: str, *, today: date) -> RequestView:
+    with uow:
+        return _view(_by_reference(uow.connection, reference), today)
+
+
+def request_by_id(uow: UnitOfWork, request_id: int, *, today: date) -> RequestView:
+    with uow:
+        row = uow.connection.execute(
+            select(subject_request).where(subject_request.c.id == request_id)
+        ).first()
+    if row is None:
+        raise NotFoundError("no such request")
+    return _view(row, today)
+
+
+def requests_of(uow: UnitOfWork, email: str, *, today: date) -> list[RequestView]:
+    """A person's requests, newest first (their "my requests" page)."""
+    with uow:
+        rows = uow.connection.execute(
+            select(subject_request)
+            .where(subject_request.c.email == email.strip().lower())
+            .order_by(subject_request.c.received_at.desc(), subject_request.c.id.desc())
+        ).all()
+    return [_view(row, today) for row in rows]
+
+
+def console_requests(
+    uow: UnitOfWork, *, today: date, include_closed: bool = False, limit: int = 200
+) -> list[RequestView]:
+    """Requests for the DPO: open ones most urgent first (fewest days left), then closed ones."""
+    effective = func.coalesce(subject_request.c.extended_to, subject_request.c.due_on)
+    with uow:
+        open_rows = uow.connection.execute(
+            select(subject_request)
+            .where(subject_request.c.status.in_(OPEN_STATUSES))
+            .order_by(effective, subject_request.c.received_at, subject_request.c.id)
+            .limit(limit)
+        ).all()
+        closed_rows = (
+            uow.connection.execute(
+                select(subject_request)
+                .where(subject_request.c.status.not_in(OPEN_STATUSES))
+                .order_by(subject_request.c.closed_at.desc(), subject_request.c.id.desc())
+                .limit(limit)
+            ).all()
+            if include_closed
+            else []
+        )
+    return [_view(row, today) for row in (*open_rows, *closed_rows)]
+
+
+def extend_request(
+    uow: UnitOfWork,
+    services: AccountServices,
+    *,
+    reference: str,
+    reason: str,
+    actor: str,
+    lang: str = "fr",
+) -> RequestView:
+    """Extend by two months, with a reason the person is told by e-mail; commits."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInputError("give the person the reason for the extension", field="reason")
+    if len(reason) > 2000:
+        raise InvalidInputError("the reason is too long (2,000 characters at most)", field="reason")
+    now = services.now()
+    with uow:
+        row = _by_reference(uow.connection, reference, lock=True)
+        view = _view(row, now.date())
+        if view.closed:
+            raise RequestStateError("this request is closed")
+        if not view.deadline.can_extend(now.date()):
+            raise RequestStateError(
+                "the deadline can only be extended once, within the first month"
+            )
+        extended = view.deadline.extend(now.date())
+        uow.connection.execute(
+            update(subject_request)
+            .where(subject_request.c.id == row.id)
+            .values(status="extended", extended_to=extended.extended_to, extension_reason=reason)
+        )
+        queue_account_mail(
+            uow.connection,
+            services,
+            kind=EXTENSION_MAIL,
+            template="request_extended",
+            recipient=row.email,
+            lang=lang,
+            dedupe=row.reference,
+            context={
+                "reference": row.reference,
+                "reason": reason,
+                "until": _day(extended.effective_due, lang),
+            },
+        )
+        append_audit(
+            uow.connection,
+            action="request.extended",
+            actor=actor,
+            details={"request": row.reference, "to": extended.effective_due.isoformat()},
+            recorded_at=now,
+        )
+        uow.commit()
+        return _get(uow.connection, row.id, now.date())
+
+
+def close_request(
+    uow: UnitOfWork,
+    services: AccountServices,
+    *,
+    reference: str,
+    status: str,
+    outcome: dict[str, Any],
+    actor: str,
+    lang: str = "fr",
+) -> RequestView:
+    """Close a request ``completed`` or ``refused`` with what was done or why; commits."""
+    if status not in ("completed", "refused"):
+        raise InvalidInputError(f"a request closes completed or refused, not {status!r}")
+    now = services.now()
+    with uow:
+        row = _by_reference(uow.connection, reference, lock=True)
+        if row.status not in OPEN_STATUSES:
+            raise RequestStateError("this request is already closed")
+        uow.connection.execute(
+            update(subject_request)
+            .where(subject_request.c.id == row.id)
+            .values(status=status, outcome=outcome, closed_at=now)
+        )
+        queue_account_mail(
+            uow.connection,
+            services,
+            kind=CLOSED_MAIL,
+            template="request_closed",
+            recipient=row.email,
+            lang=lang,
+            dedupe=row.reference,
+            context={"reference": row.reference, "refused": status == "refused"},
+        )
+        append_audit(
+            uow.connection,
+            action=f"request.{status}",
+            actor=actor,
+            details={"request": row.reference, "kind": row.kind},
+            recorded_at=now,
+        )
+        uow.commit()
+        return _get(uow.connection, row.id, now.date())
+
+
+def _day(day: date, lang: str) -> str:
+    return day.strftime("%d/%m/%Y") if lang == "fr" else day.isoformat()

@@ -1,0 +1,156 @@
+"""Who is asking: the session cookie, CSRF tokens, and the role every protected page needs.
+
+- The session cookie (``gardien_session``) holds a random token; the row it names is read once
+  per request (:func:`current_session`). HttpOnly, SameSite=Lax, and Secure everywhere but in
+  development (where the demo runs on plain http://127.0.0.1).
+- CSRF (OWASP's signed double-submit): every form carries ``csrf``, an HMAC of the session's
+  token, or, before sign-in, of a random ``gardien_csrf`` cookie the middleware sets. A POST
+  whose token does not match is refused (403) before anything is read or written. The one
+  exception is the newsletter's one-click unsubscription (RFC 8058), which must accept a bare
+  POST from a mail client and is protected by its signed link instead.
+- :func:`require` gives the current session when its role is among those allowed, and raises
+  otherwise: :class:`SignInRequired` (the pages redirect to the sign-in form) or
+  :class:`~gardien.errors.PermissionDeniedError` (403).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+from starlette.middleware.base import BaseHTTPMiddleware
+
+from gardien.errors import GardienError, PermissionDeniedError
+from gardien.services.accounts.sessions import CurrentSession, read_session
+from gardien.settings import Environment
+from gardien.store.uow import UnitOfWork
+from gardien.web.deps import get_container
+
+SESSION_COOKIE = "gardien_session"
+CSRF_COOKIE = "gardien_csrf"
+CSRF_FIELD = "csrf"
+_UNSET = object()
+
+
+class SignInRequired(GardienError):
+    """A page for signed-in people, asked without a (complete) session."""
+
+
+class CsrfError(GardienError):
+    """A form sent without the CSRF token of the page that showed it."""
+
+
+def secure_cookies(request: Request) -> bool:
+    return get_container(request).settings.environment is not Environment.DEVELOPMENT
+
+
+def set_cookie(request: Request, response: Response, name: str, value: str) -> None:
+    response.set_cookie(
+        name,
+        value,
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(request),
+        path="/",
+    )
+
+
+def clear_session_cookie(request: Request, response: Response) -> None:
+    response.delete_cookie(
+        SESSION_COOKIE, httponly=True, samesite="lax", secure=secure_cookies(request), path="/"
+    )
+
+
+class CsrfCookieMiddleware(BaseHTTPMiddleware):
+    """Give every visitor a random CSRF seed cookie on their first page."""
+
+    async def dispatch(
+        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        seed = request.cookies.get(CSRF_COOKIE)
+        fresh = None
+        if not seed or len(seed) > 100:
+            fresh = secrets.token_urlsafe(24)
+        request.state.csrf_seed = seed if fresh is None else fresh
+        response = await call_next(request)
+        if fresh is not None and request.url.path != "/health":
+            set_cookie(request, response, CSRF_COOKIE, fresh)
+        return response
+
+
+def _csrf_key(request: Request) -> bytes:
+    secret = get_container(request).settings.secret_key.get_secret_value()
+    return hmac.new(secret.encode(), b"gardien/csrf", hashlib.sha256).digest()
+
+
+def csrf_token(request: Request) -> str:
+    """The token the forms of this page carry, bound to the session or to the seed cookie."""
+    token = request.cookies.get(SESSION_COOKIE)
+    state = getattr(request.state, "session_token", None)
+    seed = getattr(request.state, "csrf_seed", "")
+    bound = f"session:{state or token}" if (state or token) else f"anon:{seed}"
+    return hmac.new(_csrf_key(request), bound.encode(), hashlib.sha256).hexdigest()
+
+
+def _expected_tokens(request: Request) -> list[str]:
+    key = _csrf_key(request)
+    bound = []
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        bound.append(f"session:{token}")
+    seed = request.cookies.get(CSRF_COOKIE)
+    if seed:
+        bound.append(f"anon:{seed}")
+    return [hmac.new(key, item.encode(), hashlib.sha256).hexdigest() for item in bound]
+
+
+def check_csrf(request: Request, form: Any) -> None:
+    """Refuse a form whose ``csrf`` field is not the token of this visitor's cookies."""
+    sent = form.get(CSRF_FIELD)
+    if not isinstance(sent, str) or not sent:
+        raise CsrfError("missing CSRF token")
+    if not any(hmac.compare_digest(sent, expected) for expected in _expected_tokens(request)):
+        raise CsrfError("CSRF token does not match")
+
+
+def current_session(request: Request) -> CurrentSession | None:
+    """The live session of the request's cookie (read once per request), or None."""
+    cached = getattr(request.state, "session", _UNSET)
+    if cached is None or isinstance(cached, CurrentSession):
+        return cached
+    token = request.cookies.get(SESSION_COOKIE)
+    session = None
+    if token:
+        container = get_container(request)
+        with UnitOfWork(container.engine, write=True) as uow:
+            session = read_session(
+                uow.connection,
+                token,
+                now=container.clock.now(),
+                timeouts=container.accounts().timeouts,
+            )
+            uow.commit()
+    request.state.session = session
+    return session
+
+
+def require(request: Request, *roles: str) -> CurrentSession:
+    """The signed-in session, when its role is one of ``roles`` and every factor was given."""
+    session = current_session(request)
+    if session is None or not session.second_factor_done:
+        raise SignInRequired("sign in first")
+    if session.account.role not in roles:
+        raise PermissionDeniedError(f"this page is not open to the role {session.account.role}")
+    return session
+
+
+def page_extras(request: Request) -> dict[str, Any]:
+    """What every page's template gets: the CSRF token of its forms and who is signed in."""
+    session = current_session(request)
+    signed_in = session if session is not None and session.second_factor_done else None
+    return {"csrf": csrf_token(request), "signed_in": signed_in}

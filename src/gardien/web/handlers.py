@@ -1,0 +1,82 @@
+"""How the pages answer the errors of access control: sign in first, not yours, bad form."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+
+from gardien.errors import NotFoundError, PermissionDeniedError, RequestStateError
+from gardien.web.auth import CsrfError, SignInRequired
+from gardien.web.forms import N_, PREFIXES, page_base, translate
+
+
+def lang_of(request: Request) -> str:
+    path = request.url.path
+    return "en" if path == "/en" or path.startswith("/en/") else "fr"
+
+
+def _message(request: Request, status: int, heading: str, paragraph: str) -> Response:
+    lang = lang_of(request)
+    _container, pages, context = page_base(request)
+    return pages.render(
+        request,
+        "message.html",
+        lang,
+        {
+            **context,
+            "heading": translate(request, lang, heading),
+            "paragraphs": [translate(request, lang, paragraph)],
+        },
+        status_code=status,
+    )
+
+
+async def _sign_in_required(request: Request, _error: Exception) -> Response:
+    lang = lang_of(request)
+    if request.method == "GET":
+        return RedirectResponse(f"{PREFIXES[lang]}/account/sign-in", status_code=303)
+    return _message(
+        request,
+        401,
+        N_("Please sign in"),
+        N_("Your session has ended. Sign in again, then repeat what you were doing."),
+    )
+
+
+async def _forbidden(request: Request, _error: Exception) -> Response:
+    return _message(
+        request,
+        403,
+        N_("Access denied"),
+        N_("This page is not open to your account."),
+    )
+
+
+async def _csrf(request: Request, _error: Exception) -> Response:
+    return _message(
+        request,
+        403,
+        N_("This form has expired"),
+        N_("Nothing was changed. Go back, reload the page and send the form again."),
+    )
+
+
+async def _not_found(request: Request, _error: Exception) -> Response:
+    return _message(request, 404, N_("Not found"), N_("There is nothing at this address."))
+
+
+async def _state(request: Request, error: Exception) -> Response:
+    return _message(
+        request,
+        409,
+        N_("This cannot be done now"),
+        N_("The request is not in a state that allows it."),
+    )
+
+
+def install_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(SignInRequired, _sign_in_required)
+    app.add_exception_handler(PermissionDeniedError, _forbidden)
+    app.add_exception_handler(CsrfError, _csrf)
+    app.add_exception_handler(NotFoundError, _not_found)
+    app.add_exception_handler(RequestStateError, _state)
