@@ -217,6 +217,7 @@ def test_longer_learner_retention_changes_the_register(policy: Policy) -> None:
     rule = policy.retention["learner_data"]
     retention = {**policy.retention, "learner_data": rule.model_copy(update={"months": 24})}
     changed = policy.model_copy(update={"retention": retention})
+
     def learner_part(register_rows: Any) -> str:
         text = register_rows["pedagogical_support"]["retention"]
         return next(part for part in text.split("\n") if "Learners' personal data" in part)

@@ -8,11 +8,16 @@ from gardien.bootstrap import Container
 from gardien.settings import Environment
 from gardien.web import (
     account_pages,
+    admin_pages,
     api,
+    console_pages,
     contact_pages,
     devmail,
     newsletter_pages,
     pages,
+    portal_pages,
+    request_pages,
+    sponsor_pages,
     xapi,
 )
 from gardien.web.auth import CsrfCookieMiddleware, page_extras
@@ -33,6 +38,11 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(newsletter_pages.router)
     app.include_router(contact_pages.router)
     app.include_router(account_pages.router)
+    app.include_router(portal_pages.router)
+    app.include_router(request_pages.router)
+    app.include_router(console_pages.router)
+    app.include_router(sponsor_pages.router)
+    app.include_router(admin_pages.router)
     app.add_middleware(CsrfCookieMiddleware)
     install_handlers(app)
     if container.settings.environment is Environment.DEVELOPMENT:
