@@ -6,6 +6,7 @@ import typer
 
 from gardien.cli.context import AS_OF_HELP, container, emit
 from gardien.cli.progress import progress_bar
+from gardien.services.demo.accounts import create_demo_accounts
 from gardien.services.demo_data import build_demo_document
 from gardien.services.importing.writer import import_document
 from gardien.store.uow import UnitOfWork
@@ -29,3 +30,10 @@ def demo_data_command(
             progress=progress,
         )
     emit(report.summary())
+    accounts = create_demo_accounts(
+        UnitOfWork(app.upgraded_engine(), write=True), hasher=app.password_hasher, clock=app.clock
+    )
+    emit("demonstration accounts (sign in at /account/sign-in; DPO and admin set up a TOTP")
+    emit("second factor at their first sign-in):")
+    for made in accounts:
+        emit(f"  {made.role:<16} {made.email}  password: {made.password}")

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import typer
 
-from gardien.cli import audit, cpf, db, invoice, outbox, policy, subject, xapi
+from gardien.cli import account, audit, cpf, db, invoice, outbox, policy, subject, xapi
 from gardien.cli.context import GlobalOptions
 from gardien.cli.demo import demo_data_command
 from gardien.cli.forecast import forecast_command
@@ -55,6 +55,7 @@ app.add_typer(cpf.app, name="cpf")
 app.add_typer(xapi.app, name="xapi")
 app.add_typer(invoice.opco_app, name="opco")
 app.add_typer(contact_app, name="contact")
+app.add_typer(account.app, name="account")
 app.command("import")(import_command)
 app.command("demo-data")(demo_data_command)
 app.command("serve")(serve_command)

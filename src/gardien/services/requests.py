@@ -23,9 +23,16 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 
 from gardien.domain.deadlines import Deadline
-from gardien.errors import InvalidInputError, NotFoundError, RequestStateError
+from gardien.errors import (
+    ExpiredLinkError,
+    InvalidInputError,
+    InvalidLinkError,
+    NotFoundError,
+    RequestStateError,
+)
 from gardien.services.accounts.context import AccountServices
 from gardien.services.accounts.mails import queue_account_mail
+from gardien.services.signing import address_digest, sign, unsign
 from gardien.store.audit import append_audit
 from gardien.store.tables import subject_request
 from gardien.store.tables.accounts import REQUEST_KINDS
@@ -265,8 +272,13 @@ def close_request(
     outcome: dict[str, Any],
     actor: str,
     lang: str = "fr",
+    notify: bool = True,
 ) -> RequestView:
-    """Close a request ``completed`` or ``refused`` with what was done or why; commits."""
+    """Close a request ``completed`` or ``refused`` with what was done or why; commits.
+
+    The person is told by e-mail unless ``notify`` is false (they read the answer on the
+    page, or the request erased their address: no e-mail may bring it back).
+    """
     if status not in ("completed", "refused"):
         raise InvalidInputError(f"a request closes completed or refused, not {status!r}")
     now = services.now()
@@ -279,16 +291,17 @@ def close_request(
             .where(subject_request.c.id == row.id)
             .values(status=status, outcome=outcome, closed_at=now)
         )
-        queue_account_mail(
-            uow.connection,
-            services,
-            kind=CLOSED_MAIL,
-            template="request_closed",
-            recipient=row.email,
-            lang=lang,
-            dedupe=row.reference,
-            context={"reference": row.reference, "refused": status == "refused"},
-        )
+        if notify:
+            queue_account_mail(
+                uow.connection,
+                services,
+                kind=CLOSED_MAIL,
+                template="request_closed",
+                recipient=row.email,
+                lang=lang,
+                dedupe=row.reference,
+                context={"reference": row.reference, "refused": status == "refused"},
+            )
         append_audit(
             uow.connection,
             action=f"request.{status}",
@@ -302,3 +315,125 @@ def close_request(
 
 def _day(day: date, lang: str) -> str:
     return day.strftime("%d/%m/%Y") if lang == "fr" else day.isoformat()
+
+
+# -- requests without an account: prove the address by a signed link ---------------------------
+
+VERIFY_PURPOSE = "request-verify"
+FOLLOW_PURPOSE = "request-follow"
+VERIFY_MAIL = "request_verify"
+FILED_MAIL = "request_filed"
+VERIFY_VALIDITY_SECONDS = 24 * 3600
+
+
+def send_verification(
+    uow: UnitOfWork, services: AccountServices, *, email: str, kind: str, lang: str
+) -> None:
+    """Queue a link proving control of ``email``; the request exists only once it is followed.
+
+    The link names the kind of request and a digest of the address, never the address: the
+    person types it again on the page the link opens. Nothing about them is stored before.
+    """
+    if kind not in REQUEST_KINDS:
+        raise InvalidInputError(f"unknown request kind {kind!r}", field="kind")
+    address = email.strip().lower()
+    now = services.now()
+    token = sign(
+        services.secret,
+        VERIFY_PURPOSE,
+        [1, kind, address_digest(address), int(now.timestamp()) + VERIFY_VALIDITY_SECONDS],
+    )
+    with uow:
+        queue_account_mail(
+            uow.connection,
+            services,
+            kind=VERIFY_MAIL,
+            template="request_verify",
+            recipient=address,
+            lang=lang,
+            dedupe=f"{address_digest(address)}:{now.isoformat()}",
+            context={"link": services.url(lang, f"/requests/verify/{token}"), "hours": 24},
+        )
+        uow.commit()
+
+
+def read_verification(services: AccountServices, token: str) -> tuple[str, str]:
+    """(kind, address digest) of a genuine, unexpired verification link."""
+    payload = unsign(services.secret, VERIFY_PURPOSE, token)
+    if len(payload) != 4 or payload[0] != 1:
+        raise InvalidLinkError("unknown payload")
+    _version, kind, digest, expires = payload
+    if kind not in REQUEST_KINDS or not isinstance(digest, str) or not isinstance(expires, int):
+        raise InvalidLinkError("unknown payload")
+    if services.now().timestamp() > expires:
+        raise ExpiredLinkError("link expired")
+    return kind, digest
+
+
+def file_verified(
+    uow: UnitOfWork,
+    services: AccountServices,
+    *,
+    token: str,
+    email: str,
+    details: str,
+    lang: str,
+) -> tuple[RequestView, str]:
+    """File the request a verification link stands for; returns it and its follow-up token.
+
+    ``email`` must be the address the link was sent to (typed again): otherwise the link is
+    refused like a forged one. The person gets the follow-up link by e-mail too.
+    """
+    kind, digest = read_verification(services, token)
+    address = email.strip().lower()
+    if address_digest(address) != digest:
+        raise InvalidLinkError("this link was sent to another address")
+    text = details.strip()
+    if len(text) > 5000:
+        raise InvalidInputError("at most 5,000 characters", field="details")
+    now = services.now()
+    with uow:
+        view = record_request(
+            uow.connection,
+            now=now,
+            email=address,
+            kind=kind,
+            identity_check="email_link",
+            details={"message": text} if text else {},
+            actor="requester",
+        )
+        follow = follow_token(services, view)
+        queue_account_mail(
+            uow.connection,
+            services,
+            kind=FILED_MAIL,
+            template="request_filed",
+            recipient=address,
+            lang=lang,
+            dedupe=view.reference,
+            context={
+                "reference": view.reference,
+                "due": _day(view.deadline.due_on, lang),
+                "link": services.url(lang, f"/requests/status/{follow}"),
+            },
+        )
+        uow.commit()
+    return view, follow
+
+
+def follow_token(services: AccountServices, view: RequestView) -> str:
+    return sign(services.secret, FOLLOW_PURPOSE, [1, view.id, address_digest(view.email)])
+
+
+def followed_request(uow: UnitOfWork, services: AccountServices, token: str) -> RequestView:
+    """The request a follow-up link names (it does not expire: the request is the person's)."""
+    payload = unsign(services.secret, FOLLOW_PURPOSE, token)
+    if len(payload) != 3 or payload[0] != 1 or not isinstance(payload[1], int):
+        raise InvalidLinkError("unknown payload")
+    try:
+        view = request_by_id(uow, payload[1], today=services.clock.today())
+    except NotFoundError:
+        raise InvalidLinkError("no such request") from None
+    if address_digest(view.email) != payload[2]:
+        raise InvalidLinkError("no such request")
+    return view

@@ -19,6 +19,10 @@ class UnitOfWork:
         self._connection: Connection | None = None
 
     @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @property
     def connection(self) -> Connection:
         if self._connection is None:
             raise RuntimeError("the unit of work is not open")

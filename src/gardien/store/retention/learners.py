@@ -32,6 +32,7 @@ from gardien.store.tables import (
     module_progress,
     opco_dossier,
     outbox_message,
+    subject_request,
     web_session,
 )
 
@@ -131,6 +132,16 @@ def _keep_commercial_contacts(
     for learner_id, ends_on, reference in contracts:
         if learner_id not in latest or (ends_on, reference) > latest[learner_id]:
             latest[learner_id] = (ends_on, reference)
+    # A person who objected to commercial communication is never kept for it (art. 21(3)).
+    objected = set(
+        connection.execute(
+            select(subject_request.c.email).where(
+                subject_request.c.email.in_(list(emails.values())),
+                subject_request.c.kind == "objection",
+                subject_request.c.status == "completed",
+            )
+        ).scalars()
+    )
     kept = [
         {
             "email": emails[lid],
@@ -139,7 +150,7 @@ def _keep_commercial_contacts(
             "created_at": now,
         }
         for lid, (end, ref) in latest.items()
-        if end >= keep.since
+        if end >= keep.since and emails[lid] not in objected
     ]
     if not kept:
         return 0
