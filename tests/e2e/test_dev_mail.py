@@ -12,6 +12,7 @@ import pytest
 from gardien.store.engine import make_engine
 from gardien.store.migrate import upgrade
 from tests.support.server import free_port, running_server
+from tests.support.web import form_post
 
 pytestmark = pytest.mark.e2e
 
@@ -33,9 +34,7 @@ def test_the_demo_mailbox_shows_what_the_site_sent(tmp_path: Path) -> None:
     }
     with running_server(env, args=["--dev-mail"]) as base:
         assert "No message yet." in httpx.get(f"{base}/dev/mail").text
-        sent = httpx.post(
-            f"{base}/newsletter", data={"email": "demo@example.org", "consent": "yes"}
-        )
+        sent = form_post(f"{base}/newsletter", {"email": "demo@example.org", "consent": "yes"})
         assert sent.status_code == 200
         deadline = time.monotonic() + 20
         while "demo@example.org" not in (listing := httpx.get(f"{base}/dev/mail").text):

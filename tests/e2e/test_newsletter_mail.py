@@ -29,6 +29,7 @@ from gardien.store.migrate import upgrade
 from gardien.store.tables import newsletter_subscription
 from tests.support.server import free_port, running_server
 from tests.support.smtp import smtp_server
+from tests.support.web import form_post
 
 pytestmark = pytest.mark.e2e
 
@@ -91,9 +92,7 @@ def site(tmp_path: Path) -> Iterator[Site]:
 
 
 def subscribe(site: Site, email: str) -> None:
-    page = httpx.post(
-        f"{site.base}/newsletter", data={"email": email, "consent": "yes", "website": ""}
-    )
+    page = form_post(f"{site.base}/newsletter", {"email": email, "consent": "yes", "website": ""})
     assert page.status_code == 200
     assert "Consultez votre boîte de réception" in page.text
 
@@ -106,7 +105,7 @@ def confirm_from_mail(site: Site, email: str) -> None:
     shown = httpx.get(url)  # the link shows a button; opening it changes nothing
     assert shown.status_code == 200 and '<form method="post"' in shown.text
     assert site.subscriptions()[email] == "pending"
-    done = httpx.post(url)
+    done = form_post(url)
     assert done.status_code == 200 and "Inscription confirmée" in done.text
     assert site.subscriptions()[email] == "confirmed"
 

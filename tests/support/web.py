@@ -103,3 +103,11 @@ class WebClient:
             answer = self.post_form("/account/second-factor", {"code": totp(TOTP_SECRET, at)})
             if answer.status_code != 303:
                 raise AssertionError(f"second factor refused: {answer.status_code}")
+
+
+def form_post(url: str, data: dict[str, str] | None = None) -> httpx.Response:
+    """POST a public form as a browser would: open its page first (for the CSRF cookie and
+    token), then send it; ``url`` is both the page and the form's action."""
+    with httpx.Client(timeout=30.0) as client:
+        page = client.get(url)
+        return client.post(url, data={**(data or {}), "csrf": csrf_of(page.text)})

@@ -67,7 +67,7 @@ def clear_session_cookie(request: Request, response: Response) -> None:
 
 
 class CsrfCookieMiddleware(BaseHTTPMiddleware):
-    """Give every visitor a random CSRF seed cookie on their first page."""
+    """Give every visitor a random CSRF seed cookie on the first page they open."""
 
     async def dispatch(
         self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
@@ -78,7 +78,9 @@ class CsrfCookieMiddleware(BaseHTTPMiddleware):
             fresh = secrets.token_urlsafe(24)
         request.state.csrf_seed = seed if fresh is None else fresh
         response = await call_next(request)
-        if fresh is not None and request.url.path != "/health":
+        # Only pages (GET) hand out the seed: a form is always shown before it is sent, and an
+        # answer to a mail client's one-click POST must not set cookies.
+        if fresh is not None and request.method == "GET" and request.url.path != "/health":
             set_cookie(request, response, CSRF_COOKIE, fresh)
         return response
 

@@ -6,7 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
 from gardien.errors import NotFoundError, PermissionDeniedError, RequestStateError
-from gardien.web.auth import CsrfError, SignInRequired
+from gardien.web.auth import CsrfError, SignInRequired, current_session
 from gardien.web.forms import N_, PREFIXES, page_base, translate
 
 
@@ -34,7 +34,10 @@ def _message(request: Request, status: int, heading: str, paragraph: str) -> Res
 async def _sign_in_required(request: Request, _error: Exception) -> Response:
     lang = lang_of(request)
     if request.method == "GET":
-        return RedirectResponse(f"{PREFIXES[lang]}/account/sign-in", status_code=303)
+        # Half signed in (password given, second factor owed): finish that first.
+        half = current_session(request)
+        target = "/account/second-factor" if half is not None else "/account/sign-in"
+        return RedirectResponse(f"{PREFIXES[lang]}{target}", status_code=303)
     return _message(
         request,
         401,
