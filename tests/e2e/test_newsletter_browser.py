@@ -2,59 +2,36 @@
 the e-mail, unsubscribe from the newsletter's link. No JavaScript is needed by the pages; the
 browser runs with JavaScript off to prove it.
 
-Chromium comes from Debian (``/usr/bin/chromium``, installed by ``.ci/run``); Playwright only
-drives it. Without it the test fails, except outside CI where it is skipped with the reason.
+Chromium: see tests/support/browser.py.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from sqlalchemy import select
 
 from gardien.store.engine import make_engine
 from gardien.store.migrate import upgrade
 from gardien.store.tables import newsletter_subscription
+from tests.support.browser import chromium
 from tests.support.server import free_port, running_server
 from tests.support.smtp import smtp_server
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# As the machine's notes advise for a closed network: no background traffic, no sandbox as root.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Chromium not found at {CHROMIUM}: .ci/run must install it")
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium() as launched:
+        yield launched
 
 
 def status(url: str, email: str) -> str | None:

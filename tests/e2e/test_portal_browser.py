@@ -1,0 +1,118 @@
+"""A learner in a real browser (Debian's Chromium, JavaScript off): signs in, reads their data
+with its retention dates, downloads it, asks for erasure and reads what was kept and why."""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page
+from sqlalchemy import func, select
+
+from gardien.store.engine import make_engine
+from gardien.store.migrate import upgrade
+from gardien.store.tables import account, learner, opco_dossier, subject_request
+from tests.support.browser import chromium
+from tests.support.server import running_server
+from tests.support.transmission_samples import load_contracts
+from tests.support.web import PASSWORD, make_account
+
+pytestmark = pytest.mark.e2e
+
+NOW = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
+BOB = "bob.opco@example.org"  # an OPCO-funded learner: the OPCO's evidence outlives erasure
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
+
+
+def test_a_learner_reads_downloads_and_erases_their_data(browser: Browser, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'portal.sqlite3'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    load_contracts(engine)
+    with engine.connect() as connection:
+        bob = connection.execute(select(learner.c.id).where(learner.c.email == BOB)).scalar_one()
+    make_account(engine, email=BOB, role="learner", learner_id=bob, created_at=NOW)
+    env = {"GARDIEN_DATABASE_URL": url, "GARDIEN_NOW": NOW.isoformat()}
+    try:
+        with running_server(env) as base:
+            context = browser.new_context(
+                java_script_enabled=False, locale="fr-FR", accept_downloads=True
+            )
+            page: Page = context.new_page()
+
+            # Sign in from the home page's link.
+            page.goto(f"{base}/")
+            page.get_by_role("link", name="Se connecter").click()
+            page.get_by_label("Votre adresse électronique").fill(BOB)
+            page.get_by_label("Mot de passe").fill(PASSWORD)
+            page.get_by_role("button", name="Se connecter").click()
+            assert page.url == f"{base}/my-data"
+            assert page.get_by_role("heading", name="Mes données", level=1).is_visible()
+
+            # Every category with its purpose, legal basis and retention end date.
+            identity = page.locator("#category-identity")
+            assert identity.get_by_role("heading", name="Identité").is_visible()
+            assert "base légale" in identity.inner_text()
+            assert BOB in identity.inner_text()
+            # 18 months after the last activity (1 June 2026): 1 December 2027.
+            assert "01/12/2027" in identity.locator(".ends-on").first.inner_text()
+            opco = page.locator("#category-opco_evidence")
+            # The OPCO dossier's own 72 months after the training's end.
+            assert re.search(r"\d\d/\d\d/20(3[0-9])", opco.locator(".ends-on").first.inner_text())
+
+            # Download: JSON, then the zip of CSV files.
+            with page.expect_download() as caught:
+                page.get_by_role("button", name="Télécharger (JSON)").click()
+            exported = json.loads(Path(caught.value.path()).read_text(encoding="utf-8"))
+            assert exported["subject"] == {"email": BOB}
+            assert {c["category"] for c in exported["categories"]} >= {"identity", "opco_evidence"}
+            with page.expect_download() as caught:
+                page.get_by_role("button", name="Télécharger (zip de fichiers CSV)").click()
+            with zipfile.ZipFile(caught.value.path()) as archive:
+                names = set(archive.namelist())
+                assert {"export.json", "identity.csv", "transmissions.csv"} <= names
+                assert BOB in archive.read("identity.csv").decode("utf-8-sig")
+
+            # Erase: the password again and the box, then the page of what was kept.
+            page.get_by_label("Votre mot de passe, pour confirmer").fill(PASSWORD)
+            page.get_by_label("Je comprends que c'est irréversible.").check()
+            page.get_by_role("button", name="Effacer mes données").click()
+            assert page.get_by_role("heading", name="Vos données sont effacées").is_visible()
+            kept = page.locator("tr.kept")
+            assert kept.count() == 1
+            row = kept.first.inner_text()
+            assert "Justification auprès de l'OPCO" in row  # why: the policy's own reason
+            assert "obligation légale" in row
+            assert re.search(r"\d\d/\d\d/20\d\d", row)  # until when
+            assert "trainee_name" in row  # what: the fields the law needs
+            # Signed out: the portal asks to sign in again.
+            page.goto(f"{base}/my-data")
+            assert page.url == f"{base}/account/sign-in"
+            context.close()
+        with engine.connect() as connection:
+            assert connection.execute(select(learner).where(learner.c.email == BOB)).first() is None
+            assert connection.execute(select(func.count()).select_from(account)).scalar_one() == 0
+            kinds = connection.execute(
+                select(subject_request.c.kind, subject_request.c.status).order_by(
+                    subject_request.c.id
+                )
+            ).all()
+            assert [tuple(k) for k in kinds] == [
+                ("access", "completed"),
+                ("portability", "completed"),
+                ("erasure", "completed"),
+            ]
+            dossier = connection.execute(select(opco_dossier.c.learner_id)).scalar_one()
+            assert dossier is None  # kept, but no longer linked to anyone
+    finally:
+        engine.dispose()
