@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from gardien.store.engine import make_engine
 from gardien.store.migrate import upgrade
 from gardien.store.tables import disclosure
-from tests.integration.test_sponsor_space import OWN, load_sponsor_space
 from tests.support.server import running_server
+from tests.support.sponsor_samples import OWN, load_sponsor_space
 from tests.support.transmission_samples import LEARNERS, email
 from tests.support.web import WebClient
 

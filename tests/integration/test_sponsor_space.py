@@ -8,11 +8,10 @@ What may be shown is never listed here by hand: it is read from the policy.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, select
 
 from gardien.domain.clock import FixedClock
 from gardien.domain.disclosure import allowed_disclosure
@@ -33,96 +32,20 @@ from gardien.store.tables import (
     disclosure,
     disclosure_subject,
     learner,
-    sponsor,
-    sponsor_contact,
 )
 from gardien.store.uow import UnitOfWork
-from tests.support.retention_samples import contract_doc, default_policy, document, load
-from tests.support.transmission_samples import CONTRACTS, LEARNERS, email, load_contracts
-from tests.support.web import make_account
+from tests.support.retention_samples import default_policy
+from tests.support.sponsor_samples import (
+    FUNDING,
+    NAMES,
+    OWN,
+    load_sponsor_space,
+)
+from tests.support.transmission_samples import LEARNERS, email
 
 pytestmark = pytest.mark.integration
 
 NOW = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
-CREATED = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-# Besides the shared samples (C-OPCO and C-EMP for SP-EMP, C-SCH for SP-SCH), SP-EMP also
-# orders a CPF and an online-paid training: no sponsor recipient for either.
-EXTRA_CONTRACTS = {"C-EMP-CPF": ("cpf", ["ana"]), "C-EMP-WEB": ("online_payment", ["fay"])}
-OWN = {
-    "SP-EMP": {"C-OPCO", "C-EMP", *EXTRA_CONTRACTS},
-    "SP-SCH": {"C-SCH"},
-}
-FUNDING = {
-    **{ref: funding for ref, (funding, _, _) in CONTRACTS.items()},
-    **{ref: funding for ref, (funding, _) in EXTRA_CONTRACTS.items()},
-}
-NAMES = {
-    **{ref: names for ref, (_, names, _) in CONTRACTS.items()},
-    **{ref: names for ref, (_, names) in EXTRA_CONTRACTS.items()},
-}
-
-
-@dataclass(frozen=True)
-class Space:
-    """The account ids of one contact per sponsor, and of a learner."""
-
-    contacts: dict[str, int]
-    learner: int
-
-
-def load_sponsor_space(engine: Engine) -> Space:
-    """The transmission samples, two more SP-EMP contracts, a contact account per sponsor."""
-    load_contracts(engine)
-    load(
-        engine,
-        document(
-            contracts=[
-                contract_doc(
-                    ref,
-                    funding,
-                    "2026-06-30",
-                    starts_on="2025-10-01",
-                    learners=[email(n) for n in names],
-                    sponsor="SP-EMP",
-                )
-                for ref, (funding, names) in EXTRA_CONTRACTS.items()
-            ]
-        ),
-    )
-    contacts = {}
-    with engine.begin() as connection:
-        for ref, address in (
-            ("SP-EMP", "claire.rh@example.org"),
-            ("SP-SCH", "paul.scolarite@example.org"),
-        ):
-            sponsor_id = connection.execute(
-                select(sponsor.c.id).where(sponsor.c.ref == ref)
-            ).scalar_one()
-            contacts[ref] = (
-                connection.execute(
-                    insert(sponsor_contact)
-                    .values(sponsor_id=sponsor_id, name=f"Contact {ref}", email=address)
-                    .returning(sponsor_contact.c.id)
-                ).scalar_one(),
-                address,
-            )
-        chloe = connection.execute(
-            select(learner.c.id).where(learner.c.email == email("chloe"))
-        ).scalar_one()
-    accounts = {
-        ref: make_account(
-            engine,
-            email=address,
-            role="sponsor_contact",
-            sponsor_contact_id=contact_id,
-            created_at=CREATED,
-        )
-        for ref, (contact_id, address) in contacts.items()
-    }
-    learner_account = make_account(
-        engine, email=email("chloe"), role="learner", learner_id=chloe, created_at=CREATED
-    )
-    return Space(contacts=accounts, learner=learner_account)
 
 
 def sponsor_of(reference: str) -> str:

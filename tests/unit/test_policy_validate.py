@@ -141,3 +141,21 @@ def test_a_warning_must_not_outlive_the_outbox_that_remembers_it() -> None:
         source="policy.yaml",
         catalogue=record_catalogue(),
     )
+
+
+def test_one_recipient_at_most_is_the_sponsor_of_a_funding_type() -> None:
+    text = DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
+    # A second employer-plan recipient, also marked as the sponsor.
+    doubled = text.replace(
+        "        sponsor: true\n",
+        "        sponsor: true\n"
+        "      employer_bis:\n"
+        '        label: {fr: "Employeur bis", en: "Second employer"}\n'
+        "        basis: legitimate_interests\n"
+        "        fields: [learner.given_name]\n"
+        "        sponsor: true\n",
+        1,
+    )
+    assert doubled != text
+    with pytest.raises(PolicyError, match="only one recipient per funding type can be the sponsor"):
+        parse_policy(doubled, source="default.yaml", catalogue=record_catalogue())

@@ -110,6 +110,13 @@ def check_references(policy: Policy, document: SourceDocument, catalogue: Record
                     (*where, "purpose"),
                     f"unknown purpose {recipient.purpose!r} (declared: {_list(policy.purposes)})",
                 )
+        sponsors = [kind for kind, recipient in disclosure.recipients.items() if recipient.sponsor]
+        if len(sponsors) > 1:
+            # The sponsor space shows one recipient's fields: two would leave it guessing.
+            problems.add(
+                ("disclosure", funding.value, "recipients", sponsors[1], "sponsor"),
+                f"only one recipient per funding type can be the sponsor ({_list(sponsors)})",
+            )
 
     missing = [f.value for f in FundingType if f not in policy.disclosure]
     if missing:
