@@ -147,13 +147,13 @@ def test_one_recipient_at_most_is_the_sponsor_of_a_funding_type() -> None:
     text = DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
     # A second employer-plan recipient, also marked as the sponsor.
     doubled = text.replace(
-        "        sponsor: true\n",
-        "        sponsor: true\n"
+        "  school_plan:\n",
         "      employer_bis:\n"
         '        label: {fr: "Employeur bis", en: "Second employer"}\n'
         "        basis: legitimate_interests\n"
         "        fields: [learner.given_name]\n"
-        "        sponsor: true\n",
+        "        sponsor: true\n"
+        "  school_plan:\n",
         1,
     )
     assert doubled != text
