@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from gardien.errors import (
     AuthenticationError,
@@ -116,7 +117,9 @@ def _sign_in_post(lang: str) -> Handler:
             limits.sign_in_client.hit(f"sign-in:{client_of(request)}")
             limits.sign_in_address.hit(f"sign-in:{email}")
             container = get_container(request)
-            result = signin.sign_in(
+            # Argon2id takes tens of milliseconds of CPU: off the event loop.
+            result = await run_in_threadpool(
+                signin.sign_in,
                 UnitOfWork(container.engine, write=True),
                 container.accounts(),
                 email=email,
@@ -307,11 +310,21 @@ def _password_post(lang: str, kind: str) -> Handler:
         uow = UnitOfWork(container.engine, write=True)
         try:
             if kind == "activate":
-                session_token = invitations.activate(
-                    uow, container.accounts(), token=token, password=password
+                session_token = await run_in_threadpool(
+                    invitations.activate,
+                    uow,
+                    container.accounts(),
+                    token=token,
+                    password=password,
                 )
             else:
-                reset.reset_password(uow, container.accounts(), token=token, password=password)
+                await run_in_threadpool(
+                    reset.reset_password,
+                    uow,
+                    container.accounts(),
+                    token=token,
+                    password=password,
+                )
         except InvalidLinkError:
             return _link_error(request, lang)
         except PasswordRejectedError as error:

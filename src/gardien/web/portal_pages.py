@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from gardien.errors import AuthenticationError, InvalidInputError
 from gardien.services import portal
@@ -226,7 +227,8 @@ def _erase_post(lang: str) -> Handler:
             return _page(request, lang, session, error=error)
         container = get_container(request)
         try:
-            erased = portal.erase_me(
+            erased = await run_in_threadpool(
+                portal.erase_me,
                 lambda: UnitOfWork(container.engine, write=True),
                 container.accounts(),
                 session.account,
