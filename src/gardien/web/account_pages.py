@@ -39,6 +39,7 @@ from gardien.web.forms import (
     Handler,
     client_of,
     field_of,
+    message,
     page_base,
     too_many,
     translate,
@@ -216,19 +217,12 @@ def _sign_out_post(lang: str) -> Handler:
         if session is not None:
             container = get_container(request)
             signin.sign_out(UnitOfWork(container.engine, write=True), session)
-        _container, pages, context = page_base(request)
-        response = pages.render(
+        response = message(
             request,
-            "message.html",
             lang,
-            {
-                **context,
-                "signed_in": None,
-                "heading": translate(request, lang, N_("You are signed out")),
-                "paragraphs": [
-                    translate(request, lang, N_("Your session is closed on this device."))
-                ],
-            },
+            N_("You are signed out"),
+            N_("Your session is closed on this device."),
+            signed_in=None,
         )
         clear_session_cookie(request, response)
         return response
@@ -240,26 +234,15 @@ def _sign_out_post(lang: str) -> Handler:
 
 
 def _link_error(request: Request, lang: str) -> HTMLResponse:
-    _container, pages, context = page_base(request)
-    return pages.render(
+    return message(
         request,
-        "message.html",
         lang,
-        {
-            **context,
-            "heading": translate(request, lang, N_("This link is not valid")),
-            "paragraphs": [
-                translate(
-                    request,
-                    lang,
-                    N_(
-                        "It may have expired or been used already. Nothing was changed. You can"
-                        " ask for a new link from the sign-in page."
-                    ),
-                )
-            ],
-        },
-        status_code=400,
+        N_("This link is not valid"),
+        N_(
+            "It may have expired or been used already. Nothing was changed. You can"
+            " ask for a new link from the sign-in page."
+        ),
+        status=400,
     )
 
 
@@ -336,23 +319,12 @@ def _password_post(lang: str, kind: str) -> Handler:
         if kind == "activate":
             # Straight in (a DPO or admin still owes the second factor, which the page asks).
             return _signed_in_redirect(request, lang, session_token, "/account")
-        _container, pages, context = page_base(request)
-        response = pages.render(
+        response = message(
             request,
-            "message.html",
             lang,
-            {
-                **context,
-                "signed_in": None,
-                "heading": translate(request, lang, N_("Your password is changed")),
-                "paragraphs": [
-                    translate(
-                        request,
-                        lang,
-                        N_("Every session of your account was closed. Sign in with it now."),
-                    )
-                ],
-            },
+            N_("Your password is changed"),
+            N_("Every session of your account was closed. Sign in with it now."),
+            signed_in=None,
         )
         clear_session_cookie(request, response)
         return response
@@ -395,26 +367,15 @@ def _reset_post(lang: str) -> Handler:
         if email:
             # After the response: its content and its timing are the same for every address.
             background.add_task(_queue_reset, container.engine, container.accounts(), email, lang)
-        _container, pages, context = page_base(request)
-        return pages.render(
+        return message(
             request,
-            "message.html",
             lang,
-            {
-                **context,
-                "heading": translate(request, lang, N_("Check your inbox")),
-                "paragraphs": [
-                    translate(
-                        request,
-                        lang,
-                        N_(
-                            "If an account exists at this address, an e-mail with a link to"
-                            " choose a new password is on its way. The link is valid for one"
-                            " hour."
-                        ),
-                    )
-                ],
-            },
+            N_("Check your inbox"),
+            N_(
+                "If an account exists at this address, an e-mail with a link to"
+                " choose a new password is on its way. The link is valid for one"
+                " hour."
+            ),
         )
 
     return submit

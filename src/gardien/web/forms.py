@@ -48,7 +48,16 @@ def limit(request: Request, form: str, address: str | None) -> None:
         limits.per_address.hit(f"{form}:{address.strip().lower()}")
 
 
-def too_many(request: Request, lang: str, error: TooManyRequestsError) -> HTMLResponse:
+def message(
+    request: Request,
+    lang: str,
+    heading: str,
+    *paragraphs: str,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> HTMLResponse:
+    """A page with a heading and paragraphs, all msgids translated into ``lang``."""
     _container, pages, context = page_base(request)
     return pages.render(
         request,
@@ -56,10 +65,22 @@ def too_many(request: Request, lang: str, error: TooManyRequestsError) -> HTMLRe
         lang,
         {
             **context,
-            "heading": translate(request, lang, N_("Too many attempts")),
-            "paragraphs": [translate(request, lang, N_("Please try again in a few minutes."))],
+            **extra,
+            "heading": translate(request, lang, heading),
+            "paragraphs": [translate(request, lang, text) for text in paragraphs],
         },
-        status_code=429,
+        status_code=status,
+        headers=headers,
+    )
+
+
+def too_many(request: Request, lang: str, error: TooManyRequestsError) -> HTMLResponse:
+    return message(
+        request,
+        lang,
+        N_("Too many attempts"),
+        N_("Please try again in a few minutes."),
+        status=429,
         headers={"Retry-After": str(error.retry_after)},
     )
 

@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from gardien.errors import NotFoundError, PermissionDeniedError, RequestStateError
 from gardien.web.auth import CsrfError, SignInRequired, current_session
-from gardien.web.forms import N_, PREFIXES, page_base, translate
+from gardien.web.forms import N_, PREFIXES, message
 
 
 def lang_of(request: Request) -> str:
@@ -16,19 +16,7 @@ def lang_of(request: Request) -> str:
 
 
 def _message(request: Request, status: int, heading: str, paragraph: str) -> Response:
-    lang = lang_of(request)
-    _container, pages, context = page_base(request)
-    return pages.render(
-        request,
-        "message.html",
-        lang,
-        {
-            **context,
-            "heading": translate(request, lang, heading),
-            "paragraphs": [translate(request, lang, paragraph)],
-        },
-        status_code=status,
-    )
+    return message(request, lang_of(request), heading, paragraph, status=status)
 
 
 async def _sign_in_required(request: Request, _error: Exception) -> Response:

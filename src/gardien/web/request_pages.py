@@ -21,7 +21,17 @@ from gardien.store.tables.accounts import REQUEST_KINDS
 from gardien.store.uow import UnitOfWork
 from gardien.web.auth import check_csrf
 from gardien.web.deps import get_container
-from gardien.web.forms import N_, PREFIXES, Handler, field_of, limit, page_base, too_many, translate
+from gardien.web.forms import (
+    N_,
+    PREFIXES,
+    Handler,
+    field_of,
+    limit,
+    message,
+    page_base,
+    too_many,
+    translate,
+)
 from gardien.web.portal_pages import KINDS, STATUSES, day
 
 router = APIRouter()
@@ -56,18 +66,7 @@ def _form(
 def _message(
     request: Request, lang: str, heading: str, text: str, status: int = 200
 ) -> HTMLResponse:
-    _container, pages, context = page_base(request)
-    return pages.render(
-        request,
-        "message.html",
-        lang,
-        {
-            **context,
-            "heading": translate(request, lang, heading),
-            "paragraphs": [translate(request, lang, text)],
-        },
-        status_code=status,
-    )
+    return message(request, lang, heading, text, status=status)
 
 
 def _form_get(lang: str) -> Handler:

@@ -22,7 +22,7 @@ from gardien.services.accounts.links import (
 )
 from gardien.services.accounts.mails import queue_account_mail
 from gardien.services.accounts.passwords import check_new_password
-from gardien.services.accounts.sessions import open_session
+from gardien.services.accounts.signin import start_session
 from gardien.services.signing import address_digest
 from gardien.store.accounts import (
     AccountRow,
@@ -236,15 +236,6 @@ def activate(uow: UnitOfWork, services: AccountServices, *, token: str, password
             activated_at=now,
             password_changed_at=now,
         )
-        second = found.role in ("dpo", "admin")
-        session = open_session(
-            uow.connection,
-            found,
-            now=now,
-            timeouts=services.timeouts,
-            second_factor_done=not second,
-        )
-        if not second:
-            update_account(uow.connection, found.id, last_sign_in_at=now)
+        session = start_session(uow, services, found)
         uow.commit()
     return session

@@ -39,7 +39,6 @@ class SignedIn:
 def sign_in(uow: UnitOfWork, services: AccountServices, *, email: str, password: str) -> SignedIn:
     """Check the password and open a session; :class:`AuthenticationError` otherwise."""
     address = email.strip().lower()
-    now = services.now()
     with uow:
         found = account_by_email(uow.connection, address)
         if found is None or found.password_hash is None:
@@ -49,18 +48,29 @@ def sign_in(uow: UnitOfWork, services: AccountServices, *, email: str, password:
             raise AuthenticationError(_WRONG)
         if services.hasher.needs_rehash(found.password_hash):
             update_account(uow.connection, found.id, password_hash=services.hasher.hash(password))
-        second = found.role in SECOND_FACTOR_ROLES
-        token = open_session(
-            uow.connection,
-            found,
-            now=now,
-            timeouts=services.timeouts,
-            second_factor_done=not second,
-        )
-        if not second:
-            _signed_in(uow, found, services)
+        token = start_session(uow, services, found)
         uow.commit()
+    second = found.role in SECOND_FACTOR_ROLES
     return SignedIn(token, found.role, second, second and found.totp_secret is None)
+
+
+def start_session(uow: UnitOfWork, services: AccountServices, found: AccountRow) -> str:
+    """Open a session once the password is checked, in the caller's transaction.
+
+    DPO and admin sessions stay half open until the second factor; the others are signed in
+    at once (the sign-in is recorded). Returns the cookie's token.
+    """
+    second = found.role in SECOND_FACTOR_ROLES
+    token = open_session(
+        uow.connection,
+        found,
+        now=services.now(),
+        timeouts=services.timeouts,
+        second_factor_done=not second,
+    )
+    if not second:
+        _signed_in(uow, found, services)
+    return token
 
 
 def _signed_in(uow: UnitOfWork, found: AccountRow, services: AccountServices) -> None:
