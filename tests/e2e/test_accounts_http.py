@@ -333,3 +333,48 @@ def test_a_staff_account_is_not_in_until_the_second_factor(tmp_path: Any) -> Non
         assert step == int(NOW.timestamp()) // 30
     finally:
         engine.dispose()
+
+
+def test_a_new_dpo_sets_up_the_second_factor_at_the_first_sign_in(tmp_path: Any) -> None:
+    url = f"sqlite:///{tmp_path / 'enrol.sqlite3'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    make_account(
+        engine, email="dpo.neuf@example.org", role="dpo", created_at=NOW, second_factor=False
+    )
+    env = {"GARDIEN_DATABASE_URL": url, "GARDIEN_NOW": NOW.isoformat()}
+    try:
+        with running_server(env) as base:
+            client = WebClient.open(base)
+            answer = client.post_form(
+                "/account/sign-in", {"email": "dpo.neuf@example.org", "password": PASSWORD}
+            )
+            assert answer.headers["location"] == "/account/second-factor"
+            page = client.get("/account/second-factor").text
+            secret = re.search(r'<code id="totp-secret">([A-Z2-7]+)</code>', page)
+            assert secret, page
+            assert "otpauth://totp/" in page
+            carrier = re.search(r'name="carrier" value="([^"]+)"', page)
+            assert carrier
+            # A wrong code keeps the account without a second factor.
+            wrong = client.client.post(
+                "/account/second-factor",
+                data={"carrier": carrier.group(1), "code": "000000", "csrf": csrf_of(page)},
+            )
+            assert wrong.status_code == 401
+            done = client.client.post(
+                "/account/second-factor",
+                data={
+                    "carrier": carrier.group(1),
+                    "code": totp(secret.group(1), NOW),
+                    "csrf": csrf_of(page),
+                },
+            )
+            assert done.status_code == 303 and done.headers["location"] == "/console"
+            assert client.get("/console").status_code == 200
+            client.close()
+        with engine.connect() as connection:
+            stored = connection.execute(select(account.c.totp_secret)).scalar_one()
+        assert stored == secret.group(1)
+    finally:
+        engine.dispose()
