@@ -9,10 +9,12 @@ and until when. Each of these is recorded as a data-subject request (docs/reques
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, datetime
 from typing import Any
 
 import orjson
+from dateutil import tz
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -20,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from gardien.errors import AuthenticationError, InvalidInputError
 from gardien.services import portal
 from gardien.services.accounts.sessions import CurrentSession
-from gardien.services.notice.phrases import LEGAL_BASES
+from gardien.services.notice.phrases import FIELDS, LEGAL_BASES
 from gardien.services.objection import object_to_commercial
 from gardien.services.requests import requests_of
 from gardien.store.uow import UnitOfWork
@@ -58,6 +60,33 @@ KINDS = {
     "erasure": N_("Erasure"),
     "objection": N_("Objection to commercial communication"),
 }
+# How a person reads the fields of their records (the notice's names first, by record.field).
+FIELD_LABELS = {
+    "pseudonym": N_("pseudonymous identifier"),
+    "email": N_("e-mail address"),
+    "mbox_sha1sum": N_("digest of the e-mail address (for learning traces)"),
+    "given_name": N_("given name"),
+    "family_name": N_("family name"),
+    "created_at": N_("created on"),
+    "last_activity_at": N_("last activity"),
+    "password_set": N_("password set"),
+    "second_factor_set": N_("second factor set"),
+    "role": N_("role"),
+    "activated_at": N_("opened on"),
+    "password_changed_at": N_("password changed on"),
+    "last_sign_in_at": N_("last sign-in"),
+    "status": N_("status"),
+    "timestamp": N_("when"),
+    "verb": N_("action"),
+    "statement": N_("learning trace"),
+    "received_at": N_("received on"),
+    "message": N_("message"),
+    "name": N_("name"),
+    "subject": N_("subject"),
+    "kind": N_("kind"),
+    "reference": N_("reference"),
+}
+
 STATUSES = {
     "open": N_("In progress"),
     "extended": N_("In progress, deadline extended"),
@@ -74,8 +103,14 @@ def day(value: str | date | None, lang: str) -> str:
     return parsed.strftime("%d/%m/%Y") if lang == "fr" else parsed.isoformat()
 
 
-def shown(value: Any) -> str:
-    """A field's value on the page: JSON data compact and cut, the rest as text."""
+_INSTANT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d")
+_DAY = re.compile(r"^\d{4}-\d\d-\d\d$")
+_PARIS = tz.gettz("Europe/Paris")
+
+
+def shown(value: Any, lang: str) -> str:
+    """A field's value on the page: instants in Paris time, dates as people write them, JSON
+    data compact and cut, the rest as text."""
     if value is None:
         return "—"
     if isinstance(value, bool):
@@ -83,7 +118,21 @@ def shown(value: Any) -> str:
     if isinstance(value, dict | list):
         text = orjson.dumps(value).decode()
         return text if len(text) <= 160 else text[:157] + "…"
+    if isinstance(value, str) and _INSTANT.match(value):
+        try:
+            moment = datetime.fromisoformat(value).astimezone(_PARIS)
+        except ValueError:
+            return value
+        return moment.strftime("%d/%m/%Y %H:%M" if lang == "fr" else "%Y-%m-%d %H:%M")
+    if isinstance(value, str) and _DAY.match(value):
+        return day(value, lang)
     return str(value)
+
+
+def field_label(request: Request, lang: str, record: str, name: str) -> str:
+    """A field's name as a person reads it; the column's name when there is none."""
+    text = FIELDS.get(f"{record}.{name}") or FIELD_LABELS.get(name)
+    return translate(request, lang, text) if text else name
 
 
 def _learner(request: Request) -> CurrentSession:
@@ -114,7 +163,8 @@ def _page(
             "legal": legal,
             "rules": container.policy.retention,
             "day": lambda value: day(value, lang),
-            "shown": shown,
+            "shown": lambda value: shown(value, lang),
+            "label": lambda record, name: field_label(request, lang, record, name),
             "page_records": PAGE_RECORDS,
             "prefix": PREFIXES[lang],
             "learner_identity": _identity(exported),
