@@ -19,10 +19,20 @@ def verify_command(
     as_json: bool = typer.Option(
         False, "--json", help="Print the result and the verified head as JSON."
     ),
+    record: bool = typer.Option(
+        False,
+        "--record",
+        help="When intact, append an audit.verified entry: the DPO console then checks only"
+        " what came after it.",
+    ),
 ) -> None:
     """Check every entry of the audit log; exit 1 naming the first broken entry."""
-    report = audit.report(UnitOfWork(container(ctx).migrated_engine()))
+    app_ = container(ctx)
+    engine = app_.migrated_engine()
+    report = audit.report(UnitOfWork(engine))
     result = report.verification
+    if record:
+        audit.record_verification(UnitOfWork(engine, write=True), report, clock=app_.clock)
     if as_json:
         emit(json.dumps(report.as_json(), indent=2))
     elif result.ok:

@@ -8,12 +8,21 @@ entry commit together or not at all.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, select, text
 
+from gardien.domain.clock import Clock
 from gardien.errors import GardienError
-from gardien.store.audit import AuditHead, AuditVerification, read_audit_head, verify_audit
+from gardien.store.audit import (
+    AuditHead,
+    AuditVerification,
+    append_audit,
+    read_audit_head,
+    verify_audit,
+)
+from gardien.store.tables import audit_entry
 from gardien.store.uow import UnitOfWork
 
 __all__ = [
@@ -76,17 +85,65 @@ def verify(uow: UnitOfWork) -> AuditVerification:
     return report(uow).verification
 
 
-def report(uow: UnitOfWork) -> AuditReport:
+def report(uow: UnitOfWork, *, since: tuple[int, str] | None = None) -> AuditReport:
     """Verify the chain and read its head, both in one read-only snapshot of the log.
 
     The snapshot makes the answer about one state of the log while sweeps and the web app go on
     appending; it takes no lock and blocks none of them. Entries are read in chunks, so memory
-    stays flat however many there are. Nothing is written.
+    stays flat however many there are. Nothing is written. With ``since`` (see
+    :func:`~gardien.store.audit.verify_audit`), only what came after that checkpoint is checked.
     """
     with uow:
         _snapshot(uow.connection)
-        verification = verify_audit(uow.connection)
+        verification = verify_audit(uow.connection, since=since)
         return AuditReport(verification=verification, head=read_audit_head(uow.connection))
+
+
+VERIFIED = "audit.verified"
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A full verification recorded in the log: up to which entry, its hash, and when."""
+
+    up_to: int
+    hash: str
+    recorded_at: datetime
+
+
+def record_verification(uow: UnitOfWork, result: AuditReport, *, clock: Clock) -> None:
+    """Append ``audit.verified`` for a full verification that passed, as a checkpoint the
+    console starts from (``gardien audit verify --record``, run nightly like the sweep)."""
+    if not result.verification.ok or result.head is None:
+        return
+    with uow:
+        append_audit(
+            uow.connection,
+            action=VERIFIED,
+            actor="audit",
+            details={
+                "up_to": result.head.last_id,
+                "hash": result.head.hash,
+                "checked": result.verification.entries_checked,
+            },
+            recorded_at=clock.now(),
+        )
+        uow.commit()
+
+
+def last_checkpoint(uow: UnitOfWork) -> Checkpoint | None:
+    """The latest recorded full verification (the newest entries are read first)."""
+    with uow:
+        row = uow.connection.execute(
+            select(audit_entry.c.details, audit_entry.c.recorded_at)
+            .where(audit_entry.c.action == VERIFIED)
+            .order_by(audit_entry.c.id.desc())
+            .limit(1)
+        ).first()
+    if row is None:
+        return None
+    details = dict(row.details)
+    return Checkpoint(int(details["up_to"]), str(details["hash"]), row.recorded_at)
 
 
 def _snapshot(connection: Connection) -> None:

@@ -186,6 +186,8 @@ class Dashboard:
     forecast: Forecast
     sweeps: list[SweepRun]
     chain: AuditVerification
+    # The full verification the chain was checked from (None: checked in full just now).
+    checkpoint: audit.Checkpoint | None = None
 
     @property
     def overdue(self) -> int:
@@ -208,10 +210,13 @@ def dashboard(
 ) -> Dashboard:
     """Open requests, the purge forecast, the last sweeps and the audit chain's status.
 
-    The chain is verified in full, from its anchor to its head (see
-    :func:`gardien.services.audit.report`): nothing is written.
+    The chain is verified from the last full verification recorded in the log
+    (``gardien audit verify --record``, run nightly) to its head, so a visit costs what was
+    appended since; with no such record, in full. Nothing is written.
     """
     today = clock.today()
+    checkpoint = audit.last_checkpoint(UnitOfWork(engine))
+    since = (checkpoint.up_to, checkpoint.hash) if checkpoint is not None else None
     return Dashboard(
         today=today,
         requests=open_requests(UnitOfWork(engine), today=today),
@@ -219,7 +224,8 @@ def dashboard(
             engine, policy=policy, clock=clock, until=today + relativedelta(months=forecast_months)
         ),
         sweeps=last_sweeps(UnitOfWork(engine), policy=policy, limit=sweep_runs),
-        chain=audit.verify(UnitOfWork(engine)),
+        chain=audit.report(UnitOfWork(engine), since=since).verification,
+        checkpoint=checkpoint,
     )
 
 

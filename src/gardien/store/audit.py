@@ -228,8 +228,15 @@ def _first_email(value: Any, where: str = "details") -> str | None:
 # -- verify ------------------------------------------------------------------------------------
 
 
-def verify_audit(connection: Connection) -> AuditVerification:
+def verify_audit(
+    connection: Connection, *, since: tuple[int, str] | None = None
+) -> AuditVerification:
     """Check the whole chain, from the anchor to the head; report the first broken entry.
+
+    With ``since`` (an entry id and the hash a full verification found it to have), only the
+    entries after it are checked, once that entry is shown to still have that hash: the cost
+    is what was appended since, not the whole log. A checkpoint pruned away since is ignored
+    (the whole remaining chain is checked).
 
     Entries are read in id order, :data:`CHUNK` at a time, so memory stays flat however long
     the log is. Each entry must follow the previous id, carry the previous entry's hash (the
@@ -258,6 +265,13 @@ def verify_audit(connection: Connection) -> AuditVerification:
 
     checked = 0
     last_id, last_hash = head.anchor_id, head.anchor_hash
+    if since is not None and head.anchor_id < since[0] <= head.last_id:
+        kept = connection.execute(
+            select(audit_entry.c.hash).where(audit_entry.c.id == since[0])
+        ).scalar()
+        if kept != since[1]:
+            return _broken(0, since[0], "the entry is not what the last full verification found")
+        last_id, last_hash = since
     walking = True
     while walking:
         walking = False
