@@ -14,6 +14,8 @@
     ├── InvalidInputError       what a person typed in a form or a file is not acceptable
     │   └── PasswordRejectedError  a new password that is too short, too long or breached
     ├── AuthenticationError     a sign-in, second factor or session that is not accepted
+    │   └── SignInRequired      a page for signed-in people, asked without a complete session
+    ├── CsrfError               a form sent without the CSRF token of the page that showed it
     ├── PermissionDeniedError   a signed-in person asking for what their role does not allow
     ├── RequestStateError       a data-subject request asked to do what its state forbids
     ├── TooManyRequestsError    a form sent too often from one address or one client
@@ -136,6 +138,16 @@ class AuthenticationError(GardienError):
     The message is the same whether the e-mail address is known or not: sign-in answers must
     not reveal which addresses have an account.
     """
+
+    exit_code = 2
+
+
+class SignInRequired(AuthenticationError):
+    """A page for signed-in people, asked without a (complete) session."""
+
+
+class CsrfError(GardienError):
+    """A form sent without the CSRF token of the page that showed it; nothing was done."""
 
     exit_code = 2
 

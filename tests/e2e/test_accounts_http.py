@@ -27,6 +27,9 @@ from sqlalchemy import Engine, func, insert, select
 
 from gardien.domain.totp import totp
 from gardien.services.accounts.passwords import PasswordHasher
+from gardien.services.accounts.sealing import unseal
+from gardien.services.accounts.signin import TOTP_SEAL
+from gardien.settings import DEFAULT_SECRET
 from gardien.store.engine import make_engine
 from gardien.store.migrate import upgrade
 from gardien.store.tables import account, learner, outbox_message, web_session
@@ -133,18 +136,20 @@ def test_cookies_are_httponly_samesite_and_secure_outside_development(
     try:
         with running_server(env) as base, httpx.Client(base_url=base) as client:
             page = client.get("/account/sign-in")
-            seed = page.cookies["gardien_csrf"]
+            seed = page.cookies["__Host-gardien_csrf"]
             assert {"httponly", "secure", "samesite=lax"} <= _flags(page.headers["set-cookie"])
             # A client over plain HTTP does not return Secure cookies: send it by hand.
             answer = client.post(
                 "/account/sign-in",
                 data={"email": KNOWN[0], "password": PASSWORD, "csrf": csrf_of(page.text)},
-                headers={"Cookie": f"gardien_csrf={seed}"},
+                headers={"Cookie": f"__Host-gardien_csrf={seed}"},
             )
         assert answer.status_code == 303
         cookie = answer.headers["set-cookie"]
-        assert cookie.startswith("gardien_session=")
+        # __Host-: the browser keeps it only if Secure, host-only and for the whole site.
+        assert cookie.startswith("__Host-gardien_session=")
         assert {"httponly", "secure", "samesite=lax", "path=/"} <= _flags(cookie)
+        assert not any(flag.startswith("domain") for flag in _flags(cookie))
         # No lifetime of its own: the server's idle and absolute timeouts decide.
         assert not any(flag.startswith(("expires", "max-age")) for flag in _flags(cookie))
         assert _count(engine, web_session) == 1
@@ -375,6 +380,58 @@ def test_a_new_dpo_sets_up_the_second_factor_at_the_first_sign_in(tmp_path: Any)
             client.close()
         with engine.connect() as connection:
             stored = connection.execute(select(account.c.totp_secret)).scalar_one()
-        assert stored == secret.group(1)
+        # Sealed: the database alone does not give the second factor.
+        assert secret.group(1) not in stored and stored.startswith("v1.")
+        assert unseal(DEFAULT_SECRET, TOTP_SEAL, stored) == secret.group(1)
     finally:
         engine.dispose()
+
+
+def test_once_signed_in_a_token_bound_to_the_seed_cookie_is_refused(
+    fresh: tuple[str, Engine],
+) -> None:
+    base, _ = fresh
+    client = WebClient.open(base)
+    before_sign_in = csrf_of(client.get("/account/sign-in").text)
+    client.sign_in(KNOWN[0])
+    # The same browser, its own seed cookie still set: only the session-bound token counts.
+    refused = client.client.post("/my-data/object", data={"csrf": before_sign_in})
+    assert refused.status_code == 403
+    accepted = client.post_form("/my-data/object", {}, form_page="/my-data")
+    assert accepted.status_code == 200
+    client.close()
+
+
+def test_a_new_sign_in_ends_the_session_the_browser_had(fresh: tuple[str, Engine]) -> None:
+    base, engine = fresh
+    make_account(engine, email="dpo.partage@example.org", role="dpo", created_at=NOW)
+    client = WebClient.open(base)
+    half = client.post_form(
+        "/account/sign-in", {"email": "dpo.partage@example.org", "password": PASSWORD}
+    )
+    assert half.headers["location"] == "/account/second-factor"
+    assert _count(engine, web_session) == 1
+    # Someone else signs in on the same browser before the second factor was given: the
+    # half-open session does not linger on the server.
+    client.sign_in(KNOWN[2])
+    assert _count(engine, web_session) == 1
+    page = client.get("/my-data")
+    assert KNOWN[2] in page.text and KNOWN[1] not in page.text
+    client.close()
+
+
+def test_the_erasure_form_limits_password_guesses(fresh: tuple[str, Engine]) -> None:
+    base, engine = fresh
+    client = WebClient.open(base)
+    client.sign_in(KNOWN[3])
+    statuses = [
+        client.post_form(
+            "/my-data/erase",
+            {"password": "not my password at all", "confirm": "yes"},
+            form_page="/my-data",
+        ).status_code
+        for _ in range(6)
+    ]
+    assert statuses == [400] * 5 + [429]
+    assert _count(engine, learner, learner.c.email == KNOWN[3]) == 1  # nothing erased
+    client.close()

@@ -57,6 +57,7 @@ PROTECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/console/requests/{reference}/complete"): frozenset({"dpo"}),
     ("POST", "/console/requests/{reference}/refuse"): frozenset({"dpo"}),
     ("POST", "/console/requests/{reference}/erase"): frozenset({"dpo"}),
+    ("POST", "/console/requests/{reference}/object"): frozenset({"dpo"}),
     ("GET", "/sponsor"): frozenset({"sponsor_contact"}),
     ("GET", "/sponsor/contracts/{reference}"): frozenset({"sponsor_contact"}),
     ("GET", "/admin/accounts"): frozenset({"admin"}),

@@ -175,13 +175,21 @@ def test_a_person_without_an_account_files_and_follows_a_request(
         assert filed.status_code == 200
         # Received Monday 1 June 2026: due Wednesday 1 July 2026.
         assert "01/07/2026" in filed.text and "En cours" in filed.text
-    [(reference, check, due)] = _rows(
+        # The link files one request, however often it is followed.
+        again = client.post(verify, data={"email": VISITOR, "details": "", "csrf": csrf_of(page)})
+        assert again.status_code == 200
+    [(reference, check, due, details)] = _rows(
         engine,
         select(
-            subject_request.c.reference, subject_request.c.identity_check, subject_request.c.due_on
+            subject_request.c.reference,
+            subject_request.c.identity_check,
+            subject_request.c.due_on,
+            subject_request.c.details,
         ).where(subject_request.c.email == VISITOR),
     )
     assert (check, due) == ("email_link", date(2026, 7, 1))
+    assert details["lang"] == "fr"  # later e-mails about it go out in the person's language
+    assert reference in again.text
     follow = _link(engine, "request_filed", "/requests/status")
     status = httpx.get(base + follow)
     assert status.status_code == 200 and reference in status.text

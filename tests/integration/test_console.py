@@ -20,7 +20,14 @@ from gardien.services.accounts.context import AccountServices
 from gardien.services.requests import RequestView, close_request, record_request
 from gardien.settings import Settings
 from gardien.store.audit import append_audit
-from gardien.store.tables import audit_entry, contact_message, subject_request
+from gardien.store.tables import (
+    audit_entry,
+    commercial_contact,
+    contact_message,
+    newsletter_subscription,
+    outbox_message,
+    subject_request,
+)
 from gardien.store.uow import UnitOfWork
 from tests.support.retention_samples import default_policy, run_sweep
 from tests.support.sweep_people import CURIOUS, load_messages
@@ -372,10 +379,21 @@ def test_an_erasure_by_link_is_carried_out_and_closed(
     )
 
     assert closed.status == "completed"
-    assert closed.outcome == result.as_json()
+    # The outcome is the erasure's result, without the address the request row already holds.
+    expected = result.as_json()
+    expected.pop("subject")
+    assert closed.outcome == expected
+    assert CURIOUS not in json.dumps(closed.outcome)
     assert result.erased == {"contact_message": 2}
     with engine.connect() as connection:
         assert connection.execute(select(contact_message)).all() == []
+        # No e-mail brings the erased address back into the database.
+        assert (
+            connection.execute(
+                select(outbox_message).where(outbox_message.c.recipient == CURIOUS)
+            ).all()
+            == []
+        )
         assert (
             connection.execute(
                 select(subject_request.c.status).where(subject_request.c.reference == reference)
@@ -396,3 +414,48 @@ def test_reading_the_messages_is_audited_with_a_count(engine: Engine) -> None:
     assert messages[0].received_at > messages[1].received_at
     [entry] = entries(engine, console.MESSAGES_VIEWED)
     assert (entry.actor, entry.details) == (DPO, {"count": 2})
+
+
+def test_an_objection_by_link_stops_and_closes_in_one_go(engine: Engine) -> None:
+    now = datetime(2026, 6, 1, 10, tzinfo=UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            commercial_contact.insert().values(
+                email=CURIOUS,
+                contract_reference="C-OLD",
+                last_contract_end=date(2026, 1, 31),
+                created_at=now,
+            )
+        )
+        connection.execute(
+            newsletter_subscription.insert().values(
+                email=CURIOUS,
+                status="confirmed",
+                created_at=now,
+                consent_at=now,
+                consent_source="website:/newsletter",
+                consent_notice_version="v",
+                consent_wording="Oui",
+                confirmed_at=now,
+            )
+        )
+    reference = record(engine, datetime(2026, 5, 25, 9, tzinfo=UTC), CURIOUS, "objection")
+    done = console.carry_out_objection(
+        UnitOfWork(engine, write=True), services_at(engine, now), reference=reference, actor=DPO
+    )
+    assert done.status == "completed" and done.outcome is not None
+    assert done.outcome["removed"]["commercial_contact"] == 1
+    assert done.outcome["removed"]["newsletter_subscription"] == 1
+    with engine.connect() as connection:
+        assert connection.execute(select(commercial_contact)).all() == []
+        assert connection.execute(select(newsletter_subscription)).all() == []
+    # Once closed, it cannot be carried out again; an erasure request is not an objection.
+    with pytest.raises(RequestStateError):
+        console.carry_out_objection(
+            UnitOfWork(engine, write=True), services_at(engine, now), reference=reference, actor=DPO
+        )
+    other = record(engine, datetime(2026, 5, 25, 9, tzinfo=UTC), CURIOUS, "erasure")
+    with pytest.raises(RequestStateError):
+        console.carry_out_objection(
+            UnitOfWork(engine, write=True), services_at(engine, now), reference=other, actor=DPO
+        )

@@ -12,7 +12,9 @@ from gardien.cli.main import main
 from gardien.domain.clock import FixedClock
 from gardien.services.demo_data import build_demo_document
 from gardien.services.importing.writer import import_document
+from gardien.store.engine import make_engine
 from gardien.store.tables import (
+    account,
     activity_statement,
     contract,
     invoice,
@@ -71,3 +73,26 @@ def test_demo_data_command_loads_an_empty_database(
     result = json.loads(out)
     assert result["found"] is True and result["subject"]["email"] == someone
     assert "learner" in result["roles"]
+
+
+def test_demonstration_accounts_exist_in_development_only(
+    empty_database_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = empty_database_url
+    argv = ["--database-url", url, "demo-data", "--learners", "20", "--seed", "4"]
+    monkeypatch.setenv("GARDIEN_ENVIRONMENT", "test")
+    assert main([*argv, "--as-of", TODAY.isoformat()]) == 0
+    assert "not created outside development" in capsys.readouterr().out
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(select(func.count()).select_from(account)).scalar_one() == 0
+        monkeypatch.setenv("GARDIEN_ENVIRONMENT", "development")
+        assert main([*argv, "--as-of", TODAY.isoformat()]) == 0
+        out = capsys.readouterr().out
+        with engine.connect() as connection:
+            roles = set(connection.execute(select(account.c.role)).scalars())
+        assert roles == {"learner", "sponsor_contact", "dpo", "admin"}
+        assert "dpo.demo@example.org" in out
+    finally:
+        engine.dispose()

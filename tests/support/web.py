@@ -18,6 +18,9 @@ from sqlalchemy import Engine, insert
 
 from gardien.domain.totp import totp
 from gardien.services.accounts.passwords import PasswordHasher
+from gardien.services.accounts.sealing import seal
+from gardien.services.accounts.signin import TOTP_SEAL
+from gardien.settings import DEFAULT_SECRET
 from gardien.store.tables import account
 
 PASSWORD = "correct horse battery staple 42"
@@ -36,8 +39,10 @@ def make_account(
     learner_id: int | None = None,
     sponsor_contact_id: int | None = None,
     second_factor: bool | None = None,
+    secret_key: str = DEFAULT_SECRET,
 ) -> int:
-    """An active account; DPO and admin accounts get :data:`TOTP_SECRET` unless told not to."""
+    """An active account; DPO and admin accounts get :data:`TOTP_SECRET` unless told not to,
+    sealed as the server keeps it (with ``secret_key``, the server's GARDIEN_SECRET_KEY)."""
     if second_factor is None:
         second_factor = role in ("dpo", "admin")
     with engine.begin() as connection:
@@ -50,7 +55,7 @@ def make_account(
                     learner_id=learner_id,
                     sponsor_contact_id=sponsor_contact_id,
                     password_hash=_HASHER.hash(password),
-                    totp_secret=TOTP_SECRET if second_factor else None,
+                    totp_secret=seal(secret_key, TOTP_SEAL, TOTP_SECRET) if second_factor else None,
                     created_at=created_at,
                     activated_at=created_at,
                     password_changed_at=created_at,

@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 
 import typer
-from sqlalchemy import select
 
 from gardien.cli.context import container, emit
 from gardien.errors import InvalidInputError, NotFoundError
+from gardien.services.accounts.directory import sponsor_contact_id
 from gardien.services.accounts.invitations import invite, invite_learners
 from gardien.services.website.newsletter import normalise_email
-from gardien.store.tables import sponsor, sponsor_contact
 from gardien.store.uow import UnitOfWork
 
 app = typer.Typer(
@@ -48,12 +47,7 @@ def invite_command(
     if role == "sponsor_contact":
         if sponsor_ref is None:
             raise InvalidInputError("a sponsor contact needs --sponsor REF", field="--sponsor")
-        with engine.connect() as connection:
-            contact_id = connection.execute(
-                select(sponsor_contact.c.id)
-                .join(sponsor, sponsor.c.id == sponsor_contact.c.sponsor_id)
-                .where(sponsor.c.ref == sponsor_ref, sponsor_contact.c.email == address)
-            ).scalar_one_or_none()
+        contact_id = sponsor_contact_id(UnitOfWork(engine), sponsor_ref=sponsor_ref, email=address)
         if contact_id is None:
             raise NotFoundError(f"sponsor {sponsor_ref!r} has no contact at this address")
     elif role not in _STAFF:

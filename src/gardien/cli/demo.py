@@ -9,6 +9,7 @@ from gardien.cli.progress import progress_bar
 from gardien.services.demo.accounts import create_demo_accounts
 from gardien.services.demo_data import build_demo_document
 from gardien.services.importing.writer import import_document
+from gardien.settings import Environment
 from gardien.store.uow import UnitOfWork
 
 
@@ -30,6 +31,11 @@ def demo_data_command(
             progress=progress,
         )
     emit(report.summary())
+    if app.settings.environment is not Environment.DEVELOPMENT:
+        # Accounts with a published password, a DPO and an admin among them: never outside a
+        # developer's machine.
+        emit("demonstration accounts: not created outside development")
+        return
     accounts = create_demo_accounts(
         UnitOfWork(app.upgraded_engine(), write=True), hasher=app.password_hasher, clock=app.clock
     )

@@ -65,3 +65,7 @@ class EnrolmentStatus(StrEnum):
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
     WITHDRAWN = "withdrawn"
+
+
+# The data-subject requests gardien records (GDPR art. 15, 20, 16, 17, 21).
+REQUEST_KINDS = ("access", "portability", "rectification", "erasure", "objection")

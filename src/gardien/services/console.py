@@ -32,6 +32,7 @@ from gardien.services import audit
 from gardien.services.accounts.context import AccountServices
 from gardien.services.erasure import ErasureResult, erase_subject
 from gardien.services.forecast import Forecast, forecast
+from gardien.services.objection import object_to_commercial
 from gardien.services.requests import (
     RequestView,
     close_request,
@@ -328,16 +329,37 @@ def carry_out_erasure(
     result = erase_subject(
         view.email, uow=uow, policy=services.policy, clock=services.clock, actor=actor
     )
+    outcome = result.as_json()
+    outcome.pop("subject", None)  # the request row names the person already
+    # No e-mail: the address was just erased, and a message would store it again. The person
+    # reads the answer from their follow-up link.
     closed = close_request(
         uow,
         services,
         reference=reference,
         status="completed",
-        outcome=result.as_json(),
+        outcome=outcome,
         actor=actor,
-        lang=_language_of(view),
+        notify=False,
     )
     return closed, result
+
+
+def can_object_here(view: RequestView) -> bool:
+    """True for an open objection filed without an account, which the console carries out."""
+    return not view.closed and view.kind == "objection" and view.identity_check == "email_link"
+
+
+def carry_out_objection(
+    uow: UnitOfWork, services: AccountServices, *, reference: str, actor: str
+) -> RequestView:
+    """Stop commercial communication to the request's address and close it, in one go."""
+    view = request_by_reference(uow, reference, today=services.clock.today())
+    if not can_object_here(view):
+        raise RequestStateError("only an open objection filed without an account is run here")
+    return object_to_commercial(
+        uow, services, actor=actor, reference=reference, lang=_language_of(view)
+    )
 
 
 # -- the contact messages ----------------------------------------------------------------------

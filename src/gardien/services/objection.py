@@ -8,10 +8,11 @@ commercial contact when the person's account expires (``store/retention/learners
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from sqlalchemy import Connection, delete
 
+from gardien.errors import InvalidInputError, RequestStateError
 from gardien.services.accounts.context import AccountServices
-from gardien.services.requests import RequestView, close_request, record_request
+from gardien.services.requests import RequestView, close_row, open_request_row, record_request
 from gardien.store.retention import rowcount
 from gardien.store.tables import commercial_contact, newsletter_subscription, outbox_message
 from gardien.store.uow import UnitOfWork
@@ -21,63 +22,75 @@ def object_to_commercial(
     uow: UnitOfWork,
     services: AccountServices,
     *,
-    email: str,
     actor: str,
-    identity_check: str = "session",
+    email: str | None = None,
     reference: str | None = None,
+    lang: str = "fr",
 ) -> RequestView:
-    """Stop commercial communication to ``email``; record (or close) the request. Commits.
+    """Stop commercial communication; record the request, or close the open one. Commits.
 
-    With ``reference``, the open request of that reference is closed (the DPO carries out an
-    objection filed by e-mail link); otherwise a new request is recorded completed.
+    A signed-in person gives ``email`` (their account's): a completed request is recorded.
+    The DPO gives ``reference``, an open objection filed by e-mail link: the address is the
+    request's own, and the deletions and the closing are one transaction.
     """
-    address = email.strip().lower()
     now = services.now()
     with uow:
         connection = uow.connection
-        removed = {
-            "commercial_contact": rowcount(
-                connection.execute(
-                    delete(commercial_contact).where(commercial_contact.c.email == address)
-                )
-            ),
-            "newsletter_subscription": rowcount(
-                connection.execute(
-                    delete(newsletter_subscription).where(
-                        newsletter_subscription.c.email == address
-                    )
-                )
-            ),
-            # Newsletters queued and not sent yet are withdrawn too.
-            "outbox_message": rowcount(
-                connection.execute(
-                    delete(outbox_message).where(
-                        outbox_message.c.recipient == address,
-                        outbox_message.c.kind == "newsletter",
-                        outbox_message.c.sent_at.is_(None),
-                    )
-                )
-            ),
-        }
-        outcome = {"stopped": True, "removed": removed}
-        if reference is None:
+        row = None
+        if reference is not None:
+            row = open_request_row(connection, reference)
+            if row.kind != "objection":
+                raise RequestStateError("this request is not an objection")
+            address = row.email
+        elif email is not None:
+            address = email.strip().lower()
+        else:
+            raise InvalidInputError("an objection needs an address or a request")
+        outcome = {"stopped": True, "removed": _stop(connection, address)}
+        if row is None:
             view = record_request(
                 connection,
                 now=now,
                 email=address,
                 kind="objection",
-                identity_check=identity_check,
+                identity_check="session",
                 completed_with=outcome,
                 actor=actor,
             )
-            uow.commit()
-            return view
+        else:
+            view = close_row(
+                connection,
+                services,
+                row,
+                status="completed",
+                outcome=outcome,
+                actor=actor,
+                lang=lang,
+            )
         uow.commit()
-    return close_request(
-        UnitOfWork(uow.engine, write=True),
-        services,
-        reference=reference,
-        status="completed",
-        outcome=outcome,
-        actor=actor,
-    )
+    return view
+
+
+def _stop(connection: Connection, address: str) -> dict[str, int]:
+    """Delete the commercial contact and the subscription; withdraw unsent newsletters."""
+    return {
+        "commercial_contact": rowcount(
+            connection.execute(
+                delete(commercial_contact).where(commercial_contact.c.email == address)
+            )
+        ),
+        "newsletter_subscription": rowcount(
+            connection.execute(
+                delete(newsletter_subscription).where(newsletter_subscription.c.email == address)
+            )
+        ),
+        "outbox_message": rowcount(
+            connection.execute(
+                delete(outbox_message).where(
+                    outbox_message.c.recipient == address,
+                    outbox_message.c.kind == "newsletter",
+                    outbox_message.c.sent_at.is_(None),
+                )
+            )
+        ),
+    }

@@ -15,6 +15,7 @@ audit log names requests by their reference, never by the person's address.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -23,6 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 
 from gardien.domain.deadlines import Deadline
+from gardien.domain.vocabulary import REQUEST_KINDS
 from gardien.errors import (
     ExpiredLinkError,
     InvalidInputError,
@@ -35,7 +37,6 @@ from gardien.services.accounts.mails import queue_account_mail
 from gardien.services.signing import address_digest, sign, unsign
 from gardien.store.audit import append_audit
 from gardien.store.tables import subject_request
-from gardien.store.tables.accounts import REQUEST_KINDS
 from gardien.store.uow import UnitOfWork
 
 OPEN_STATUSES = ("open", "extended")
@@ -104,8 +105,13 @@ def record_request(
     details: dict[str, Any] | None = None,
     completed_with: dict[str, Any] | None = None,
     actor: str,
+    verification: str | None = None,
 ) -> RequestView:
-    """Insert a request in the caller's transaction; closed at once when ``completed_with``."""
+    """Insert a request in the caller's transaction; closed at once when ``completed_with``.
+
+    ``verification`` is the digest of the e-mail link that filed it (unique: one link, one
+    request).
+    """
     if kind not in REQUEST_KINDS:
         raise InvalidInputError(f"unknown request kind {kind!r}", field="kind")
     deadline = Deadline.starting(now.date())
@@ -118,6 +124,7 @@ def record_request(
         "due_on": deadline.due_on,
         "status": "open",
         "details": details or {},
+        "verification_sha256": verification,
     }
     if completed_with is not None:
         values.update(status="completed", outcome=completed_with, closed_at=now)
@@ -279,38 +286,69 @@ def close_request(
     The person is told by e-mail unless ``notify`` is false (they read the answer on the
     page, or the request erased their address: no e-mail may bring it back).
     """
+    with uow:
+        row = open_request_row(uow.connection, reference)
+        view = close_row(
+            uow.connection,
+            services,
+            row,
+            status=status,
+            outcome=outcome,
+            actor=actor,
+            lang=lang,
+            notify=notify,
+        )
+        uow.commit()
+    return view
+
+
+def open_request_row(connection: Connection, reference: str) -> Any:
+    """The request's row, locked, when it is still open; :class:`RequestStateError` else."""
+    row = _by_reference(connection, reference, lock=True)
+    if row.status not in OPEN_STATUSES:
+        raise RequestStateError("this request is already closed")
+    return row
+
+
+def close_row(
+    connection: Connection,
+    services: AccountServices,
+    row: Any,
+    *,
+    status: str,
+    outcome: dict[str, Any],
+    actor: str,
+    lang: str = "fr",
+    notify: bool = True,
+) -> RequestView:
+    """Close an open request's row in the caller's transaction (see :func:`close_request`)."""
     if status not in ("completed", "refused"):
         raise InvalidInputError(f"a request closes completed or refused, not {status!r}")
     now = services.now()
-    with uow:
-        row = _by_reference(uow.connection, reference, lock=True)
-        if row.status not in OPEN_STATUSES:
-            raise RequestStateError("this request is already closed")
-        uow.connection.execute(
-            update(subject_request)
-            .where(subject_request.c.id == row.id)
-            .values(status=status, outcome=outcome, closed_at=now)
+    connection.execute(
+        update(subject_request)
+        .where(subject_request.c.id == row.id)
+        .values(status=status, outcome=outcome, closed_at=now)
+    )
+    if notify:
+        queue_account_mail(
+            connection,
+            services,
+            kind=CLOSED_MAIL,
+            template="request_closed",
+            recipient=row.email,
+            lang=lang,
+            dedupe=row.reference,
+            context={"reference": row.reference, "refused": status == "refused"},
         )
-        if notify:
-            queue_account_mail(
-                uow.connection,
-                services,
-                kind=CLOSED_MAIL,
-                template="request_closed",
-                recipient=row.email,
-                lang=lang,
-                dedupe=row.reference,
-                context={"reference": row.reference, "refused": status == "refused"},
-            )
-        append_audit(
-            uow.connection,
-            action=f"request.{status}",
-            actor=actor,
-            details={"request": row.reference, "kind": row.kind},
-            recorded_at=now,
-        )
-        uow.commit()
-        return _get(uow.connection, row.id, now.date())
+    append_audit(
+        connection,
+        action=f"request.{status}",
+        actor=actor,
+        details={"request": row.reference, "kind": row.kind},
+        recorded_at=now,
+    )
+    return _get(connection, row.id, now.date())
 
 
 def _day(day: date, lang: str) -> str:
@@ -392,15 +430,24 @@ def file_verified(
     if len(text) > 5000:
         raise InvalidInputError("at most 5,000 characters", field="details")
     now = services.now()
+    used = hashlib.sha256(token.encode()).hexdigest()
     with uow:
+        filed = uow.connection.execute(
+            select(subject_request.c.id).where(subject_request.c.verification_sha256 == used)
+        ).scalar()
+        if filed is not None:
+            # The link was followed before: show that request again, file nothing more.
+            view = _get(uow.connection, filed, now.date())
+            return view, follow_token(services, view)
         view = record_request(
             uow.connection,
             now=now,
             email=address,
             kind=kind,
             identity_check="email_link",
-            details={"message": text} if text else {},
+            details={"message": text, "lang": lang} if text else {"lang": lang},
             actor="requester",
+            verification=used,
         )
         follow = follow_token(services, view)
         queue_account_mail(

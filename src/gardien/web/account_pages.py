@@ -20,13 +20,13 @@ from gardien.errors import (
     InvalidInputError,
     InvalidLinkError,
     PasswordRejectedError,
+    SignInRequired,
     TooManyRequestsError,
 )
 from gardien.services.accounts import invitations, reset, signin
 from gardien.store.uow import UnitOfWork
 from gardien.web.auth import (
     SESSION_COOKIE,
-    SignInRequired,
     check_csrf,
     clear_session_cookie,
     current_session,
@@ -89,6 +89,14 @@ def _sign_in_form(
     )
 
 
+def _end_previous(request: Request) -> None:
+    """A new sign-in on this browser ends the session its cookie named, on the server too."""
+    previous = current_session(request)
+    if previous is not None:
+        container = get_container(request)
+        signin.sign_out(UnitOfWork(container.engine, write=True), previous)
+
+
 def _signed_in_redirect(request: Request, lang: str, token: str, target: str) -> Response:
     response = RedirectResponse(f"{PREFIXES[lang]}{target}", status_code=303)
     set_cookie(request, response, SESSION_COOKIE, token)
@@ -136,6 +144,7 @@ def _sign_in_post(lang: str) -> Handler:
                 error=translate(request, lang, N_("Wrong e-mail address or password.")),
                 status=401,
             )
+        _end_previous(request)
         target = "/account/second-factor" if result.needs_second_factor else HOMES[result.role]
         return _signed_in_redirect(request, lang, result.token, target)
 
@@ -318,6 +327,7 @@ def _password_post(lang: str, kind: str) -> Handler:
             return _password_form(request, lang, kind=kind, token=token, error=problem, status=400)
         if kind == "activate":
             # Straight in (a DPO or admin still owes the second factor, which the page asks).
+            _end_previous(request)
             return _signed_in_redirect(request, lang, session_token, "/account")
         response = message(
             request,

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 
 from gardien.errors import InvalidInputError, NotFoundError
+from gardien.services.accounts.directory import accounts_overview, sponsor_contact_id
 from gardien.services.accounts.invitations import invite
 from gardien.services.website.newsletter import normalise_email
-from gardien.store.tables import account, sponsor, sponsor_contact
 from gardien.store.uow import UnitOfWork
 from gardien.web.auth import check_csrf, require
 from gardien.web.deps import get_container
@@ -29,21 +28,7 @@ ROLES = {
 
 def _page(request: Request, lang: str, *, error: str = "", notice: str = "") -> HTMLResponse:
     container, pages, context = page_base(request)
-    with UnitOfWork(container.engine) as uow:
-        accounts = uow.connection.execute(
-            select(
-                account.c.id,
-                account.c.email,
-                account.c.role,
-                account.c.activated_at,
-                account.c.last_sign_in_at,
-            )
-            .where(account.c.role != "learner")
-            .order_by(account.c.role, account.c.email)
-        ).all()
-        learners = uow.connection.execute(
-            select(account.c.id).where(account.c.role == "learner")
-        ).all()
+    accounts, learners = accounts_overview(UnitOfWork(container.engine))
     return pages.render(
         request,
         "admin_accounts.html",
@@ -51,7 +36,7 @@ def _page(request: Request, lang: str, *, error: str = "", notice: str = "") -> 
         {
             **context,
             "accounts": accounts,
-            "learner_accounts": len(learners),
+            "learner_accounts": learners,
             "roles": {key: translate(request, lang, text) for key, text in ROLES.items()},
             "action": f"{PREFIXES[lang]}/admin/accounts/invite",
             "day": lambda value: day(value, lang),
@@ -81,15 +66,11 @@ def _invite(lang: str) -> Handler:
             address = normalise_email(field_of(form, "email"))
             contact_id = None
             if role == "sponsor_contact":
-                with UnitOfWork(container.engine) as uow:
-                    contact_id = uow.connection.execute(
-                        select(sponsor_contact.c.id)
-                        .join(sponsor, sponsor.c.id == sponsor_contact.c.sponsor_id)
-                        .where(
-                            sponsor.c.ref == field_of(form, "sponsor").strip(),
-                            sponsor_contact.c.email == address,
-                        )
-                    ).scalar_one_or_none()
+                contact_id = sponsor_contact_id(
+                    UnitOfWork(container.engine),
+                    sponsor_ref=field_of(form, "sponsor"),
+                    email=address,
+                )
                 if contact_id is None:
                     raise NotFoundError("no such contact")
             elif role not in ("dpo", "admin"):

@@ -25,8 +25,12 @@ from fastapi import Request
 from fastapi.responses import Response
 from starlette.middleware.base import BaseHTTPMiddleware
 
-from gardien.errors import GardienError, PermissionDeniedError
-from gardien.services.accounts.sessions import CurrentSession, read_session
+from gardien.errors import CsrfError, PermissionDeniedError, SignInRequired
+from gardien.services.accounts.sessions import (
+    CurrentSession,
+    read_session,
+    session_needs_write,
+)
 from gardien.settings import Environment
 from gardien.store.uow import UnitOfWork
 from gardien.web.deps import get_container
@@ -34,24 +38,28 @@ from gardien.web.deps import get_container
 SESSION_COOKIE = "gardien_session"
 CSRF_COOKIE = "gardien_csrf"
 CSRF_FIELD = "csrf"
+# Outside development the cookies carry the __Host- prefix: the browser then refuses them
+# unless Secure, host-only and for the whole site, so a sibling subdomain cannot plant one.
+HOST_PREFIX = "__Host-"
 _UNSET = object()
-
-
-class SignInRequired(GardienError):
-    """A page for signed-in people, asked without a (complete) session."""
-
-
-class CsrfError(GardienError):
-    """A form sent without the CSRF token of the page that showed it."""
 
 
 def secure_cookies(request: Request) -> bool:
     return get_container(request).settings.environment is not Environment.DEVELOPMENT
 
 
+def cookie_name(request: Request, name: str) -> str:
+    """``name`` as this environment sends it (``__Host-`` prefixed outside development)."""
+    return f"{HOST_PREFIX}{name}" if secure_cookies(request) else name
+
+
+def read_cookie(request: Request, name: str) -> str | None:
+    return request.cookies.get(cookie_name(request, name))
+
+
 def set_cookie(request: Request, response: Response, name: str, value: str) -> None:
     response.set_cookie(
-        name,
+        cookie_name(request, name),
         value,
         httponly=True,
         samesite="lax",
@@ -62,7 +70,11 @@ def set_cookie(request: Request, response: Response, name: str, value: str) -> N
 
 def clear_session_cookie(request: Request, response: Response) -> None:
     response.delete_cookie(
-        SESSION_COOKIE, httponly=True, samesite="lax", secure=secure_cookies(request), path="/"
+        cookie_name(request, SESSION_COOKIE),
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(request),
+        path="/",
     )
 
 
@@ -72,7 +84,7 @@ class CsrfCookieMiddleware(BaseHTTPMiddleware):
     async def dispatch(
         self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        seed = request.cookies.get(CSRF_COOKIE)
+        seed = read_cookie(request, CSRF_COOKIE)
         fresh = None
         if not seed or len(seed) > 100:
             fresh = secrets.token_urlsafe(24)
@@ -92,23 +104,25 @@ def _csrf_key(request: Request) -> bytes:
 
 def csrf_token(request: Request) -> str:
     """The token the forms of this page carry, bound to the session or to the seed cookie."""
-    token = request.cookies.get(SESSION_COOKIE)
-    state = getattr(request.state, "session_token", None)
+    token = read_cookie(request, SESSION_COOKIE)
     seed = getattr(request.state, "csrf_seed", "")
-    bound = f"session:{state or token}" if (state or token) else f"anon:{seed}"
+    bound = f"session:{token}" if token else f"anon:{seed}"
     return hmac.new(_csrf_key(request), bound.encode(), hashlib.sha256).hexdigest()
 
 
-def _expected_tokens(request: Request) -> list[str]:
-    key = _csrf_key(request)
-    bound = []
-    token = request.cookies.get(SESSION_COOKIE)
+def _expected_token(request: Request) -> str | None:
+    """The one token this visitor's forms carry: bound to the session cookie when there is
+    one (a token bound to the seed cookie is then refused: a planted seed forges nothing),
+    else to the seed cookie."""
+    token = read_cookie(request, SESSION_COOKIE)
+    seed = read_cookie(request, CSRF_COOKIE)
     if token:
-        bound.append(f"session:{token}")
-    seed = request.cookies.get(CSRF_COOKIE)
-    if seed:
-        bound.append(f"anon:{seed}")
-    return [hmac.new(key, item.encode(), hashlib.sha256).hexdigest() for item in bound]
+        bound = f"session:{token}"
+    elif seed:
+        bound = f"anon:{seed}"
+    else:
+        return None
+    return hmac.new(_csrf_key(request), bound.encode(), hashlib.sha256).hexdigest()
 
 
 def check_csrf(request: Request, form: Any) -> None:
@@ -116,7 +130,8 @@ def check_csrf(request: Request, form: Any) -> None:
     sent = form.get(CSRF_FIELD)
     if not isinstance(sent, str) or not sent:
         raise CsrfError("missing CSRF token")
-    if not any(hmac.compare_digest(sent, expected) for expected in _expected_tokens(request)):
+    expected = _expected_token(request)
+    if expected is None or not hmac.compare_digest(sent, expected):
         raise CsrfError("CSRF token does not match")
 
 
@@ -125,18 +140,21 @@ def current_session(request: Request) -> CurrentSession | None:
     cached = getattr(request.state, "session", _UNSET)
     if cached is None or isinstance(cached, CurrentSession):
         return cached
-    token = request.cookies.get(SESSION_COOKIE)
+    token = read_cookie(request, SESSION_COOKIE)
     session = None
     if token:
         container = get_container(request)
-        with UnitOfWork(container.engine, write=True) as uow:
-            session = read_session(
-                uow.connection,
-                token,
-                now=container.clock.now(),
-                timeouts=container.accounts().timeouts,
-            )
-            uow.commit()
+        now, timeouts = container.clock.now(), container.accounts().timeouts
+        # Most requests only read the session; a write transaction (on SQLite, the database's
+        # write lock) is taken only when the row must be touched or deleted.
+        with UnitOfWork(container.engine) as uow:
+            write = session_needs_write(uow.connection, token, now=now, timeouts=timeouts)
+            if not write:
+                session = read_session(uow.connection, token, now=now, timeouts=timeouts)
+        if write:
+            with UnitOfWork(container.engine, write=True) as uow:
+                session = read_session(uow.connection, token, now=now, timeouts=timeouts)
+                uow.commit()
     request.state.session = session
     return session
 

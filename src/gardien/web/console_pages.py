@@ -157,11 +157,13 @@ def _request_page(
             ),
             "can_extend": not view.closed and view.deadline.can_extend(today),
             "can_erase": console.can_erase_here(view),
+            "can_object": console.can_object_here(view),
             "details": _pretty(view.details) if view.details else "",
             "outcome": _pretty(view.outcome) if view.outcome is not None else "",
             "erasure": _erasure_summary(view.outcome, lang),
             "actions": {
-                name: f"{action}/{name}" for name in ("extend", "complete", "refuse", "erase")
+                name: f"{action}/{name}"
+                for name in ("extend", "complete", "refuse", "erase", "object")
             },
             "errors": errors or {},
             "values": values or {},
@@ -259,6 +261,23 @@ def _erase_post(lang: str) -> Handler:
     return submit
 
 
+def _object_post(lang: str) -> Handler:
+    async def submit(request: Request, reference: str) -> Response:
+        session = require(request, "dpo")
+        form = await request.form()
+        check_csrf(request, form)
+        container = get_container(request)
+        console.carry_out_objection(
+            UnitOfWork(container.engine, write=True),
+            container.accounts(),
+            reference=reference,
+            actor=console.dpo_actor(session.account.id),
+        )
+        return RedirectResponse(_request_url(lang, reference), status_code=303)
+
+    return submit
+
+
 # -- the contact messages ----------------------------------------------------------------------
 
 
@@ -302,6 +321,7 @@ for _lang, _prefix in PREFIXES.items():
             "POST",
         ),
         ("/console/requests/{reference}/erase", _erase_post(_lang), "POST"),
+        ("/console/requests/{reference}/object", _object_post(_lang), "POST"),
     ]
     for _path, _handler, _method in _routes:
         router.add_api_route(

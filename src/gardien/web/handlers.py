@@ -5,8 +5,14 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
-from gardien.errors import NotFoundError, PermissionDeniedError, RequestStateError
-from gardien.web.auth import CsrfError, SignInRequired, current_session
+from gardien.errors import (
+    CsrfError,
+    NotFoundError,
+    PermissionDeniedError,
+    RequestStateError,
+    SignInRequired,
+)
+from gardien.web.auth import current_session
 from gardien.web.forms import N_, PREFIXES, message
 
 

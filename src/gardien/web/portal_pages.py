@@ -19,7 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from gardien.errors import AuthenticationError, InvalidInputError
+from gardien.errors import AuthenticationError, InvalidInputError, TooManyRequestsError
 from gardien.services import portal
 from gardien.services.accounts.sessions import CurrentSession
 from gardien.services.notice.phrases import FIELDS, LEGAL_BASES
@@ -27,8 +27,8 @@ from gardien.services.objection import object_to_commercial
 from gardien.services.requests import requests_of
 from gardien.store.uow import UnitOfWork
 from gardien.web.auth import check_csrf, clear_session_cookie, require
-from gardien.web.deps import get_container
-from gardien.web.forms import N_, PREFIXES, Handler, field_of, page_base, translate
+from gardien.web.deps import get_container, get_limits
+from gardien.web.forms import N_, PREFIXES, Handler, field_of, page_base, too_many, translate
 
 router = APIRouter()
 
@@ -255,8 +255,8 @@ def _object_post(lang: str) -> Handler:
         object_to_commercial(
             UnitOfWork(container.engine, write=True),
             container.accounts(),
-            email=session.account.email,
             actor=portal.actor_of(session.account),
+            email=session.account.email,
         )
         notice = N_(
             "We will send you no more commercial communication, and we will not keep your"
@@ -277,6 +277,8 @@ def _erase_post(lang: str) -> Handler:
             return _page(request, lang, session, error=error)
         container = get_container(request)
         try:
+            # The password is checked again: as many tries as at sign-in, no more.
+            get_limits(request).sign_in_address.hit(f"erase:{session.account.id}")
             erased = await run_in_threadpool(
                 portal.erase_me,
                 lambda: UnitOfWork(container.engine, write=True),
@@ -284,6 +286,8 @@ def _erase_post(lang: str) -> Handler:
                 session.account,
                 password=field_of(form, "password"),
             )
+        except TooManyRequestsError as limited:
+            return too_many(request, lang, limited)
         except AuthenticationError:
             error = translate(request, lang, N_("Wrong password: nothing was erased."))
             return _page(request, lang, session, error=error)

@@ -14,10 +14,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from gardien.domain.vocabulary import REQUEST_KINDS
 from gardien.errors import InvalidInputError, InvalidLinkError, TooManyRequestsError
 from gardien.services import requests as dsr
 from gardien.services.website.newsletter import normalise_email
-from gardien.store.tables.accounts import REQUEST_KINDS
 from gardien.store.uow import UnitOfWork
 from gardien.web.auth import check_csrf
 from gardien.web.deps import get_container

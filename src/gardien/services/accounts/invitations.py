@@ -222,8 +222,10 @@ def invited_account(uow: UnitOfWork, services: AccountServices, token: str) -> A
 
 def activate(uow: UnitOfWork, services: AccountServices, *, token: str, password: str) -> str:
     """Set the first password and open a session; returns its token. Commits."""
-    found = invited_account(uow, services, token)
+    found = invited_account(UnitOfWork(uow.engine), services, token)
+    # Checked and hashed before the write transaction (the breach check may use the network).
     check_new_password(password, email=found.email, breached=services.breached)
+    hashed = services.hasher.hash(password)
     now = services.now()
     with uow:
         locked = account_by_id(uow.connection, found.id, lock=True)
@@ -232,7 +234,7 @@ def activate(uow: UnitOfWork, services: AccountServices, *, token: str, password
         update_account(
             uow.connection,
             found.id,
-            password_hash=services.hasher.hash(password),
+            password_hash=hashed,
             activated_at=now,
             password_changed_at=now,
         )

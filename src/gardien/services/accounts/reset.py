@@ -83,22 +83,28 @@ def reset_password(
     uow: UnitOfWork, services: AccountServices, *, token: str, password: str
 ) -> None:
     """Set a new password from a reset link; every session of the account ends. Commits."""
-    account_id = check_reset_link(uow, services, token)
+    account_id = check_reset_link(UnitOfWork(uow.engine), services, token)
     now = services.now()
+    with UnitOfWork(uow.engine) as reader:
+        before = account_by_id(reader.connection, account_id)
+    if before is None:
+        raise InvalidLinkError("this reset link was used or is not ours")
+    # The checks and the hashing happen before the write transaction: the breach check may
+    # use the network, Argon2id takes tens of milliseconds, and neither may hold the lock.
+    check_new_password(password, email=before.email, breached=services.breached)
+    if before.password_hash and services.hasher.verify(before.password_hash, password):
+        raise InvalidInputError("choose a password you have not used here", field="password")
+    hashed = services.hasher.hash(password)
+    claims = read_link(services.secret, LinkPurpose.RESET, token, now=now)
     with uow:
         found = account_by_id(uow.connection, account_id, lock=True)
-        if found is None:
-            raise InvalidLinkError("this reset link was used or is not ours")
-        check_new_password(password, email=found.email, breached=services.breached)
-        claims = read_link(services.secret, LinkPurpose.RESET, token, now=now)
-        if password_fingerprint(found.password_hash) != claims.fingerprint:
+        # Used by another request meanwhile: the password changed, so the fingerprint did.
+        if found is None or password_fingerprint(found.password_hash) != claims.fingerprint:
             raise InvalidLinkError("this reset link was used")
-        if found.password_hash and services.hasher.verify(found.password_hash, password):
-            raise InvalidInputError("choose a password you have not used here", field="password")
         update_account(
             uow.connection,
             found.id,
-            password_hash=services.hasher.hash(password),
+            password_hash=hashed,
             password_changed_at=now,
         )
         end_all_sessions(uow.connection, found.id)

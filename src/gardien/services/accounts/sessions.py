@@ -98,6 +98,20 @@ def read_session(
     return CurrentSession(row.id, row.account, row.second_factor_done, row.created_at)
 
 
+def session_needs_write(
+    connection: Connection, token: str, *, now: datetime, timeouts: SessionTimeouts
+) -> bool:
+    """Whether reading the session would change its row (expired: delete; idle a minute or
+    more: touch). Lets the web layer read most pages without a write transaction."""
+    if not token or len(token) > 100:
+        return False
+    row = session_by_token_digest(connection, token_digest(token))
+    if row is None:
+        return False
+    expired = now >= row.expires_at or now >= row.created_at + timeouts.absolute
+    return expired or now - row.last_seen_at >= _TOUCH_EVERY
+
+
 def end_session(connection: Connection, session_id: int) -> None:
     """Sign out: the row goes, so the cookie is worthless everywhere at once."""
     delete_session(connection, session_id)

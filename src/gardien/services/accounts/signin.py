@@ -15,6 +15,7 @@ from sqlalchemy import update
 from gardien.domain.totp import generate_secret_b32, provisioning_uri, verify_totp
 from gardien.errors import AuthenticationError
 from gardien.services.accounts.context import AccountServices
+from gardien.services.accounts.sealing import seal, unseal
 from gardien.services.accounts.sessions import CurrentSession, end_session, open_session
 from gardien.services.signing import sign, unsign
 from gardien.store.accounts import AccountRow, account_by_email, account_by_id, update_account
@@ -22,6 +23,7 @@ from gardien.store.tables import learner
 from gardien.store.uow import UnitOfWork
 
 SECOND_FACTOR_ROLES = frozenset({"dpo", "admin"})
+TOTP_SEAL = "totp-secret"
 _WRONG = "wrong e-mail address or password"
 _ENROL_PURPOSE = "totp-enrol"
 
@@ -37,17 +39,28 @@ class SignedIn:
 
 
 def sign_in(uow: UnitOfWork, services: AccountServices, *, email: str, password: str) -> SignedIn:
-    """Check the password and open a session; :class:`AuthenticationError` otherwise."""
+    """Check the password and open a session; :class:`AuthenticationError` otherwise.
+
+    The account is read, and the Argon2id work done, outside the write transaction: on SQLite
+    the write lock is held only for the session's insert, not for tens of milliseconds of
+    hashing.
+    """
     address = email.strip().lower()
+    with UnitOfWork(uow.engine) as reader:
+        found = account_by_email(reader.connection, address)
+    if found is None or found.password_hash is None:
+        services.hasher.verify_dummy(password)
+        raise AuthenticationError(_WRONG)
+    if not services.hasher.verify(found.password_hash, password):
+        raise AuthenticationError(_WRONG)
+    rehashed = (
+        services.hasher.hash(password)
+        if services.hasher.needs_rehash(found.password_hash)
+        else None
+    )
     with uow:
-        found = account_by_email(uow.connection, address)
-        if found is None or found.password_hash is None:
-            services.hasher.verify_dummy(password)
-            raise AuthenticationError(_WRONG)
-        if not services.hasher.verify(found.password_hash, password):
-            raise AuthenticationError(_WRONG)
-        if services.hasher.needs_rehash(found.password_hash):
-            update_account(uow.connection, found.id, password_hash=services.hasher.hash(password))
+        if rehashed is not None:
+            update_account(uow.connection, found.id, password_hash=rehashed)
         token = start_session(uow, services, found)
         uow.commit()
     second = found.role in SECOND_FACTOR_ROLES
@@ -95,7 +108,8 @@ def second_factor(
         found = account_by_id(uow.connection, session.account.id, lock=True)
         if found is None or found.totp_secret is None:
             raise AuthenticationError("no second factor is set up for this account")
-        step = verify_totp(found.totp_secret, code, now, last_step=found.totp_last_step)
+        secret = unseal(services.secret, TOTP_SEAL, found.totp_secret)
+        step = verify_totp(secret, code, now, last_step=found.totp_last_step)
         if step is None:
             raise AuthenticationError("wrong or already used code")
         update_account(uow.connection, found.id, totp_last_step=step)
@@ -154,7 +168,12 @@ def finish_enrolment(
         step = verify_totp(secret, code, services.now(), last_step=None)
         if step is None:
             raise AuthenticationError("wrong code")
-        update_account(uow.connection, found.id, totp_secret=secret, totp_last_step=step)
+        update_account(
+            uow.connection,
+            found.id,
+            totp_secret=seal(services.secret, TOTP_SEAL, secret),
+            totp_last_step=step,
+        )
         token = _upgrade(uow, services, session, found)
         uow.commit()
     return token

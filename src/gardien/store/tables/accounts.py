@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
 )
 
+from gardien.domain.vocabulary import REQUEST_KINDS
 from gardien.store.classify import SURROGATE, not_personal, personal
 from gardien.store.metadata import lower_case, metadata
 from gardien.store.types import UTCDateTime, json_document
@@ -30,7 +31,6 @@ CREDENTIALS = personal("credentials")
 REQUEST = personal("accountability")
 
 ROLES = ("learner", "sponsor_contact", "dpo", "admin")
-REQUEST_KINDS = ("access", "portability", "rectification", "erasure", "objection")
 REQUEST_STATUSES = ("open", "extended", "completed", "refused")
 
 account = Table(
@@ -55,8 +55,10 @@ account = Table(
     ),
     # Null until the invitation is accepted; never exported (the export says whether it is set).
     Column("password_hash", String(255), nullable=True, info=CREDENTIALS),
-    # Base32 TOTP secret of DPO and admin accounts, and the last time step accepted (no replay).
-    Column("totp_secret", String(64), nullable=True, info=CREDENTIALS),
+    # The TOTP secret of DPO and admin accounts, sealed with AES-GCM (services/accounts/
+    # sealing.py: a database dump does not give the second factor), and the last time step
+    # accepted (no replay).
+    Column("totp_secret", String(200), nullable=True, info=CREDENTIALS),
     Column("totp_last_step", Integer, nullable=True, info=not_personal("replay guard")),
     Column("created_at", UTCDateTime(), nullable=False, info=CREDENTIALS),
     Column("activated_at", UTCDateTime(), nullable=True, info=CREDENTIALS),
@@ -119,6 +121,14 @@ subject_request = Table(
     Column("outcome", json_document(), nullable=True, info=REQUEST),
     # Clock of the subject-request rule.
     Column("closed_at", UTCDateTime(), nullable=True, index=True, info=REQUEST),
+    # SHA-256 of the e-mail link that filed it: a link files one request, however often used.
+    Column(
+        "verification_sha256",
+        String(64),
+        nullable=True,
+        unique=True,
+        info=not_personal("digest of a one-time link"),
+    ),
     CheckConstraint(f"kind IN {REQUEST_KINDS!r}", name="kind"),
     CheckConstraint(f"status IN {REQUEST_STATUSES!r}", name="status"),
     CheckConstraint("identity_check IN ('session', 'email_link')", name="identity_check"),

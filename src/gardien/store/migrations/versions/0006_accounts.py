@@ -43,6 +43,7 @@ def upgrade() -> None:
             nullable=True,
         ),
         sa.Column("closed_at", gardien.store.types.UTCDateTime(), nullable=True),
+        sa.Column("verification_sha256", sa.String(length=64), nullable=True),
         sa.CheckConstraint(
             "(status = 'extended') <= (extended_to IS NOT NULL)",
             name=op.f("ck_subject_request_extension_dated"),
@@ -68,6 +69,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_subject_request")),
         sa.UniqueConstraint("reference", name=op.f("uq_subject_request_reference")),
+        sa.UniqueConstraint(
+            "verification_sha256", name=op.f("uq_subject_request_verification_sha256")
+        ),
     )
     with op.batch_alter_table("subject_request", schema=None) as batch_op:
         batch_op.create_index(
@@ -84,7 +88,7 @@ def upgrade() -> None:
         sa.Column("learner_id", sa.Integer(), nullable=True),
         sa.Column("sponsor_contact_id", sa.Integer(), nullable=True),
         sa.Column("password_hash", sa.String(length=255), nullable=True),
-        sa.Column("totp_secret", sa.String(length=64), nullable=True),
+        sa.Column("totp_secret", sa.String(length=200), nullable=True),
         sa.Column("totp_last_step", sa.Integer(), nullable=True),
         sa.Column("created_at", gardien.store.types.UTCDateTime(), nullable=False),
         sa.Column("activated_at", gardien.store.types.UTCDateTime(), nullable=True),
