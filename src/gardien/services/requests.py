@@ -32,6 +32,7 @@ from gardien.errors import (
     NotFoundError,
     RequestStateError,
 )
+from gardien.i18n.dates import format_day
 from gardien.services.accounts.context import AccountServices
 from gardien.services.accounts.mails import queue_account_mail
 from gardien.services.signing import address_digest, sign, unsign
@@ -256,7 +257,7 @@ def extend_request(
             context={
                 "reference": row.reference,
                 "reason": reason,
-                "until": _day(extended.effective_due, lang),
+                "until": format_day(extended.effective_due, lang),
             },
         )
         append_audit(
@@ -349,10 +350,6 @@ def close_row(
         recorded_at=now,
     )
     return _get(connection, row.id, now.date())
-
-
-def _day(day: date, lang: str) -> str:
-    return day.strftime("%d/%m/%Y") if lang == "fr" else day.isoformat()
 
 
 # -- requests without an account: prove the address by a signed link ---------------------------
@@ -460,7 +457,7 @@ def file_verified(
             dedupe=view.reference,
             context={
                 "reference": view.reference,
-                "due": _day(view.deadline.due_on, lang),
+                "due": format_day(view.deadline.due_on, lang),
                 "link": services.url(lang, f"/requests/status/{follow}"),
             },
         )

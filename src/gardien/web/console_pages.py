@@ -23,6 +23,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gardien.errors import InvalidInputError
+from gardien.i18n.dates import format_day
 from gardien.services import console
 from gardien.services.requests import RequestView
 from gardien.store.uow import UnitOfWork
@@ -56,13 +57,6 @@ FORM_ERRORS = {
     "complete": N_("Write what was done (at most 2,000 characters)."),
     "refuse": N_("Write why the request is refused (at most 2,000 characters)."),
 }
-
-
-def format_day(day: date | None, lang: str) -> str:
-    """A day as French pages write it (DD/MM/YYYY), or ISO 8601 in English."""
-    if day is None:
-        return ""
-    return day.strftime("%d/%m/%Y") if lang == "fr" else day.isoformat()
 
 
 def format_instant(at: datetime | None, lang: str) -> str:
@@ -244,30 +238,15 @@ def _decision_post(lang: str, name: str, decide: Decide, text_field: str) -> Han
     return submit
 
 
-def _erase_post(lang: str) -> Handler:
+def _carry_out_post(lang: str, carry_out: Callable[..., object]) -> Handler:
+    """A button that carries out a request filed by e-mail link (an erasure, an objection)."""
+
     async def submit(request: Request, reference: str) -> Response:
         session = require(request, "dpo")
         form = await request.form()
         check_csrf(request, form)
         container = get_container(request)
-        console.carry_out_erasure(
-            UnitOfWork(container.engine, write=True),
-            container.accounts(),
-            reference=reference,
-            actor=console.dpo_actor(session.account.id),
-        )
-        return RedirectResponse(_request_url(lang, reference), status_code=303)
-
-    return submit
-
-
-def _object_post(lang: str) -> Handler:
-    async def submit(request: Request, reference: str) -> Response:
-        session = require(request, "dpo")
-        form = await request.form()
-        check_csrf(request, form)
-        container = get_container(request)
-        console.carry_out_objection(
+        carry_out(
             UnitOfWork(container.engine, write=True),
             container.accounts(),
             reference=reference,
@@ -320,8 +299,16 @@ for _lang, _prefix in PREFIXES.items():
             _decision_post(_lang, "refuse", console.refuse, "reason"),
             "POST",
         ),
-        ("/console/requests/{reference}/erase", _erase_post(_lang), "POST"),
-        ("/console/requests/{reference}/object", _object_post(_lang), "POST"),
+        (
+            "/console/requests/{reference}/erase",
+            _carry_out_post(_lang, console.carry_out_erasure),
+            "POST",
+        ),
+        (
+            "/console/requests/{reference}/object",
+            _carry_out_post(_lang, console.carry_out_objection),
+            "POST",
+        ),
     ]
     for _path, _handler, _method in _routes:
         router.add_api_route(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -40,40 +42,33 @@ async def _sign_in_required(request: Request, _error: Exception) -> Response:
     )
 
 
-async def _forbidden(request: Request, _error: Exception) -> Response:
-    return _message(
-        request,
-        403,
-        N_("Access denied"),
-        N_("This page is not open to your account."),
-    )
-
-
-async def _csrf(request: Request, _error: Exception) -> Response:
-    return _message(
-        request,
+# Errors answered with a page of their own: status, heading, explanation.
+_PAGES: tuple[tuple[type[Exception], int, str, str], ...] = (
+    (PermissionDeniedError, 403, N_("Access denied"), N_("This page is not open to your account.")),
+    (
+        CsrfError,
         403,
         N_("This form has expired"),
         N_("Nothing was changed. Go back, reload the page and send the form again."),
-    )
-
-
-async def _not_found(request: Request, _error: Exception) -> Response:
-    return _message(request, 404, N_("Not found"), N_("There is nothing at this address."))
-
-
-async def _state(request: Request, error: Exception) -> Response:
-    return _message(
-        request,
+    ),
+    (NotFoundError, 404, N_("Not found"), N_("There is nothing at this address.")),
+    (
+        RequestStateError,
         409,
         N_("This cannot be done now"),
         N_("The request is not in a state that allows it."),
-    )
+    ),
+)
+
+
+def _page_for(status: int, heading: str, paragraph: str) -> Callable[..., Awaitable[Response]]:
+    async def answer(request: Request, _error: Exception) -> Response:
+        return _message(request, status, heading, paragraph)
+
+    return answer
 
 
 def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SignInRequired, _sign_in_required)
-    app.add_exception_handler(PermissionDeniedError, _forbidden)
-    app.add_exception_handler(CsrfError, _csrf)
-    app.add_exception_handler(NotFoundError, _not_found)
-    app.add_exception_handler(RequestStateError, _state)
+    for error, status, heading, paragraph in _PAGES:
+        app.add_exception_handler(error, _page_for(status, heading, paragraph))

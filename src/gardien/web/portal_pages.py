@@ -14,12 +14,12 @@ from datetime import date, datetime
 from typing import Any
 
 import orjson
-from dateutil import tz
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from gardien.errors import AuthenticationError, InvalidInputError, TooManyRequestsError
+from gardien.i18n.dates import format_day, format_time
 from gardien.services import portal
 from gardien.services.accounts.sessions import CurrentSession
 from gardien.services.notice.phrases import FIELDS, LEGAL_BASES
@@ -97,15 +97,11 @@ STATUSES = {
 
 def day(value: str | date | None, lang: str) -> str:
     """A date as people read it in ``lang`` (DD/MM/YYYY in French)."""
-    if value is None:
-        return ""
-    parsed = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-    return parsed.strftime("%d/%m/%Y") if lang == "fr" else parsed.isoformat()
+    return format_day(value, lang)
 
 
 _INSTANT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d")
 _DAY = re.compile(r"^\d{4}-\d\d-\d\d$")
-_PARIS = tz.gettz("Europe/Paris")
 
 
 def shown(value: Any, lang: str) -> str:
@@ -120,10 +116,9 @@ def shown(value: Any, lang: str) -> str:
         return text if len(text) <= 160 else text[:157] + "…"
     if isinstance(value, str) and _INSTANT.match(value):
         try:
-            moment = datetime.fromisoformat(value).astimezone(_PARIS)
+            return format_time(datetime.fromisoformat(value), lang)
         except ValueError:
             return value
-        return moment.strftime("%d/%m/%Y %H:%M" if lang == "fr" else "%Y-%m-%d %H:%M")
     if isinstance(value, str) and _DAY.match(value):
         return day(value, lang)
     return str(value)

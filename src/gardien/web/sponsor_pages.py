@@ -15,11 +15,11 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
-from dateutil import tz
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gardien.domain.vocabulary import FundingType, LegalBasis
+from gardien.i18n.dates import format_day, local_day
 from gardien.services.notice.phrases import FIELDS, LEGAL_BASES
 from gardien.services.sponsor_space import ContractView, sponsor_overview, view_contract
 from gardien.store.disclosure import LEARNING_PATH
@@ -31,9 +31,6 @@ router = APIRouter()
 
 ROLE = "sponsor_contact"
 SyncHandler = Callable[..., Response]
-# Instants are stored in UTC; the day a person reads is the one of the organisation (France).
-# dateutil falls back on its own copy of the time-zone database when the system has none.
-LOCAL = tz.gettz("Europe/Paris")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 NO_VALUE = "—"
@@ -78,7 +75,7 @@ _PATH_TITLE = ("learning_path.title", "learning_path.code")
 
 def day(value: date, lang: str) -> str:
     """A date as a person reads it: 01/09/2025 in French, 2025-09-01 in English."""
-    return value.isoformat() if lang == "en" else value.strftime("%d/%m/%Y")
+    return format_day(value, lang)
 
 
 def _label(request: Request, lang: str, dotted: str) -> str:
@@ -107,7 +104,7 @@ def _value(request: Request, lang: str, dotted: str, value: Any) -> str:
             instant = datetime.fromisoformat(value)
         except ValueError:
             return value
-        return day(instant.astimezone(LOCAL).date(), lang)
+        return day(local_day(instant), lang)
     if isinstance(value, list):
         return ", ".join(_value(request, lang, dotted, item) for item in value)
     if isinstance(value, dict):

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from email_validator import EmailNotValidError, validate_email
@@ -29,6 +29,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from gardien.domain.clock import Clock
 from gardien.domain.retention import add_months
 from gardien.errors import InvalidInputError, InvalidLinkError
+from gardien.i18n.dates import format_day
 from gardien.policy import Policy
 from gardien.services.signing import address_digest
 from gardien.services.website.campaign import Campaign
@@ -154,7 +155,7 @@ def _queue_confirmation(
     context = {
         "controller_name": site.policy.controller.name,
         "confirm_url": site.url(lang, f"/newsletter/confirm/{token}"),
-        "valid_until": _day(valid_until, lang),
+        "valid_until": format_day(valid_until, lang),
         "notice_url": site.notice_url(lang),
     }
     queue_messages(
@@ -171,10 +172,6 @@ def _queue_confirmation(
         ],
         now=now,
     )
-
-
-def _day(day: date, lang: str) -> str:
-    return day.strftime("%d/%m/%Y") if lang == "fr" else day.isoformat()
 
 
 def _subscription(

@@ -1,0 +1,35 @@
+"""Dates and times as people read them: DD/MM/YYYY in French, ISO 8601 in English.
+
+Instants are stored in UTC; a person reads them in the organisation's time (France). dateutil
+falls back on its own copy of the time-zone database when the system has none.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from dateutil import tz
+
+LOCAL = tz.gettz("Europe/Paris")
+
+
+def format_day(day: date | str | None, lang: str) -> str:
+    """A day (or ISO text starting with one): ``01/09/2025`` in French, ``2025-09-01`` else."""
+    if day is None:
+        return ""
+    if isinstance(day, str):
+        day = date.fromisoformat(day[:10])
+    elif isinstance(day, datetime):
+        day = day.date()
+    return day.strftime("%d/%m/%Y") if lang == "fr" else day.isoformat()
+
+
+def local_day(at: datetime) -> date:
+    """The day an instant falls on in France."""
+    return at.astimezone(LOCAL).date()
+
+
+def format_time(at: datetime, lang: str) -> str:
+    """An instant in France's time, to the minute: ``01/06/2026 12:00`` in French."""
+    moment = at.astimezone(LOCAL)
+    return f"{format_day(moment.date(), lang)} {moment:%H:%M}"
