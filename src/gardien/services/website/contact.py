@@ -2,7 +2,7 @@
 
 A message is a contact message like those imported (``contact_message``): its clock is the
 last exchange, here its arrival. The honeypot and the rate limits are the web layer's
-(:mod:`gardien.web.website`): what reaches this module is a message a person sent.
+(:mod:`gardien.web.contact_pages`): what reaches this module is a message a person sent.
 """
 
 from __future__ import annotations
