@@ -45,6 +45,7 @@ from gardien.store.tables import (
     sponsor,
     sponsor_contact,
     subject_request,
+    xapi_client,
 )
 
 ClockReading = date | datetime | None
@@ -270,6 +271,8 @@ _NATURAL_KEY: dict[str, Any] = {
     "learning_module": learning_module.c.code,
     "sponsor": sponsor.c.ref,
     "sponsor_contact": sponsor_contact.c.email,
+    # Statements received by the LRS name the software that sent them.
+    "xapi_client": xapi_client.c.name,
 }
 
 
