@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from gardien.domain.clock import Clock, FixedClock, SystemClock, parse_instant
+from gardien.domain.lookup import SubjectLookup
 from gardien.errors import ConfigurationError
 from gardien.policy import Policy, load_policy
 from gardien.services.accounts.breached import BreachedPasswords, breached_passwords
@@ -57,6 +58,13 @@ class Container:
         )
 
     @cached_property
+    def lookup(self) -> SubjectLookup:
+        """Keyed lookups of addresses, under the server secret (and the retired ones)."""
+        return SubjectLookup(
+            self.settings.secret_key.get_secret_value(), previous=self.settings.retired_secrets
+        )
+
+    @cached_property
     def password_hasher(self) -> PasswordHasher:
         return PasswordHasher()
 
@@ -73,6 +81,7 @@ class Container:
             public_url=self.settings.public_url,
             hasher=self.password_hasher,
             breached=self.breached_passwords,
+            lookup=self.lookup,
             timeouts=SessionTimeouts(
                 idle=timedelta(minutes=self.settings.session_idle_minutes),
                 absolute=timedelta(hours=self.settings.session_absolute_hours),

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     # Stored xAPI statements name learners as accounts on this home page (pseudonymisation).
     public_url: str = "http://127.0.0.1:8000"
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
+    # Secrets retired from GARDIEN_SECRET_KEY, comma-separated: kept records whose keyed lookup
+    # was written under one of them are still found (docs/subject-lookup.md).
+    previous_secret_keys: SecretStr | None = None
     # Bearer token of the JSON API (transmissions); unset, the API answers 401 to everyone.
     api_token: SecretStr | None = None
     # xAPI statements about a person gardien does not know: refused (400), or parked for the
@@ -71,11 +74,20 @@ class Settings(BaseSettings):
         "mail_sink_dir",
         "api_token",
         "pwned_passwords_url",
+        "previous_secret_keys",
         mode="before",
     )
     @classmethod
     def _empty_is_default(cls, value: object) -> object:
         return None if value in ("", None) else value
+
+    @property
+    def retired_secrets(self) -> list[str]:
+        """The retired secrets of ``GARDIEN_PREVIOUS_SECRET_KEYS``, in the order given."""
+        if self.previous_secret_keys is None:
+            return []
+        text = self.previous_secret_keys.get_secret_value()
+        return [part.strip() for part in text.split(",") if part.strip()]
 
     @property
     def dkim_enabled(self) -> bool:

@@ -27,6 +27,7 @@ from gardien.store.tables import (
     xapi_parked,
 )
 from gardien.store.uow import UnitOfWork
+from tests.support.lookup import LOOKUP
 from tests.support.server import running_server
 from tests.support.xapi_samples import (
     HOME,
@@ -277,6 +278,7 @@ def test_an_erasure_removes_the_learners_statements(lrs: Lrs) -> None:
             uow=UnitOfWork(engine, write=True),
             policy=load_policy(None, catalogue=record_catalogue()),
             clock=FixedClock.on(date(2026, 2, 1)),
+            lookup=LOOKUP,
         )
     finally:
         engine.dispose()

@@ -32,6 +32,7 @@ from gardien.store.tables import (
     web_session,
 )
 from gardien.store.uow import UnitOfWork
+from tests.support.lookup import LOOKUP
 from tests.support.retention_samples import default_policy
 
 pytestmark = pytest.mark.integration
@@ -49,6 +50,7 @@ def services(clock: Clock) -> AccountServices:
         public_url="http://127.0.0.1:8000",
         hasher=HASHER,
         breached=LocalBreachedList(),
+        lookup=LOOKUP,
         timeouts=SessionTimeouts(idle=timedelta(minutes=30), absolute=timedelta(hours=12)),
     )
 
@@ -270,7 +272,7 @@ def test_staff_accounts_go_18_months_after_their_last_sign_in_learner_accounts_s
         )
     # Last sign-in 1 December 2024 + 18 months: kept through 1 June 2026, gone the next day.
     for day, expected in ((date(2026, 6, 1), 2), (date(2026, 6, 2), 1)):
-        sweep(engine, policy=default_policy(), clock=FixedClock.on(day))
+        sweep(engine, policy=default_policy(), clock=FixedClock.on(day), lookup=LOOKUP)
         assert one(engine, select(func.count()).select_from(account)) == expected
     assert one(engine, select(account.c.role)) == "learner"
 
@@ -298,7 +300,7 @@ def test_ended_sessions_and_old_closed_requests_are_swept(engine: Engine) -> Non
         )
     assert old.closed and not still_open.closed
     # The session ended 30 minutes after NOW; on the next day the sweep removes it.
-    sweep(engine, policy=default_policy(), clock=FixedClock.on(date(2026, 6, 2)))
+    sweep(engine, policy=default_policy(), clock=FixedClock.on(date(2026, 6, 2)), lookup=LOOKUP)
     assert one(engine, select(func.count()).select_from(web_session)) == 0
     # Closed 1 May 2021 + 60 months: kept through 1 May 2026, gone after; an open one stays.
     with engine.connect() as connection:
@@ -344,6 +346,6 @@ def test_an_objection_keeps_the_address_out_of_commercial_contacts(engine: Engin
         )
     # The account expires (18 months after 1 January 2024) while the contract's commercial
     # period still runs: without the objection her address would be kept.
-    sweep(engine, policy=default_policy(), clock=FixedClock.on(date(2026, 6, 1)))
+    sweep(engine, policy=default_policy(), clock=FixedClock.on(date(2026, 6, 1)), lookup=LOOKUP)
     assert one(engine, select(func.count()).select_from(learner)) == 0
     assert one(engine, select(func.count()).select_from(commercial_contact)) == 0

@@ -25,6 +25,7 @@ from gardien.services.documents import (
 from gardien.services.erasure import erase_subject
 from gardien.store.tables import opco_dossier
 from gardien.store.uow import UnitOfWork
+from tests.support.lookup import LOOKUP
 from tests.support.retention_samples import (
     contract_doc,
     default_policy,
@@ -160,6 +161,7 @@ def test_the_certificate_outlives_the_learners_erasure(engine: Engine, dossier: 
         uow=UnitOfWork(engine, write=True),
         policy=default_policy(),
         clock=FixedClock.on(date(2025, 1, 6)),
+        lookup=LOOKUP,
     )
     (kept,) = rows(engine, opco_dossier)
     assert kept["learner_id"] is None

@@ -32,6 +32,7 @@ from gardien.store.tables import (
 from gardien.store.uow import UnitOfWork
 from tests.support.accounts import give_account
 from tests.support.import_samples import dump_tables
+from tests.support.lookup import LOOKUP
 from tests.support.retention_samples import (
     contract_doc,
     default_policy,
@@ -197,6 +198,7 @@ def erase(engine: Engine, email: str) -> ErasureResult:
         uow=UnitOfWork(engine, write=True),
         policy=default_policy(),
         clock=FixedClock.on(AS_OF),
+        lookup=LOOKUP,
     )
 
 
@@ -295,18 +297,22 @@ def test_erasure_removes_everything_but_what_a_legal_duty_keeps(engine: Engine) 
     )
 
     # Kept, to the last field: the invoice as it was; the dossier detached from her account.
-    assert rows(engine, invoice, invoice.c.number == INVOICE) == [held_invoice]
+    # Both now carry the keyed lookup of her address, by which she still finds them.
+    mark = {"subject_lookup": LOOKUP.of(ZELIE)}
+    assert rows(engine, invoice, invoice.c.number == INVOICE) == [held_invoice | mark]
     assert rows(engine, opco_dossier, opco_dossier.c.agreement_reference == DOSSIER) == [
-        held_dossier | {"learner_id": None}
+        held_dossier | {"learner_id": None} | mark
     ]
     # Her own sponsor record stays for the contract's accounting, anonymised.
     (herself,) = rows(engine, sponsor, sponsor.c.ref == "PART-1")
     assert (herself["name"], herself["email"], herself["address"]) == (ANONYMISED_NAME, None, None)
 
     # Nothing else changed: the rows removed are hers; the rows added are the anonymised
-    # sponsor, the detached dossier and the audit entry (with the chain's head).
+    # sponsor, the detached dossier, the invoice with its lookup and the audit entry (with the
+    # chain's head).
     removed, added = changes(before, dump_tables(engine))
     assert removed == {
+        "invoice": 1,
         "account": 1,
         "activity_statement": 3,
         "commercial_contact": 1,
@@ -321,7 +327,13 @@ def test_erasure_removes_everything_but_what_a_legal_duty_keeps(engine: Engine) 
         "sponsor": 1,
         "sponsor_contact": 1,
     }
-    assert added == {"audit_entry": 1, "audit_head": 1, "opco_dossier": 1, "sponsor": 1}
+    assert added == {
+        "audit_entry": 1,
+        "audit_head": 1,
+        "invoice": 1,
+        "opco_dossier": 1,
+        "sponsor": 1,
+    }
     assert footprints(engine)[yann["id"]] == yann_before
 
     # Her identifiers remain only in the held fields of the held rows, and her pseudonym in

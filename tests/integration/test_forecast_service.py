@@ -20,6 +20,7 @@ from tests.support.forecast_samples import (
     default_policy,
     load,
 )
+from tests.support.lookup import LOOKUP
 
 
 def _forecast(engine: Engine, as_of: date = AS_OF, until: date = UNTIL) -> Forecast:
@@ -33,7 +34,7 @@ def _by_rule(result: Forecast) -> dict[str, tuple[int, list[int]]]:
 
 
 def _swept(engine: Engine, day: date) -> dict[str, int]:
-    report = sweep(engine, policy=default_policy(), clock=FixedClock.on(day))
+    report = sweep(engine, policy=default_policy(), clock=FixedClock.on(day), lookup=LOOKUP)
     return {rule.rule: rule.expired for rule in report.rules}
 
 

@@ -22,6 +22,7 @@ from gardien.store.audit import verify_audit
 from gardien.store.outbox import pending_messages
 from gardien.store.tables import audit_entry, newsletter_subscription, outbox_message
 from gardien.store.uow import UnitOfWork
+from tests.support.lookup import LOOKUP
 from tests.support.retention_samples import default_policy
 
 SECRET = "newsletter-test-secret"
@@ -248,7 +249,7 @@ def test_the_sweep_deletes_subscriptions_never_confirmed_after_the_policys_delay
             .where(newsletter_subscription.c.email == "ana@example.org")
             .values(created_at=NOW - timedelta(days=900))
         )
-    report = sweep(engine, policy=policy, clock=FixedClock.on(as_of))
+    report = sweep(engine, policy=policy, clock=FixedClock.on(as_of), lookup=LOOKUP)
     unconfirmed = next(r for r in report.rules if r.rule == "newsletter_unconfirmed")
     assert unconfirmed.expired == 1 - left
     assert sorted(r["email"] for r in rows(engine)) == (

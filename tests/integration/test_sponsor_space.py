@@ -34,6 +34,7 @@ from gardien.store.tables import (
     learner,
 )
 from gardien.store.uow import UnitOfWork
+from tests.support.lookup import LOOKUP
 from tests.support.retention_samples import default_policy
 from tests.support.sponsor_samples import (
     FUNDING,
@@ -239,12 +240,12 @@ def test_the_learners_export_lists_the_view(engine: Engine, policy: Policy) -> N
     view(engine, policy, space.contacts["SP-EMP"], "C-EMP")
     for name in NAMES["C-EMP"]:
         export = export_subject(
-            email(name), uow=UnitOfWork(engine), policy=policy, clock=FixedClock(NOW)
+            email(name), uow=UnitOfWork(engine), policy=policy, clock=FixedClock(NOW), lookup=LOOKUP
         )
         [item] = export["transmissions"]
         assert (item["contract"], item["recipient"]) == ("C-EMP", "employer")
         assert item["transmitted_at"] == NOW.isoformat()
     other = export_subject(
-        email("eve"), uow=UnitOfWork(engine), policy=policy, clock=FixedClock(NOW)
+        email("eve"), uow=UnitOfWork(engine), policy=policy, clock=FixedClock(NOW), lookup=LOOKUP
     )
     assert other["transmissions"] == []

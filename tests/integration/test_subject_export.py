@@ -18,6 +18,7 @@ from gardien.store.catalogue import record_catalogue
 from gardien.store.classify import classify
 from gardien.store.tables import metadata, sponsor
 from gardien.store.uow import UnitOfWork
+from tests.support.lookup import LOOKUP
 from tests.support.subject_samples import (
     AS_OF,
     ATELIER,
@@ -45,7 +46,9 @@ def export(engine: Engine, policy: Policy) -> Any:
 
     def run(email: str, as_of: date = AS_OF) -> dict[str, Any]:
         uow = UnitOfWork(engine)
-        return export_subject(email, uow=uow, policy=policy, clock=FixedClock.on(as_of))
+        return export_subject(
+            email, uow=uow, policy=policy, clock=FixedClock.on(as_of), lookup=LOOKUP
+        )
 
     return run
 

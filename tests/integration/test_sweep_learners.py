@@ -10,6 +10,8 @@ scenario. Most sweeps go through the service; some through the command line,
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlalchemy import Engine
 
 from gardien.store.tables import (
@@ -22,6 +24,7 @@ from gardien.store.tables import (
     opco_dossier,
 )
 from tests.integration.conftest import Sweeper
+from tests.support.lookup import LOOKUP
 from tests.support.retention_samples import (
     KEPT,
     boundary,
@@ -179,8 +182,11 @@ def test_the_opco_dossier_is_detached_when_the_learner_expires(
     assert counts["learner_data"] == 1
     assert counts["opco_dossiers"] == 0
     assert learner_row(engine, OSCAR) is None
-    # Detached, and every field of its snapshot as it was.
-    assert rows(engine, opco_dossier) == [dossier | {"learner_id": None}]
+    # Detached, every field of its snapshot as it was, and the keyed lookup of his address
+    # (neither the address nor a plain hash of it), by which he still finds it.
+    mark = LOOKUP.of(OSCAR)
+    assert rows(engine, opco_dossier) == [dossier | {"learner_id": None, "subject_lookup": mark}]
+    assert OSCAR not in mark and hashlib.sha256(OSCAR.encode()).hexdigest() not in mark
     assert (
         leftovers(
             engine,

@@ -31,6 +31,7 @@ from gardien.store.audit import verify_audit
 from gardien.store.disclosure import LEARNING_PATH, MODULE_CONTEXT, PATH_CONTEXT, category_fields
 from gardien.store.tables import audit_entry, disclosure, disclosure_subject, learner
 from gardien.store.uow import UnitOfWork
+from tests.support.lookup import LOOKUP
 from tests.support.retention_samples import default_policy
 from tests.support.transmission_samples import (
     CONTRACTS,
@@ -268,7 +269,7 @@ def test_a_persons_export_lists_who_received_what_and_when(engine: Engine, polic
     load_contracts(engine)
     sent = send(engine, policy, "C-CPF")
     export = export_subject(
-        email("ana"), uow=UnitOfWork(engine), policy=policy, clock=FixedClock(NOW)
+        email("ana"), uow=UnitOfWork(engine), policy=policy, clock=FixedClock(NOW), lookup=LOOKUP
     )
     [item] = export["transmissions"]
     assert item["recipient"] == "funding_body"
@@ -281,7 +282,7 @@ def test_a_persons_export_lists_who_received_what_and_when(engine: Engine, polic
     assert item["payload_sha256"] == sent.sha256
     assert "learner.family_name" in item["fields"]
     other = export_subject(
-        email("fay"), uow=UnitOfWork(engine), policy=policy, clock=FixedClock(NOW)
+        email("fay"), uow=UnitOfWork(engine), policy=policy, clock=FixedClock(NOW), lookup=LOOKUP
     )
     assert other["transmissions"] == []
 
@@ -293,7 +294,11 @@ def test_an_erasure_names_the_recipients_to_inform_and_keeps_the_log(
     send(engine, policy, "C-CPF")
     [ana] = pseudonyms(engine, ["ana"])
     result = erase_subject(
-        email("ana"), uow=UnitOfWork(engine, write=True), policy=policy, clock=FixedClock(NOW)
+        email("ana"),
+        uow=UnitOfWork(engine, write=True),
+        policy=policy,
+        clock=FixedClock(NOW),
+        lookup=LOOKUP,
     )
     assert result.recipients == [
         {"recipient": "funding_body", "contract": "C-CPF", "transmitted_at": NOW.isoformat()}

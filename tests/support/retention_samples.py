@@ -38,6 +38,7 @@ from gardien.store.tables import (
     outbox_message,
 )
 from gardien.store.uow import UnitOfWork
+from tests.support.lookup import LOOKUP
 
 HOME = "https://gardien.example.org"
 # The import clock: when sponsors are created, unless a test says otherwise.
@@ -372,7 +373,9 @@ def cohort(
 
 def run_sweep(engine: Engine, day: date, **options: Any) -> SweepReport:
     """Sweep with the default policy as of noon UTC on ``day``."""
-    return sweep(engine, policy=default_policy(), clock=FixedClock.on(day), **options)
+    return sweep(
+        engine, policy=default_policy(), clock=FixedClock.on(day), **options, lookup=LOOKUP
+    )
 
 
 def rule(report: SweepReport, rule_id: str) -> RuleReport:

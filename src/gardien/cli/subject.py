@@ -10,7 +10,7 @@ import typer
 from gardien.cli.context import AS_OF_HELP, container, emit
 from gardien.errors import ConfigurationError
 from gardien.services.erasure import erase_subject
-from gardien.services.subject_export import export_subject
+from gardien.services.subject_export import open_export
 from gardien.store.uow import UnitOfWork
 
 app = typer.Typer(help="One person's data: export it, erase it.", no_args_is_help=True)
@@ -24,10 +24,14 @@ def export(
 ) -> None:
     """Print, as JSON, every record held about a person, grouped by policy category."""
     app_ = container(ctx, as_of=as_of)
-    result = export_subject(
-        email, uow=UnitOfWork(app_.migrated_engine()), policy=app_.policy, clock=app_.clock
-    )
-    emit(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+    uow = UnitOfWork(app_.migrated_engine())
+    # Streamed: a learner with 100,000 statements costs no more memory than one with ten.
+    with open_export(
+        email, uow=uow, policy=app_.policy, clock=app_.clock, lookup=app_.lookup
+    ) as exported:
+        for chunk in exported.json_chunks():
+            typer.echo(chunk, nl=False)
+    typer.echo("")
 
 
 @app.command("erase")
@@ -46,7 +50,11 @@ def erase(
             raise ConfigurationError("erasure cannot be undone: confirm with --yes")
         typer.confirm(f"Erase everything held about {email}? This cannot be undone", abort=True)
     result = erase_subject(
-        email, uow=UnitOfWork(engine, write=True), policy=app_.policy, clock=app_.clock
+        email,
+        uow=UnitOfWork(engine, write=True),
+        policy=app_.policy,
+        clock=app_.clock,
+        lookup=app_.lookup,
     )
     if as_json:
         emit(json.dumps(result.as_json(), indent=2, ensure_ascii=False))

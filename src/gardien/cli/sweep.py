@@ -40,6 +40,7 @@ def sweep_command(
             engine,
             policy=app.policy,
             clock=app.clock,
+            lookup=app.lookup,
             dry_run=dry_run,
             batch_size=batch_size,
             batch_seconds=batch_seconds or None,

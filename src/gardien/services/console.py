@@ -327,7 +327,12 @@ def carry_out_erasure(
     if not can_erase_here(view):
         raise RequestStateError("only an erasure request filed without an account is run here")
     result = erase_subject(
-        view.email, uow=uow, policy=services.policy, clock=services.clock, actor=actor
+        view.email,
+        uow=uow,
+        policy=services.policy,
+        clock=services.clock,
+        lookup=services.lookup,
+        actor=actor,
     )
     outcome = result.as_json()
     outcome.pop("subject", None)  # the request row names the person already

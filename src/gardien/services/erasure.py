@@ -14,9 +14,11 @@ from datetime import date
 from typing import Any
 
 from gardien.domain.clock import Clock
+from gardien.domain.lookup import SubjectLookup
 from gardien.domain.retention import expiry_threshold, retention_end
 from gardien.domain.vocabulary import RetentionAction
 from gardien.policy import Policy
+from gardien.services.subject_export import subject_keys
 from gardien.store.audit import append_audit
 from gardien.store.disclosure import disclosures_of
 from gardien.store.retention.subject import HeldRow, erase_subject_rows
@@ -80,10 +82,20 @@ class ErasureResult:
 
 
 def erase_subject(
-    email: str, *, uow: UnitOfWork, policy: Policy, clock: Clock, actor: str = "cli"
+    email: str,
+    *,
+    uow: UnitOfWork,
+    policy: Policy,
+    clock: Clock,
+    lookup: SubjectLookup,
+    actor: str = "cli",
 ) -> ErasureResult:
-    """Erase what is held about ``email``; list what a legal duty keeps, why and until when."""
-    address = email.strip().lower()
+    """Erase what is held about ``email``; list what a legal duty keeps, why and until when.
+
+    What is kept carries the keyed ``lookup`` of the address, so the person can still find it.
+    """
+    keys = subject_keys(email, lookup)
+    address = keys.email
     result = ErasureResult(email=address, as_of=clock.today())
     learner_rule = next((r for r in policy.retention.values() if r.record == "learner"), None)
     aggregate = learner_rule is not None and learner_rule.action is RetentionAction.ANONYMISE
@@ -94,7 +106,12 @@ def erase_subject(
     }
     with uow:
         done = erase_subject_rows(
-            uow.connection, address, now=clock.now(), aggregate=aggregate, held_from=held_from
+            uow.connection,
+            keys,
+            now=clock.now(),
+            aggregate=aggregate,
+            held_from=held_from,
+            lookup=lookup.of,
         )
         result.erased = dict(done.rows)
         result.kept = [_explain(policy, held) for held in done.held]
@@ -104,7 +121,7 @@ def erase_subject(
                 "contract": item.contract_reference,
                 "transmitted_at": item.transmitted_at.isoformat(),
             }
-            for item in disclosures_of(uow.connection, done.pseudonyms)
+            for item in disclosures_of(uow.connection, done.pseudonyms, keys.lookups)
         ]
         if result.found:
             append_audit(

@@ -2,28 +2,24 @@
 
 Every one is recorded as a data-subject request (:mod:`gardien.services.requests`), done at
 once and closed with its outcome: the identity was checked by the session. The page's content
-is :func:`gardien.services.subject_export.export_subject`, the same as ``gardien subject
+is the export of :mod:`gardien.services.subject_export`, the same as ``gardien subject
 export``; downloads are that JSON, or a zip of the JSON and one CSV file per category
-(portability, art. 20: a structured, commonly used, machine-readable format).
+(portability, art. 20: a structured, commonly used, machine-readable format), streamed.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from sqlalchemy import update
 
 from gardien.errors import AuthenticationError, InvalidInputError
 from gardien.services.accounts.context import AccountServices
 from gardien.services.erasure import ErasureResult, erase_subject
 from gardien.services.requests import RequestView, close_request, record_request
-from gardien.services.subject_export import export_subject
+from gardien.services.subject_export import open_export
 from gardien.store.accounts import AccountRow, account_by_id
 from gardien.store.classify import classify
 from gardien.store.tables import learner, metadata
@@ -40,9 +36,15 @@ def actor_of(found: AccountRow) -> str:
     return f"account:{found.id}"
 
 
-def my_data(uow: UnitOfWork, services: AccountServices, email: str) -> dict[str, Any]:
-    """The export, with each category's recipients: who received data of that category."""
-    exported = export_subject(email, uow=uow, policy=services.policy, clock=services.clock)
+def my_data(
+    uow: UnitOfWork, services: AccountServices, email: str, *, limit: int
+) -> dict[str, Any]:
+    """The export as the page shows it: at most ``limit`` statements, the other records all,
+    each category with its recipients (who received data of that category)."""
+    with open_export(
+        email, uow=uow, policy=services.policy, clock=services.clock, lookup=services.lookup
+    ) as export:
+        exported = export.preview(limit)
     for category in exported["categories"]:
         category["sent_to"] = [
             sent
@@ -79,69 +81,15 @@ def record_download(
     return view
 
 
-def export_json(exported: dict[str, Any]) -> bytes:
-    return orjson.dumps(
-        exported,
-        option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS,
-    )
-
-
-def export_zip(exported: dict[str, Any]) -> bytes:
-    """The JSON export and, per category, a CSV file of its records (one row per field)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(_entry("export.json"), export_json(exported))
-        for category in exported["categories"]:
-            archive.writestr(
-                _entry(f"{category['category']}.csv"), _csv(_field_rows(category["records"]))
-            )
-        archive.writestr(_entry("transmissions.csv"), _csv(_transmission_rows(exported)))
-    return buffer.getvalue()
-
-
-def _entry(name: str) -> zipfile.ZipInfo:
-    # A fixed date: the same data gives the same bytes (a person can compare two downloads).
-    info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
-    info.compress_type = zipfile.ZIP_DEFLATED
-    return info
-
-
-def _field_rows(records: Iterable[dict[str, Any]]) -> list[list[str]]:
-    rows = [["record", "field", "value", "retention_rule", "retention_ends_on"]]
-    for record in records:
-        retention = record.get("retention") or {}
-        for name, value in record["fields"].items():
-            rows.append(
-                [
-                    record["record"],
-                    name,
-                    "" if value is None else str(value),
-                    str(retention.get("rule") or ""),
-                    str(retention.get("ends_on") or ""),
-                ]
-            )
-    return rows
-
-
-def _transmission_rows(exported: dict[str, Any]) -> list[list[str]]:
-    rows = [["transmitted_at", "recipient", "legal_basis", "contract", "fields"]]
-    for sent in exported["transmissions"]:
-        rows.append(
-            [
-                sent["transmitted_at"],
-                sent["recipient"],
-                sent["legal_basis"],
-                sent["contract"] or "",
-                " ".join(sent["fields"]),
-            ]
-        )
-    return rows
-
-
-def _csv(rows: list[list[str]]) -> bytes:
-    text = io.StringIO()
-    csv.writer(text, lineterminator="\r\n").writerows(rows)
-    return text.getvalue().encode("utf-8-sig")  # the BOM lets spreadsheets read accents
+def download(
+    uow: UnitOfWork, services: AccountServices, email: str, *, fmt: str
+) -> Iterator[bytes]:
+    """The person's whole export, JSON or zip, written as it is read (flat memory whatever
+    the number of statements); the read transaction lasts as long as the download."""
+    with open_export(
+        email, uow=uow, policy=services.policy, clock=services.clock, lookup=services.lookup
+    ) as export:
+        yield from export.json_chunks() if fmt == "json" else export.zip_chunks()
 
 
 @dataclass(frozen=True)
@@ -228,7 +176,12 @@ def erase_me(
         )
         uow.commit()
     result = erase_subject(
-        found.email, uow=uow_factory(), policy=services.policy, clock=services.clock, actor=actor
+        found.email,
+        uow=uow_factory(),
+        policy=services.policy,
+        clock=services.clock,
+        lookup=services.lookup,
+        actor=actor,
     )
     outcome = result.as_json()
     outcome.pop("subject", None)  # the request row already names the person

@@ -6,24 +6,35 @@ column's classification (``Column.info``); purposes, legal bases and retention f
 policy; clock readings from the store. Nothing here lists fields by hand except the secrets,
 which are never exported: the export says whether a password is set, not its hash.
 
+A learner's statements are not held in memory: :func:`open_export` gives the export with a
+stream per learner (:mod:`gardien.services.export_stream`), which the command line, the
+downloads and the page read at their own pace; :func:`export_subject` reads it whole.
+
 The JSON shape is documented in ``docs/subject-export.md``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import orjson
+
 from gardien.domain.clock import Clock
 from gardien.domain.clocks import RETENTION_CLOCKS
+from gardien.domain.lookup import SubjectLookup, normalise_address
 from gardien.domain.retention import retention_end
 from gardien.domain.vocabulary import FundingType
+from gardien.domain.xapi.identifiers import identifiers_of, legacy_digest
 from gardien.policy import Policy
 from gardien.policy.model import RetentionRule
+from gardien.services.export_stream import StatementStream, SubjectExport
 from gardien.store.classify import classify
 from gardien.store.disclosure import LoggedDisclosure, disclosures_of
-from gardien.store.subject_queries import SubjectRow, find_subject_rows
+from gardien.store.subject_queries import SubjectKeys, SubjectRow, find_subject_rows
+from gardien.store.subject_statements import count_statements
 from gardien.store.tables import metadata
 from gardien.store.uow import UnitOfWork
 
@@ -60,31 +71,79 @@ _NOT_STARTED = {
 }
 
 
-def export_subject(email: str, *, uow: UnitOfWork, policy: Policy, clock: Clock) -> dict[str, Any]:
+def subject_keys(email: str, lookup: SubjectLookup) -> SubjectKeys:
+    """How records may name the person at ``email``: the address and its keyed lookups."""
+    address = normalise_address(email)
+    identifiers = identifiers_of(address)
+    return SubjectKeys(
+        email=address,
+        lookups=tuple(lookup.candidates(address)),
+        actor_lookups=tuple(found for text in identifiers for found in lookup.candidates(text)),
+        legacy_actor_digests=tuple(legacy_digest(text) for text in identifiers),
+    )
+
+
+def export_subject(
+    email: str, *, uow: UnitOfWork, policy: Policy, clock: Clock, lookup: SubjectLookup
+) -> dict[str, Any]:
     """Everything held about the person at ``email`` (matched case-insensitively), as JSON data.
 
     Records are grouped by the policy category of their columns; each category carries its
     labels and the purposes that process it with their legal bases; each record its personal
     fields, some context to read it by, and the retention rule that applies with its end
     date as of ``clock.today()``. An address nothing is held about gives ``found: false``
-    and no categories: that is an answer to an access request, not an error.
+    and no categories: that is an answer to an access request, not an error. This reads the
+    whole export in memory: for a download, stream it with :func:`open_export`.
     """
-    today = clock.today()
+    with open_export(email, uow=uow, policy=policy, clock=clock, lookup=lookup) as export:
+        whole: dict[str, Any] = orjson.loads(b"".join(export.json_chunks()))
+    return whole
+
+
+@contextmanager
+def open_export(
+    email: str, *, uow: UnitOfWork, policy: Policy, clock: Clock, lookup: SubjectLookup
+) -> Iterator[SubjectExport]:
+    """The export of ``email`` with its statements still to be read, in one read transaction.
+
+    Use it within the ``with`` block: the statements are read from the database as the
+    export is written.
+    """
     with uow:
-        rows = find_subject_rows(uow.connection, email)
-        pseudonyms = [str(row.values["pseudonym"]) for row in rows if row.record == "learner"]
-        sent = disclosures_of(uow.connection, pseudonyms)
-    grouped: dict[str, list[dict[str, Any]]] = {}
+        yield _build(uow, email, policy=policy, clock=clock, lookup=lookup)
+
+
+def _build(
+    uow: UnitOfWork, email: str, *, policy: Policy, clock: Clock, lookup: SubjectLookup
+) -> SubjectExport:
+    today = clock.today()
+    connection = uow.connection
+    keys = subject_keys(email, lookup)
+    rows = find_subject_rows(connection, keys)
+    pseudonyms = [str(row.values["pseudonym"]) for row in rows if row.record == "learner"]
+    sent = disclosures_of(connection, pseudonyms, keys.lookups)
+    grouped: dict[str, list[Any]] = {}
     for row in rows:
         for category, record in _records(row, policy, today):
             grouped.setdefault(category, []).append(record)
+    streams = []
+    for row in rows:
+        if row.record == "learner":
+            stream = _statement_stream(uow, row, policy, today)
+            if stream is not None:
+                grouped.setdefault(stream.category, []).append(stream)
+                streams.append(stream)
     cited = _cited_rules(grouped)
     # Policy order first; a category the policy lacks (a failing `policy check`) still shows.
     order = [name for name in policy.categories if name in grouped]
     order += [name for name in grouped if name not in policy.categories]
     found = {row.record for row in rows}
+    counts = {kind: sum(r.record == kind for r in rows) for kind in sorted(found)}
+    if streams:
+        counts["activity_statement"] = sum(stream.count for stream in streams)
+        counts = dict(sorted(counts.items()))
     controller = policy.controller
-    return {
+    envelope = {
         "format": EXPORT_FORMAT,
         "subject": {"email": email.strip().lower()},
         "as_of": today.isoformat(),
@@ -96,7 +155,7 @@ def export_subject(email: str, *, uow: UnitOfWork, policy: Policy, clock: Clock)
         },
         "found": bool(rows),
         "roles": _roles(rows),
-        "record_counts": {kind: sum(r.record == kind for r in rows) for kind in sorted(found)},
+        "record_counts": counts,
         "categories": [_category(name, grouped[name], policy) for name in order],
         "retention_rules": {
             rid: _rule(rule) for rid, rule in policy.retention.items() if rid in cited
@@ -104,6 +163,28 @@ def export_subject(email: str, *, uow: UnitOfWork, policy: Policy, clock: Clock)
         # Who received what about the person, and when (GDPR art. 15(1)(c)).
         "transmissions": [_transmission(item, policy) for item in sent],
     }
+    return SubjectExport(uow.connection, envelope, streams)
+
+
+def _statement_stream(
+    uow: UnitOfWork, owner: SubjectRow, policy: Policy, today: date
+) -> StatementStream | None:
+    """The learner's statements, to be read later; their retention is the learner's, once."""
+    learner_id = int(owner.values["id"])
+    count = count_statements(uow.connection, learner_id)
+    if not count:
+        return None
+    table = metadata.tables["activity_statement"]
+    blank = SubjectRow(
+        "activity_statement", {c.name: None for c in table.columns}, clocks=owner.clocks
+    )
+    category, record = next(_records(blank, policy, today))
+    return StatementStream(
+        learner_id=learner_id,
+        count=count,
+        category=category,
+        retention=record["retention"],
+    )
 
 
 def _transmission(item: LoggedDisclosure, policy: Policy) -> dict[str, Any]:
@@ -123,10 +204,12 @@ def _transmission(item: LoggedDisclosure, policy: Policy) -> dict[str, Any]:
     }
 
 
-def _cited_rules(grouped: dict[str, list[dict[str, Any]]]) -> set[str]:
+def _cited_rules(grouped: dict[str, list[Any]]) -> set[str]:
     cited: set[str] = set()
     for records in grouped.values():
         for record in records:
+            if isinstance(record, StatementStream):
+                record = {"retention": record.retention}
             retention = record["retention"]
             if retention is not None:
                 cited.add(retention["rule"])
@@ -171,7 +254,7 @@ def _roles(rows: list[SubjectRow]) -> list[str]:
     return roles
 
 
-def _category(name: str, records: list[dict[str, Any]], policy: Policy) -> dict[str, Any]:
+def _category(name: str, records: list[Any], policy: Policy) -> dict[str, Any]:
     declared = policy.categories.get(name)
     return {
         "category": name,
@@ -200,6 +283,8 @@ def _records(row: SubjectRow, policy: Policy, today: date) -> Iterator[tuple[str
     context: dict[str, Any] = {}
     for column in table.columns:
         mark = classify(column)
+        if mark.lookup:
+            continue  # a keyed lookup means nothing to the person; it is how we find them
         target = next((fk.column.table.name for fk in column.foreign_keys), None)
         if target == "learner":
             continue  # points at the subject themself: nothing to tell them

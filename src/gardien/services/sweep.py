@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from gardien.domain.clock import Clock
+from gardien.domain.lookup import SubjectLookup
 from gardien.domain.retention import expiry_threshold
 from gardien.domain.vocabulary import RetentionAction
 from gardien.policy import Policy
@@ -96,6 +97,7 @@ def sweep(
     *,
     policy: Policy,
     clock: Clock,
+    lookup: SubjectLookup,
     dry_run: bool = False,
     batch_size: int = DEFAULT_BATCH,
     progress: Progress | None = None,
@@ -104,6 +106,8 @@ def sweep(
     batch_seconds: float | None = None,
 ) -> SweepReport:
     """Apply every retention rule of ``policy`` as of ``clock.today()``.
+
+    What outlives an expired learner gets the keyed ``lookup`` of their address.
 
     A batch takes ``batch_size`` records, or with ``batch_seconds`` as many (up to
     ``batch_size``) as last about that long (see :mod:`gardien.services.batching`).
@@ -135,7 +139,8 @@ def sweep(
         size = sizing.first()
         while True:
             started = perf_counter()
-            if not _one_batch(engine, rule_id, rule, policy, clock, threshold, size, result, actor):
+            batch = _Batch(rule_id, rule, threshold, size, actor)
+            if not _one_batch(engine, batch, policy, clock, lookup, result):
                 break
             size = sizing.following(size, perf_counter() - started)
             if progress is not None:
@@ -145,18 +150,33 @@ def sweep(
     return report
 
 
+@dataclass(frozen=True)
+class _Batch:
+    """One batch of one rule: which rule, below which clock day, how many records at most."""
+
+    rule_id: str
+    rule: RetentionRule
+    threshold: date
+    size: int
+    actor: str
+
+
 def _one_batch(
     engine: Engine,
-    rule_id: str,
-    rule: RetentionRule,
+    batch: _Batch,
     policy: Policy,
     clock: Clock,
-    threshold: date,
-    batch_size: int,
+    lookup: SubjectLookup,
     result: RuleReport,
-    actor: str,
 ) -> bool:
     """Process one batch in its own transaction; False when nothing is left to do."""
+    rule_id, rule, threshold, batch_size, actor = (
+        batch.rule_id,
+        batch.rule,
+        batch.threshold,
+        batch.size,
+        batch.actor,
+    )
     now = clock.now()
     with UnitOfWork(engine, write=True) as uow:
         connection = uow.connection
@@ -173,7 +193,7 @@ def _one_batch(
             if not ids:
                 return False
             done = len(ids)
-            rows, subjects = _erase(connection, rule, policy, ids, now, clock.today())
+            rows, subjects = _erase(connection, rule, policy, ids, now, clock.today(), lookup)
         append_audit(
             connection,
             action="sweep.batch",
@@ -203,12 +223,14 @@ def _erase(
     ids: list[int],
     now: datetime,
     today: date,
+    lookup: SubjectLookup,
 ) -> tuple[dict[str, int], list[str]]:
     if rule.record == "learner":
         erased = erase_learners(
             connection,
             ids,
             now=now,
+            lookup=lookup.of,
             commercial=commercial_keep(policy, today),
             aggregate=rule.action is RetentionAction.ANONYMISE,
         )

@@ -14,6 +14,7 @@ from sqlalchemy import Column, MetaData
 
 CATEGORY_KEY = "category"
 NOT_PERSONAL_KEY = "not_personal"
+LOOKUP_KEY = "keyed_lookup"
 
 
 def personal(category: str) -> dict[str, Any]:
@@ -29,6 +30,12 @@ def not_personal(why: str) -> dict[str, Any]:
 SURROGATE = not_personal("surrogate key")
 
 
+def keyed_lookup(category: str) -> dict[str, Any]:
+    """A keyed lookup of a person's address (``domain/lookup.py``): pseudonymous personal
+    data of ``category``, never shown as a field (it means nothing to the person)."""
+    return {**personal(category), LOOKUP_KEY: True}
+
+
 @dataclass(frozen=True)
 class ColumnClass:
     """The classification found on one column."""
@@ -37,6 +44,8 @@ class ColumnClass:
     column: str
     category: str | None
     not_personal: bool
+    # A keyed lookup of an address: personal, but never shown to anyone as a field.
+    lookup: bool = False
 
     @property
     def dotted(self) -> str:
@@ -50,6 +59,7 @@ def classify(column: Column[Any]) -> ColumnClass:
         column=column.name,
         category=info.get(CATEGORY_KEY),
         not_personal=NOT_PERSONAL_KEY in info,
+        lookup=bool(info.get(LOOKUP_KEY)),
     )
 
 

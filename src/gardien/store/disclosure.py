@@ -20,7 +20,7 @@ from datetime import date, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Column, Connection, Table, and_, insert, select
+from sqlalchemy import Column, Connection, Table, and_, insert, or_, select
 
 from gardien.errors import DisclosureRefusedError, NotFoundError
 from gardien.store.classify import classify
@@ -286,11 +286,15 @@ class LoggedDisclosure:
     payload_sha256: str
 
 
-def disclosures_of(connection: Connection, pseudonyms: Sequence[str]) -> list[LoggedDisclosure]:
-    """Every logged transmission that held one of ``pseudonyms``, oldest first."""
-    if not pseudonyms:
+def disclosures_of(
+    connection: Connection, pseudonyms: Sequence[str], lookups: Sequence[str] = ()
+) -> list[LoggedDisclosure]:
+    """Every logged transmission that held one of ``pseudonyms``, or a learner gone since whose
+    address has one of the keyed ``lookups``, oldest first."""
+    if not pseudonyms and not lookups:
         return []
     d = disclosure.c
+    s = disclosure_subject.c
     rows = connection.execute(
         select(
             d.transmitted_at,
@@ -303,8 +307,8 @@ def disclosures_of(connection: Connection, pseudonyms: Sequence[str]) -> list[Lo
         )
         .where(
             d.id.in_(
-                select(disclosure_subject.c.disclosure_id).where(
-                    disclosure_subject.c.pseudonym.in_(list(pseudonyms))
+                select(s.disclosure_id).where(
+                    or_(s.pseudonym.in_(list(pseudonyms)), s.subject_lookup.in_(list(lookups)))
                 )
             )
         )

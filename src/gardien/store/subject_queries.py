@@ -12,7 +12,14 @@ that contract still runs. The rows that hold those values carry it in ``carried`
 reading the new record's clock would have, so that the export can tell the person now.
 
 Addresses are stored lower-cased (a CHECK constraint on every e-mail column guarantees it), so
-the lookup lowers the address asked for and matches by plain, indexed equality.
+the lookup lowers the address asked for and matches by plain, indexed equality. Records that
+outlived their learner (a detached OPCO dossier, a kept invoice, a commercial contact) and
+statements parked for an unknown actor are found by keyed lookup (``SubjectKeys``), never by
+an address kept for the purpose.
+
+A learner's activity statements can run to hundreds of thousands: they are not among the rows
+found here but counted (:func:`count_statements`) and read in batches
+(:func:`stream_statements`), so that an export streams them with flat memory.
 """
 
 from __future__ import annotations
@@ -23,11 +30,10 @@ from datetime import date, datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table, func, or_, select
+from sqlalchemy import Connection, Select, Table, and_, func, or_, select
 
 from gardien.store.tables import (
     account,
-    activity_statement,
     commercial_contact,
     contact_message,
     contract,
@@ -46,6 +52,7 @@ from gardien.store.tables import (
     sponsor_contact,
     subject_request,
     xapi_client,
+    xapi_parked,
 )
 
 ClockReading = date | datetime | None
@@ -75,20 +82,51 @@ class SubjectRow:
     carried: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-def find_subject_rows(connection: Connection, email: str) -> list[SubjectRow]:
-    """Every row that holds data about the person at ``email``, in a stable order."""
-    key = email.strip().lower()
+@dataclass(frozen=True)
+class SubjectKeys:
+    """How records name one person: the address, and the keyed lookups derived from it.
+
+    ``lookups`` are the keyed lookups of the address (under the current and retired keys);
+    ``actor_lookups`` those of the xAPI identifiers that name it (``email:…``, ``sha1:…``);
+    ``legacy_actor_digests`` the unkeyed digests that statements parked before migration 0007
+    carry.
+    """
+
+    email: str
+    lookups: tuple[str, ...] = ()
+    actor_lookups: tuple[str, ...] = ()
+    legacy_actor_digests: tuple[str, ...] = ()
+
+
+def find_subject_rows(connection: Connection, keys: SubjectKeys) -> list[SubjectRow]:
+    """Every row that holds data about the person, in a stable order, but their statements.
+
+    A learner's statements are counted and streamed apart (:func:`stream_statements`).
+    """
+    key = keys.email.strip().lower()
     rows: list[SubjectRow] = []
     learners = _matching(connection, learner, learner.c.email, key)
     for found in learners:
         rows.extend(_learner_rows(connection, found, key))
-    for found in _matching(connection, commercial_contact, commercial_contact.c.email, key):
+    rows.extend(_detached_dossiers(connection, keys.lookups))
+    for found in _rows(
+        connection,
+        commercial_contact,
+        or_(
+            commercial_contact.c.email == key,
+            commercial_contact.c.subject_lookup.in_(keys.lookups),
+        ),
+    ):
         clocks = {("commercial_contact", "last_contract_end"): found["last_contract_end"]}
         rows.append(SubjectRow("commercial_contact", found, clocks=clocks))
     rows.extend(_sponsor_rows(connection, key))
     rows.extend(_contact_rows(connection, key))
-    for found in _matching(connection, invoice, invoice.c.billing_email, key):
-        refs = _references(connection, invoice, [found])[0]
+    invoices = _rows(
+        connection,
+        invoice,
+        or_(invoice.c.billing_email == key, invoice.c.subject_lookup.in_(keys.lookups)),
+    )
+    for found, refs in zip(invoices, _references(connection, invoice, invoices), strict=True):
         clocks = {("invoice", "issued_on"): found["issued_on"]}
         rows.append(SubjectRow("invoice", found, refs, clocks=clocks))
     for found in _matching(
@@ -105,7 +143,49 @@ def find_subject_rows(connection: Connection, email: str) -> list[SubjectRow]:
     for found in _matching(connection, subject_request, subject_request.c.email, key):
         clocks = {("subject_request", "closed"): found["closed_at"]}
         rows.append(SubjectRow("subject_request", found, clocks=clocks))
+    rows.extend(_parked_rows(connection, keys))
     return rows
+
+
+def _detached_dossiers(connection: Connection, lookups: Sequence[str]) -> list[SubjectRow]:
+    """OPCO dossiers kept under their legal duty after their learner went (by keyed lookup)."""
+    if not lookups:
+        return []
+    found = _rows(
+        connection,
+        opco_dossier,
+        and_(opco_dossier.c.learner_id.is_(None), opco_dossier.c.subject_lookup.in_(lookups)),
+    )
+    references = _references(connection, opco_dossier, found)
+    return [
+        SubjectRow("opco_dossier", values, refs, clocks={_TRAINING_END: values["training_end"]})
+        for values, refs in zip(found, references, strict=True)
+    ]
+
+
+_TRAINING_END = ("opco_dossier", "training_end")
+
+
+def parked_condition(keys: SubjectKeys) -> Any:
+    """The parked statements whose actor names the person (keyed, or parked before 0007)."""
+    return or_(
+        xapi_parked.c.actor_lookup.in_(keys.actor_lookups),
+        xapi_parked.c.actor_digest.in_(keys.legacy_actor_digests),
+    )
+
+
+def _parked_rows(connection: Connection, keys: SubjectKeys) -> list[SubjectRow]:
+    if not keys.actor_lookups and not keys.legacy_actor_digests:
+        return []
+    found = _rows(connection, xapi_parked, parked_condition(keys))
+    references = _references(connection, xapi_parked, found)
+    return [
+        SubjectRow("xapi_parked", values, refs, clocks={_RECEIVED: values["received_at"]})
+        for values, refs in zip(found, references, strict=True)
+    ]
+
+
+_RECEIVED = ("xapi_parked", "received")
 
 
 def _account_rows(connection: Connection, key: str) -> list[SubjectRow]:
@@ -168,13 +248,6 @@ def _learner_rows(connection: Connection, found: Mapping[str, Any], key: str) ->
     enrolment_ids = [row["id"] for row in enrolments]
     progress = _rows(connection, module_progress, module_progress.c.enrolment_id.in_(enrolment_ids))
     rows += _with_refs(connection, module_progress, progress, clocks, _module_titles)
-    statements = _rows(
-        connection,
-        activity_statement,
-        activity_statement.c.learner_id == learner_id,
-        order=(activity_statement.c.timestamp, activity_statement.c.id),
-    )
-    rows += _with_refs(connection, activity_statement, statements, clocks)
     memberships = _rows(connection, contract_learner, contract_learner.c.learner_id == learner_id)
     facts = partial(_contract_facts, subject=key)
     rows += [

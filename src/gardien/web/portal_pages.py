@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from gardien.errors import AuthenticationError, InvalidInputError, TooManyRequestsError
@@ -139,7 +139,9 @@ def _page(
 ) -> HTMLResponse:
     container, pages, context = page_base(request)
     services = container.accounts()
-    exported = portal.my_data(UnitOfWork(container.engine), services, session.account.email)
+    exported = portal.my_data(
+        UnitOfWork(container.engine), services, session.account.email, limit=PAGE_RECORDS
+    )
     requests = requests_of(
         UnitOfWork(container.engine), session.account.email, today=container.clock.today()
     )
@@ -200,13 +202,14 @@ def _export_post(lang: str) -> Handler:
         portal.record_download(
             UnitOfWork(container.engine, write=True), services, session.account, kind=kind, fmt=fmt
         )
-        exported = portal.my_data(UnitOfWork(container.engine), services, session.account.email)
-        stamp = exported["as_of"]
-        if fmt == "json":
-            body, media = portal.export_json(exported), "application/json"
-        else:
-            body, media = portal.export_zip(exported), "application/zip"
-        return Response(
+        stamp = services.clock.today().isoformat()
+        media = "application/json" if fmt == "json" else "application/zip"
+        # Streamed from a worker thread (Starlette iterates a plain iterator off the event
+        # loop), read from the database as it is sent: memory stays flat for any history.
+        body = portal.download(
+            UnitOfWork(container.engine), services, session.account.email, fmt=fmt
+        )
+        return StreamingResponse(
             body,
             media_type=media,
             headers={

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from gardien.domain.clock import Clock
+from gardien.domain.lookup import SubjectLookup
 from gardien.policy import Policy
 from gardien.services.accounts.breached import BreachedPasswords
 from gardien.services.accounts.passwords import PasswordHasher
@@ -25,6 +26,8 @@ class AccountServices:
     public_url: str
     hasher: PasswordHasher
     breached: BreachedPasswords
+    # Keyed lookups of addresses: how erasure and export reach what outlives a learner.
+    lookup: SubjectLookup
     timeouts: SessionTimeouts = field(default_factory=SessionTimeouts)
 
     def url(self, lang: str, path: str) -> str:

@@ -10,12 +10,12 @@ clock says: the notice promises that a learner's data goes 18 months after their
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
 
 from gardien.store.retention import rowcount
 from gardien.store.tables import (
@@ -27,6 +27,7 @@ from gardien.store.tables import (
     contract,
     contract_learner,
     cpf_dossier,
+    disclosure_subject,
     enrolment,
     learner,
     module_progress,
@@ -54,6 +55,10 @@ class CommercialKeep:
     since: date
 
 
+# The keyed lookup of an address (``SubjectLookup.of``): written on what outlives a learner.
+Lookup = Callable[[str], str]
+
+
 @dataclass(frozen=True)
 class ErasedLearners:
     """What erasing a set of learners did: rows per table and the pseudonyms, for the audit."""
@@ -67,10 +72,16 @@ def erase_learners(
     ids: Sequence[int],
     *,
     now: datetime,
+    lookup: Lookup,
     commercial: CommercialKeep | None = None,
     aggregate: bool = False,
 ) -> ErasedLearners:
-    """Erase the learners ``ids`` and their dependent rows, in the caller's transaction."""
+    """Erase the learners ``ids`` and their dependent rows, in the caller's transaction.
+
+    What outlives them (a detached OPCO dossier, their entries in the disclosure log, the
+    commercial contact) gets the keyed ``lookup`` of their address, so that the person can
+    still find it (docs/subject-lookup.md).
+    """
     rows: Counter[str] = Counter()
     found = connection.execute(
         select(learner.c.id, learner.c.pseudonym, learner.c.email).where(learner.c.id.in_(ids))
@@ -80,7 +91,7 @@ def erase_learners(
     ids = [row.id for row in found]
     if commercial is not None:
         rows["commercial_contact"] += _keep_commercial_contacts(
-            connection, {row.id: row.email for row in found}, commercial, now
+            connection, {row.id: row.email for row in found}, commercial, now, lookup
         )
     if aggregate:
         rows["activity_count"] += _aggregate_activity(connection, ids)
@@ -100,11 +111,9 @@ def erase_learners(
             delete(contact_message).where(contact_message.c.email.in_([row.email for row in found]))
         )
     )
-    rows["opco_dossier (detached)"] += rowcount(
-        connection.execute(
-            update(opco_dossier).where(opco_dossier.c.learner_id.in_(ids)).values(learner_id=None)
-        )
-    )
+    lookups = {row.id: lookup(row.email) for row in found}
+    rows["opco_dossier (detached)"] += _detach_opco_dossiers(connection, lookups)
+    _mark_disclosures(connection, {row.pseudonym: lookups[row.id] for row in found})
     # The account and its sessions: signing in is over for an erased learner, on every worker.
     accounts = select(account.c.id).where(account.c.learner_id.in_(ids))
     rows["web_session"] += rowcount(
@@ -120,8 +129,47 @@ def erase_learners(
     )
 
 
+def _detach_opco_dossiers(connection: Connection, lookups: dict[int, str]) -> int:
+    """Cut the dossiers from their learners, leaving the keyed lookup of each address."""
+    held = connection.execute(
+        select(opco_dossier.c.id, opco_dossier.c.learner_id).where(
+            opco_dossier.c.learner_id.in_(list(lookups))
+        )
+    ).all()
+    if not held:
+        return 0
+    connection.execute(
+        update(opco_dossier)
+        .where(opco_dossier.c.id == bindparam("dossier"))
+        .values(learner_id=None, subject_lookup=bindparam("lookup")),
+        [{"dossier": row.id, "lookup": lookups[row.learner_id]} for row in held],
+    )
+    return len(held)
+
+
+def _mark_disclosures(connection: Connection, lookups: dict[str, str]) -> None:
+    """Let the person find, by address, who received their data once the pseudonym is gone."""
+    listed = connection.execute(
+        select(disclosure_subject.c.pseudonym)
+        .where(disclosure_subject.c.pseudonym.in_(list(lookups)))
+        .distinct()
+    ).scalars()
+    marks = [{"name": name, "lookup": lookups[name]} for name in listed]
+    if marks:
+        connection.execute(
+            update(disclosure_subject)
+            .where(disclosure_subject.c.pseudonym == bindparam("name"))
+            .values(subject_lookup=bindparam("lookup")),
+            marks,
+        )
+
+
 def _keep_commercial_contacts(
-    connection: Connection, emails: dict[int, str], keep: CommercialKeep, now: datetime
+    connection: Connection,
+    emails: dict[int, str],
+    keep: CommercialKeep,
+    now: datetime,
+    lookup: Lookup,
 ) -> int:
     latest: dict[int, tuple[date, str]] = {}
     contracts = connection.execute(
@@ -148,6 +196,7 @@ def _keep_commercial_contacts(
             "contract_reference": ref,
             "last_contract_end": end,
             "created_at": now,
+            "subject_lookup": lookup(emails[lid]),
         }
         for lid, (end, ref) in latest.items()
         if end >= keep.since and emails[lid] not in objected

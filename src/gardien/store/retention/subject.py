@@ -7,11 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import ColumnElement, Connection, and_, delete, or_, select, update
 
 from gardien.store.retention import rowcount
-from gardien.store.retention.learners import erase_learners
+from gardien.store.retention.learners import Lookup, erase_learners
 from gardien.store.retention.records import ANONYMISED_NAME
+from gardien.store.subject_queries import SubjectKeys, parked_condition
 from gardien.store.tables import (
     commercial_contact,
     contact_message,
@@ -22,6 +23,7 @@ from gardien.store.tables import (
     outbox_message,
     sponsor,
     sponsor_contact,
+    xapi_parked,
 )
 
 
@@ -47,45 +49,71 @@ class SubjectErasure:
 
 def erase_subject_rows(
     connection: Connection,
-    email: str,
+    keys: SubjectKeys,
     *,
     now: datetime,
     aggregate: bool,
     held_from: Mapping[str, date],
+    lookup: Lookup,
 ) -> SubjectErasure:
-    """Erase everything erasable held under ``email`` and list the rows a legal duty keeps.
+    """Erase everything erasable held about the person of ``keys``; list the rows a legal duty
+    keeps, which carry the keyed ``lookup`` of the address from then on.
 
     ``held_from`` gives, per held record kind (``invoice``, ``opco_dossier``), the first clock
     day its rule still keeps: older rows are past their legal period and are erased too.
     """
+    email = keys.email
     result = SubjectErasure()
     learner_ids = list(
         connection.execute(select(learner.c.id).where(learner.c.email == email)).scalars()
     )
+    # OPCO dossiers outlive the learner, reduced to their own snapshot (their rule's hold);
+    # one already detached by an earlier purge is found by its keyed lookup.
+    mine: ColumnElement[bool] = opco_dossier.c.learner_id.in_(learner_ids)
+    if keys.lookups:
+        detached = and_(
+            opco_dossier.c.learner_id.is_(None), opco_dossier.c.subject_lookup.in_(keys.lookups)
+        )
+        mine = or_(mine, detached)
+    for dossier_id, reference, training_end in connection.execute(
+        select(
+            opco_dossier.c.id, opco_dossier.c.agreement_reference, opco_dossier.c.training_end
+        ).where(mine)
+    ):
+        if _still_held(held_from, "opco_dossier", training_end):
+            result.held.append(HeldRow("opco_dossier", reference, training_end))
+        else:
+            connection.execute(delete(opco_dossier).where(opco_dossier.c.id == dossier_id))
+            result.rows["opco_dossier"] += 1
     if learner_ids:
-        # OPCO dossiers outlive the learner, reduced to their own snapshot (their rule's hold).
-        for dossier_id, reference, training_end in connection.execute(
-            select(
-                opco_dossier.c.id, opco_dossier.c.agreement_reference, opco_dossier.c.training_end
-            ).where(opco_dossier.c.learner_id.in_(learner_ids))
-        ):
-            if _still_held(held_from, "opco_dossier", training_end):
-                result.held.append(HeldRow("opco_dossier", reference, training_end))
-            else:
-                connection.execute(delete(opco_dossier).where(opco_dossier.c.id == dossier_id))
-                result.rows["opco_dossier"] += 1
-        erased = erase_learners(connection, learner_ids, now=now, aggregate=aggregate)
+        erased = erase_learners(
+            connection, learner_ids, now=now, aggregate=aggregate, lookup=lookup
+        )
         result.rows.update(erased.rows)
         result.subjects.extend(erased.pseudonyms)
         result.pseudonyms.extend(erased.pseudonyms)
-    for table, column in (
-        (sponsor_contact, sponsor_contact.c.email),
-        (newsletter_subscription, newsletter_subscription.c.email),
-        (contact_message, contact_message.c.email),
-        (commercial_contact, commercial_contact.c.email),
-        (outbox_message, outbox_message.c.recipient),
+    # Statements parked for the address before it was a learner's.
+    parked = list(
+        connection.execute(select(xapi_parked.c.id).where(parked_condition(keys))).scalars()
+    )
+    if parked:
+        connection.execute(delete(xapi_parked).where(xapi_parked.c.id.in_(parked)))
+        result.rows["xapi_parked"] += len(parked)
+        result.subjects.extend(f"xapi_parked:{i}" for i in parked)
+    for table, condition in (
+        (sponsor_contact, sponsor_contact.c.email == email),
+        (newsletter_subscription, newsletter_subscription.c.email == email),
+        (contact_message, contact_message.c.email == email),
+        (
+            commercial_contact,
+            or_(
+                commercial_contact.c.email == email,
+                commercial_contact.c.subject_lookup.in_(keys.lookups),
+            ),
+        ),
+        (outbox_message, outbox_message.c.recipient == email),
     ):
-        ids = list(connection.execute(select(table.c.id).where(column == email)).scalars())
+        ids = list(connection.execute(select(table.c.id).where(condition)).scalars())
         if ids:
             result.rows[table.name] += rowcount(
                 connection.execute(delete(table).where(table.c.id.in_(ids)))
@@ -102,14 +130,20 @@ def erase_subject_rows(
         connection.execute(update(sponsor).where(sponsor.c.id == sponsor_id).values(**values))
         result.rows["sponsor (anonymised)" if kind == "individual" else "sponsor (e-mail)"] += 1
         result.subjects.append(f"sponsor:{sponsor_id}")
-    # Invoices keep their billing snapshot: the accounting duty outweighs erasure.
-    for invoice_id, number, issued_on in connection.execute(
-        select(invoice.c.id, invoice.c.number, invoice.c.issued_on).where(
-            invoice.c.billing_email == email
+    # Invoices keep their billing snapshot: the accounting duty outweighs erasure. The keyed
+    # lookup lets the person find them even when a policy's hold drops the address.
+    mark = lookup(email)
+    for invoice_id, number, issued_on, found_by in connection.execute(
+        select(invoice.c.id, invoice.c.number, invoice.c.issued_on, invoice.c.subject_lookup).where(
+            or_(invoice.c.billing_email == email, invoice.c.subject_lookup.in_(keys.lookups))
         )
     ):
         if _still_held(held_from, "invoice", issued_on):
             result.held.append(HeldRow("invoice", number, issued_on))
+            if found_by != mark:
+                connection.execute(
+                    update(invoice).where(invoice.c.id == invoice_id).values(subject_lookup=mark)
+                )
         else:
             connection.execute(delete(invoice).where(invoice.c.id == invoice_id))
             result.rows["invoice"] += 1

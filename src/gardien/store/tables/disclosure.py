@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
 
-from gardien.store.classify import SURROGATE, not_personal, personal
+from gardien.domain.lookup import LOOKUP_LENGTH
+from gardien.store.classify import SURROGATE, keyed_lookup, not_personal, personal
 from gardien.store.metadata import metadata
 from gardien.store.types import UTCDateTime
 
@@ -47,4 +48,12 @@ disclosure_subject = Table(
         info=not_personal("link to the transmission"),
     ),
     Column("pseudonym", String(36), nullable=False, index=True, info=ACCOUNTABILITY),
+    # Written when the learner goes, so that the person still learns who received what.
+    Column(
+        "subject_lookup",
+        String(LOOKUP_LENGTH),
+        nullable=True,
+        index=True,
+        info=keyed_lookup("accountability"),
+    ),
 )

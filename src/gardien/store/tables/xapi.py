@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from sqlalchemy import Column, ForeignKey, Integer, String, Table
 
-from gardien.store.classify import SURROGATE, not_personal, personal
+from gardien.domain.lookup import LOOKUP_LENGTH
+from gardien.store.classify import SURROGATE, keyed_lookup, not_personal, personal
 from gardien.store.metadata import metadata
 from gardien.store.types import UTCDateTime, json_document
 
@@ -36,7 +37,16 @@ xapi_parked = Table(
     # Clock of the parked-statements rule.
     Column("received_at", UTCDateTime(), nullable=False, index=True, info=personal("activity")),
     Column("client_id", ForeignKey("xapi_client.id"), nullable=False, info=not_personal("client")),
-    # SHA-256 of the actor's identifier (mailto:, mbox_sha1sum, account), to replay by person.
-    Column("actor_digest", String(64), nullable=False, index=True, info=personal("activity")),
+    # Before migration 0007: SHA-256 of the actor's identifier (mailto:, mbox_sha1sum, account).
+    Column("actor_digest", String(64), nullable=True, index=True, info=personal("activity")),
+    # Keyed lookup of the actor's identifier: how the person's export, erasure and a learner
+    # who appears later find the statement (domain/lookup.py).
+    Column(
+        "actor_lookup",
+        String(LOOKUP_LENGTH),
+        nullable=True,
+        index=True,
+        info=keyed_lookup("activity"),
+    ),
     Column("statement", json_document(), nullable=False, info=personal("activity")),
 )
