@@ -36,6 +36,7 @@ from gardien.i18n.dates import format_day
 from gardien.services.accounts.context import AccountServices
 from gardien.services.accounts.mails import queue_account_mail
 from gardien.services.signing import address_digest, sign, unsign
+from gardien.store.accounts import insert_request_once, request_id_by_verification
 from gardien.store.audit import append_audit
 from gardien.store.tables import subject_request
 from gardien.store.uow import UnitOfWork
@@ -106,13 +107,33 @@ def record_request(
     details: dict[str, Any] | None = None,
     completed_with: dict[str, Any] | None = None,
     actor: str,
-    verification: str | None = None,
 ) -> RequestView:
-    """Insert a request in the caller's transaction; closed at once when ``completed_with``.
+    """Insert a request in the caller's transaction; closed at once when ``completed_with``."""
+    values = _new_request(
+        now=now,
+        email=email,
+        kind=kind,
+        identity_check=identity_check,
+        details=details,
+        completed_with=completed_with,
+    )
+    request_id = connection.execute(
+        insert(subject_request).values(**values).returning(subject_request.c.id)
+    ).scalar_one()
+    return _recorded(connection, request_id, values, actor=actor, now=now)
 
-    ``verification`` is the digest of the e-mail link that filed it (unique: one link, one
-    request).
-    """
+
+def _new_request(
+    *,
+    now: datetime,
+    email: str,
+    kind: str,
+    identity_check: str,
+    details: dict[str, Any] | None,
+    completed_with: dict[str, Any] | None = None,
+    verification: str | None = None,
+) -> dict[str, Any]:
+    """The row of a new request (``verification``: the digest of the link that files it)."""
     if kind not in REQUEST_KINDS:
         raise InvalidInputError(f"unknown request kind {kind!r}", field="kind")
     deadline = Deadline.starting(now.date())
@@ -129,17 +150,21 @@ def record_request(
     }
     if completed_with is not None:
         values.update(status="completed", outcome=completed_with, closed_at=now)
-    request_id = connection.execute(
-        insert(subject_request).values(**values).returning(subject_request.c.id)
-    ).scalar_one()
+    return values
+
+
+def _recorded(
+    connection: Connection, request_id: int, values: dict[str, Any], *, actor: str, now: datetime
+) -> RequestView:
+    """Audit a request just inserted; the request as it now reads."""
     append_audit(
         connection,
         action="request.recorded",
         actor=actor,
         details={
             "request": values["reference"],
-            "kind": kind,
-            "identity_check": identity_check,
+            "kind": values["kind"],
+            "identity_check": values["identity_check"],
             "status": values["status"],
         },
         recorded_at=now,
@@ -417,7 +442,9 @@ def file_verified(
     """File the request a verification link stands for; returns it and its follow-up token.
 
     ``email`` must be the address the link was sent to (typed again): otherwise the link is
-    refused like a forged one. The person gets the follow-up link by e-mail too.
+    refused like a forged one. The person gets the follow-up link by e-mail too. A link files
+    one request: followed again, even by a submission at the same moment, it returns that
+    request and writes nothing (no second row, audit entry or e-mail).
     """
     kind, digest = read_verification(services, token)
     address = email.strip().lower()
@@ -427,25 +454,24 @@ def file_verified(
     if len(text) > 5000:
         raise InvalidInputError("at most 5,000 characters", field="details")
     now = services.now()
-    used = hashlib.sha256(token.encode()).hexdigest()
+    # The link's digest names it: unsign accepts one spelling of a token only.
+    values = _new_request(
+        now=now,
+        email=address,
+        kind=kind,
+        identity_check="email_link",
+        details={"message": text, "lang": lang} if text else {"lang": lang},
+        verification=hashlib.sha256(token.encode()).hexdigest(),
+    )
     with uow:
-        filed = uow.connection.execute(
-            select(subject_request.c.id).where(subject_request.c.verification_sha256 == used)
-        ).scalar()
-        if filed is not None:
-            # The link was followed before: show that request again, file nothing more.
+        request_id = insert_request_once(uow.connection, values)
+        if request_id is None:
+            # The link was followed before, or is being followed at this moment by a
+            # submission that committed first: show that request again, write nothing.
+            filed = request_id_by_verification(uow.connection, values["verification_sha256"])
             view = _get(uow.connection, filed, now.date())
             return view, follow_token(services, view)
-        view = record_request(
-            uow.connection,
-            now=now,
-            email=address,
-            kind=kind,
-            identity_check="email_link",
-            details={"message": text, "lang": lang} if text else {"lang": lang},
-            actor="requester",
-            verification=used,
-        )
+        view = _recorded(uow.connection, request_id, values, actor="requester", now=now)
         follow = follow_token(services, view)
         queue_account_mail(
             uow.connection,

@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from gardien.store.retention import rowcount
-from gardien.store.tables import account, learner, sponsor_contact, web_session
+from gardien.store.tables import account, learner, sponsor_contact, subject_request, web_session
 
 
 @dataclass(frozen=True)
@@ -170,3 +171,41 @@ def delete_sessions_of(
     if now is not None:
         condition = condition & (web_session.c.expires_at <= now)
     return rowcount(connection.execute(delete(web_session).where(condition)))
+
+
+# -- requests filed by an e-mail link ----------------------------------------------------------
+
+
+def insert_request_once(connection: Connection, values: dict[str, Any]) -> int | None:
+    """Insert a request row; None, writing nothing, when its link has filed one already.
+
+    One statement decides, against the unique ``verification_sha256``, so two submissions of a
+    link at once cannot both insert and neither fails. On PostgreSQL, an insert that meets a
+    row another transaction has not committed yet waits for it: it does nothing if that one
+    commits (:func:`request_id_by_verification` then sees the row) and inserts if it rolls back.
+    SQLite admits one writer at a time, so the row is either there or not.
+    """
+    statement: Any
+    if connection.dialect.name == "postgresql":
+        statement = postgresql.insert(subject_request).on_conflict_do_nothing(
+            index_elements=[subject_request.c.verification_sha256]
+        )
+    elif connection.dialect.name == "sqlite":
+        statement = sqlite.insert(subject_request).on_conflict_do_nothing(
+            index_elements=[subject_request.c.verification_sha256]
+        )
+    else:  # pragma: no cover
+        raise NotImplementedError(f"no insert-or-skip for {connection.dialect.name}")
+    inserted = connection.execute(
+        statement.values(**values).returning(subject_request.c.id)
+    ).scalar_one_or_none()
+    return None if inserted is None else int(inserted)
+
+
+def request_id_by_verification(connection: Connection, digest: str) -> int:
+    """The id of the request a link (by its digest) has filed: call it once one has."""
+    return int(
+        connection.execute(
+            select(subject_request.c.id).where(subject_request.c.verification_sha256 == digest)
+        ).scalar_one()
+    )
