@@ -10,6 +10,7 @@ from gardien.cli.context import AS_OF_HELP, container, emit
 from gardien.cli.progress import progress_bar
 from gardien.services.importing.reader import read_document
 from gardien.services.importing.writer import import_document
+from gardien.services.xapi.parked import attach_parked
 from gardien.store.uow import UnitOfWork
 
 
@@ -30,4 +31,14 @@ def import_command(
             home_page=app.settings.public_url,
             progress=progress,
         )
+    # Statements parked for these addresses before they were learners' become theirs.
+    attached = attach_parked(
+        engine,
+        (learner.email for learner in document.learners),
+        lookup=app.lookup,
+        home_page=app.settings.public_url,
+        clock=app.clock,
+    )
     emit(report.summary())
+    if attached.statements:
+        emit(f"parked statements attached: {attached.statements} (to {attached.learners} learners)")

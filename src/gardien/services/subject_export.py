@@ -362,6 +362,13 @@ def _retention(
     if ends_on is None:
         result["until"] = _UNTIL.get(rule.clock, _NOT_STARTED)
     result["kept_on_erasure"] = _held(rule, row, fields)
+    if rule.hold is not None and result["kept_on_erasure"]:
+        # Why this record may outlive an erasure (and the person's other records): the law.
+        result["legal_duty"] = {
+            "legal_basis": rule.hold.basis.value,
+            "article": rule.hold.basis.article,
+            "reason": rule.hold.reason.model_dump(),
+        }
     result["kept_longer"] = [
         *_kept_by_same_record(rid, ends_on, row, fields, policy),
         *_kept_in_other_records(ends_on, row, fields, policy, today),

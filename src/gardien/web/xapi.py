@@ -93,6 +93,7 @@ def _store(container: Container, client: store.Client, statements: list[dict[str
         client=client,
         home_page=container.settings.public_url,
         clock=container.clock,
+        lookup=container.lookup,
         unknown=container.settings.xapi_unknown_actors,
     )
 

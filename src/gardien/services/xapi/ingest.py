@@ -12,7 +12,6 @@ about unknown actors are refused, or parked (``GARDIEN_XAPI_UNKNOWN_ACTORS=park`
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +21,8 @@ import orjson
 from sqlalchemy import Connection
 
 from gardien.domain.clock import Clock
+from gardien.domain.lookup import SubjectLookup
+from gardien.domain.xapi.identifiers import identifier_text
 from gardien.domain.xapi.validate import is_voiding, parse_timestamp, statements_equivalent
 from gardien.errors import XapiConflictError, XapiValidationError
 from gardien.services.importing.pseudonymise import actor as pseudonymous_actor
@@ -76,11 +77,15 @@ def learners_for(
     return index
 
 
-def _digest(key: tuple[str, str] | None, agent: Any) -> str:
+def actor_lookup(key: tuple[str, str] | None, agent: Any, lookup: SubjectLookup) -> str:
+    """The keyed lookup a parked statement is filed under: its actor's identifier (an agent
+    named otherwise, by its whole canonical JSON), never in clear nor by a plain hash."""
     text = (
-        f"{key[0]}:{key[1]}" if key else orjson.dumps(agent, option=orjson.OPT_SORT_KEYS).decode()
+        identifier_text(*key)
+        if key
+        else "agent:" + orjson.dumps(agent, option=orjson.OPT_SORT_KEYS).decode()
     )
-    return hashlib.sha256(text.encode()).hexdigest()
+    return lookup.of(text)
 
 
 def store_statements(
@@ -90,9 +95,11 @@ def store_statements(
     client: store.Client,
     home_page: str,
     clock: Clock,
+    lookup: SubjectLookup,
     unknown: Unknown = "refuse",
 ) -> Stored:
-    """Store already validated ``statements`` (one request's) for ``client``."""
+    """Store already validated ``statements`` (one request's) for ``client``; statements about
+    unknown people are refused, or parked under the keyed ``lookup`` of their actor."""
     home = home_page.rstrip("/")
     now = clock.now()
     stored_at = now.isoformat()
@@ -132,7 +139,7 @@ def store_statements(
                     )
                 parked.append(
                     {
-                        "actor_digest": _digest(key, statement["actor"]),
+                        "actor_lookup": actor_lookup(key, statement["actor"], lookup),
                         "statement": {**statement, "id": statement_id},
                     }
                 )
