@@ -20,6 +20,7 @@ from gardien.policy import Policy
 from gardien.store.audit import append_audit
 from gardien.store.disclosure import disclosures_of
 from gardien.store.retention.subject import HeldRow, erase_subject_rows
+from gardien.store.scrub import scrub_freed_pages
 from gardien.store.uow import UnitOfWork
 
 
@@ -120,6 +121,7 @@ def erase_subject(
                 recorded_at=clock.now(),
             )
         uow.commit()
+    scrub_freed_pages(uow.engine)
     return result
 
 
