@@ -22,6 +22,7 @@ from gardien.services.subject_export import subject_keys
 from gardien.store.audit import append_audit
 from gardien.store.disclosure import disclosures_of
 from gardien.store.retention.subject import HeldRow, erase_subject_rows
+from gardien.store.scrub import scrub_freed_pages
 from gardien.store.uow import UnitOfWork
 
 
@@ -137,6 +138,7 @@ def erase_subject(
                 recorded_at=clock.now(),
             )
         uow.commit()
+    scrub_freed_pages(uow.engine)
     return result
 
 

@@ -28,6 +28,7 @@ from gardien.store.audit import append_audit, prune_audit
 from gardien.store.retention.learners import CommercialKeep, erase_learners
 from gardien.store.retention.records import erase_records
 from gardien.store.retention.selection import count_expired, select_expired
+from gardien.store.scrub import scrub_freed_pages
 from gardien.store.uow import UnitOfWork
 
 Progress = Callable[[str, int, int], None]
@@ -147,6 +148,7 @@ def sweep(
                 progress(rule_id, min(result.expired, pending), max(pending, result.expired))
             if pause_seconds:
                 sleep(pause_seconds)
+    scrub_freed_pages(engine)
     return report
 
 
