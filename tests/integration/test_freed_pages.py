@@ -26,12 +26,14 @@ from sqlalchemy import Engine, event
 
 from gardien.domain.clock import FixedClock
 from gardien.services.erasure import erase_subject
+from gardien.services.subject_export import subject_keys
 from gardien.store.engine import make_engine
 from gardien.store.migrate import upgrade
 from gardien.store.retention.subject import erase_subject_rows
 from gardien.store.scrub import Scrub, scrub_freed_pages
 from gardien.store.uow import UnitOfWork
 from tests.support.import_samples import write
+from tests.support.lookup import LOOKUP
 from tests.support.raw_bytes import (
     expressions_or_partial_indexes,
     in_live_rows,
@@ -201,6 +203,7 @@ def erase(engine: Engine, email: str = EMAIL) -> None:
         uow=UnitOfWork(engine, write=True),
         policy=default_policy(),
         clock=FixedClock.on(AS_OF),
+        lookup=LOOKUP,
     )
     assert result.found
     assert [k.key for k in result.kept] == [DOSSIER]
@@ -286,10 +289,11 @@ def test_without_a_checkpoint_the_wal_keeps_the_erased_rows(database: Path) -> N
             with UnitOfWork(engine, write=True) as uow:
                 erase_subject_rows(
                     uow.connection,
-                    EMAIL,
+                    subject_keys(EMAIL, LOOKUP),
                     now=FixedClock.on(AS_OF).now(),
                     aggregate=False,
                     held_from={},
+                    lookup=LOOKUP.of,
                 )
                 uow.commit()
             # The rows are gone from every live page, zeroed; the WAL still holds them.

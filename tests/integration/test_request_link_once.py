@@ -22,6 +22,7 @@ from gardien.store.audit import verify_audit
 from gardien.store.tables import audit_entry, outbox_message, subject_request
 from gardien.store.uow import UnitOfWork
 from tests.support.locks import audit_head_held
+from tests.support.lookup import LOOKUP
 from tests.support.retention_samples import default_policy
 from tests.support.threads import run_together
 
@@ -37,6 +38,7 @@ SERVICES = AccountServices(
     public_url="http://127.0.0.1:8000",
     hasher=PasswordHasher(),
     breached=LocalBreachedList(),
+    lookup=LOOKUP,
     timeouts=SessionTimeouts(idle=timedelta(minutes=30), absolute=timedelta(hours=12)),
 )
 
