@@ -86,18 +86,19 @@ class SubjectExport:
     def _record_batches(self, stream: StatementStream, limit: int = 2000) -> Iterator[list[bytes]]:
         retention = orjson.Fragment(orjson.dumps(stream.retention))
         clients = client_names(self._connection)
+        dumps, fragment = orjson.dumps, orjson.Fragment
         for batch in stream_statements(self._connection, stream.learner_id, batch=limit):
             yield [
-                orjson.dumps(
+                dumps(
                     {
-                        "context": {"client": clients.get(row[11]), "voided": row[10]},
+                        "context": {"client": clients.get(row[11]), "voided": _BOOL[row[10]]},
                         "fields": {
                             "object_id": row[0],
-                            "raw": orjson.Fragment(row[1]),
+                            "raw": fragment(row[1]),
                             "registration": row[2],
-                            "result_completion": row[3],
+                            "result_completion": _BOOL[row[3]],
                             "result_score_scaled": row[4],
-                            "result_success": row[5],
+                            "result_success": _BOOL[row[5]],
                             "statement_id": row[6],
                             "stored_at": row[7],
                             "timestamp": row[8],
@@ -173,10 +174,15 @@ class SubjectExport:
             rows = []
             for row in batch:
                 for name, value in zip(STATEMENT_FIELDS, row, strict=False):
+                    if name in _BOOLEAN_FIELDS:
+                        value = _BOOL[value]
                     rows.append(["activity_statement", name, _text(value), rule, ends_on])
             yield rows
 
 
+# Booleans as drivers give them (SQLite: 0 and 1), as JSON wants them.
+_BOOL: dict[Any, bool | None] = {None: None, 0: False, 1: True}
+_BOOLEAN_FIELDS = frozenset({"result_completion", "result_success"})
 _BOM = "\ufeff".encode()  # lets spreadsheets read accents
 _CSV_HEADER = ["record", "field", "value", "retention_rule", "retention_ends_on"]
 

@@ -9,10 +9,10 @@ encode again.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from secrets import token_hex
 from typing import Any
 
-from sqlalchemy import Connection, String, Text, cast, func, select, type_coerce
+from sqlalchemy import Connection, func, select
 
 from gardien.store.tables import activity_statement, xapi_client
 
@@ -44,54 +44,50 @@ def stream_statements(
 ) -> Iterator[list[tuple[Any, ...]]]:
     """The learner's statements in time order, ``batch`` rows at a time, read as they go.
 
-    Each row holds :data:`STATEMENT_FIELDS` in that order (instants as ISO 8601 text, ``raw``
-    as the stored JSON text, untouched), then ``voided`` and the client's id. Nothing is
-    decoded that the export would encode again: that is what keeps an export of 100,000
-    statements near the cost of the SELECT itself.
+    Each row holds :data:`STATEMENT_FIELDS` in that order, then ``voided`` and the client's
+    id: instants as ``datetime.isoformat()`` gives them in UTC, written by the database;
+    ``raw`` as the stored JSON text, untouched; booleans as the driver gives them (0/1 on
+    SQLite). Nothing is decoded that the export would encode again, and the rows come from the
+    driver's cursor, in the caller's transaction, without a result object per row: that is
+    what keeps an export of 100,000 statements near the cost of the SELECT itself
+    (``bench/export.py``). On PostgreSQL the cursor is a server-side one.
     """
-    s = activity_statement.c
-    sqlite = connection.dialect.name == "sqlite"
-    if sqlite:
-        instants: list[Any] = [type_coerce(s.stored_at, String), type_coerce(s.timestamp, String)]
-        raw: Any = type_coerce(s.raw, String)
-    else:
-        instants = [s.stored_at, s.timestamp]
-        raw = cast(s.raw, Text)
-    query = (
-        select(
-            s.object_id,
-            raw,
-            s.registration,
-            s.result_completion,
-            s.result_score_scaled,
-            s.result_success,
-            s.statement_id,
-            *instants,
-            s.verb,
-            s.voided,
-            s.client_id,
-        )
-        .where(s.learner_id == learner_id)
-        .order_by(s.timestamp, s.id)
+    postgres = connection.dialect.name == "postgresql"
+    instant = _postgres_instant if postgres else _sqlite_instant
+    raw = "raw::text" if postgres else "raw"
+    sql = (
+        f"SELECT object_id, {raw}, registration, result_completion, result_score_scaled,"
+        f" result_success, statement_id, {instant('stored_at')}, {instant('timestamp')},"
+        f" verb, voided, client_id FROM {activity_statement.name}"
+        f" WHERE learner_id = {int(learner_id)} ORDER BY timestamp, id"
     )
-    instant = _sqlite_instant if sqlite else _aware_instant
-    result = connection.execution_options(yield_per=batch).execute(query)
-    for part in result.partitions():
-        yield [
-            (*row[:7], instant(row[7]), instant(row[8]), row[9], bool(row[10]), row[11])
-            for row in part
-        ]
+    driver: Any = connection.connection.driver_connection
+    cursor = driver.cursor(name=f"statements_{token_hex(6)}") if postgres else driver.cursor()
+    try:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(batch):
+            yield rows
+    finally:
+        cursor.close()
 
 
-def _sqlite_instant(text: str) -> str:
-    """``2026-10-13 08:00:00.000000`` as stored on SQLite → ``datetime.isoformat()`` in UTC."""
-    fraction = text[20:26]
-    micro = f".{fraction}" if fraction and fraction != "000000" else ""
-    return f"{text[:10]}T{text[11:19]}{micro}+00:00"
+def _sqlite_instant(column: str) -> str:
+    """``2026-10-13 08:00:00.000000``, as stored on SQLite, as ``isoformat()`` writes it."""
+    fraction = f"substr({column}, 21, 6)"
+    return (
+        f"(substr({column}, 1, 10) || 'T' || substr({column}, 12, 8)"
+        f" || CASE WHEN {fraction} IN ('', '000000') THEN '' ELSE '.' || {fraction} END"
+        " || '+00:00')"
+    )
 
 
-def _aware_instant(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat()
+def _postgres_instant(column: str) -> str:
+    utc = f"({column} AT TIME ZONE 'UTC')"
+    return (
+        f"(to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+        f" || CASE WHEN date_part('microseconds', {column})::bigint % 1000000 = 0"
+        f" THEN '' ELSE to_char({utc}, '.US') END || '+00:00')"
+    )
 
 
 def client_names(connection: Connection) -> dict[int, str]:
