@@ -23,7 +23,8 @@
     ├── EdofTransitionError     a CPF dossier move that EDOF's state machine does not allow
     └── XapiError               an xAPI statement the Learning Record Store cannot accept
         ├── XapiValidationError   a statement that breaks the xAPI rules (names the property)
-        └── XapiConflictError     a statement id already stored with different content
+        ├── XapiConflictError     a statement id already stored with different content
+        └── XapiSendError         statements sent to a Learning Record Store and not stored there
 
 Entry points map these to a clear message: the CLI prints it on stderr and exits non-zero,
 the web layer answers with an HTTP status and a page. Domain errors never subclass HTTP types.
@@ -259,3 +260,30 @@ class XapiConflictError(XapiError):
     def __init__(self, statement_id: str) -> None:
         self.statement_id = statement_id
         super().__init__(f"statement {statement_id} is already stored with different content")
+
+
+class XapiSendError(XapiError):
+    """Statements sent to a Learning Record Store over HTTP were not stored.
+
+    ``status`` is the HTTP status of the answer (None when none came: connection refused, time
+    out), ``error`` and ``prop`` the LRS's own ``{"error", "property"}``. Like the LRS's errors,
+    the message names positions and properties, never the content of a statement.
+    """
+
+    exit_code = 1
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        status: int | None = None,
+        error: str | None = None,
+        prop: str | None = None,
+    ) -> None:
+        self.problem = problem
+        self.status = status
+        self.error = error
+        self.prop = prop
+        answer = "no answer" if status is None else f"HTTP {status}"
+        said = f"{prop}: {error}" if prop and error else error
+        super().__init__(f"{problem}: {answer}" + (f", {said}" if said else ""))

@@ -31,6 +31,7 @@ from gardien.store.tables import (
     subject_request,
 )
 from gardien.web.app import create_app
+from tests.support.lrs import Activity, post_activity, register_client
 from tests.support.server import running_server
 from tests.support.transmission_samples import load_contracts
 from tests.support.web import WebClient, csrf_of, make_account
@@ -42,6 +43,7 @@ ROLES = ("anonymous", "learner", "sponsor_contact", "dpo", "admin")
 LEARNER, OTHER_LEARNER = "chloe.plan@example.org", "eve.ecole@example.org"
 CONTACT, OTHER_CONTACT = "rh.menuiserie@example.com", "vie.scolaire@example.com"
 DPO, ADMIN = "dpo.matrix@example.org", "admin.matrix@example.org"
+MODULE = "https://learning.example.org/paths/fle-a2/modules/m1"
 
 # Route (method, path without the /en prefix) -> the roles it is open to.
 PROTECTED: dict[tuple[str, str], frozenset[str]] = {
@@ -208,8 +210,16 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
                 confirmed_at=NOW,
             )
         )
+    platform = register_client(engine)
     env = {"GARDIEN_DATABASE_URL": url, "GARDIEN_NOW": NOW.isoformat()}
     with running_server(env) as base:
+        # Both learners' activity, sent by their e-learning platform to the LRS.
+        activity = {
+            email: post_activity(
+                base, platform, email, [Activity("attempted", MODULE, NOW.replace(day=12))]
+            )
+            for email in (LEARNER, OTHER_LEARNER)
+        }
         clients: dict[str, WebClient] = {}
         for role, email in (
             ("anonymous", None),
@@ -228,6 +238,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             "clients": clients,
             "other_contact": other,
             "their_request": theirs.reference,
+            "activity": activity,
         }
         for client in [*clients.values(), other]:
             client.close()
@@ -342,6 +353,15 @@ def test_a_learner_sees_only_their_own_data(site: dict[str, Any]) -> None:
     assert download.status_code == 200
     assert download.json()["subject"] == {"email": LEARNER}
     assert OTHER_LEARNER not in download.text
+    # Their own statements, and not the other learner's.
+    statements = [
+        record["fields"]["statement_id"]
+        for category in download.json()["categories"]
+        for record in category["records"]
+        if record["record"] == "activity_statement"
+    ]
+    assert statements == site["activity"][LEARNER]
+    assert all(theirs not in download.text for theirs in site["activity"][OTHER_LEARNER])
     # The other person's request is not among "my requests", nor reachable by reference.
     assert site["their_request"] not in page
     assert client.get(f"/console/requests/{site['their_request']}").status_code == 403

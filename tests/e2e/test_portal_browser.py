@@ -1,5 +1,8 @@
 """A learner in a real browser (Debian's Chromium, JavaScript off): signs in, reads their data
-with its retention dates, downloads it, asks for erasure and reads what was kept and why."""
+with its retention dates, downloads it, asks for erasure and reads what was kept and why.
+
+Their learning activity reaches gardien as in production: statements sent by an e-learning
+platform to the LRS (tests/support/lrs.py)."""
 
 from __future__ import annotations
 
@@ -16,8 +19,15 @@ from sqlalchemy import func, select
 
 from gardien.store.engine import make_engine
 from gardien.store.migrate import upgrade
-from gardien.store.tables import account, learner, opco_dossier, subject_request
+from gardien.store.tables import (
+    account,
+    activity_statement,
+    learner,
+    opco_dossier,
+    subject_request,
+)
 from tests.support.browser import chromium
+from tests.support.lrs import Activity, post_activity, register_client
 from tests.support.server import running_server
 from tests.support.transmission_samples import load_contracts
 from tests.support.web import PASSWORD, make_account
@@ -26,6 +36,12 @@ pytestmark = pytest.mark.e2e
 
 NOW = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
 BOB = "bob.opco@example.org"  # an OPCO-funded learner: the OPCO's evidence outlives erasure
+PATH_IRI = "https://learning.example.org/paths/fle-a2"
+BOBS_ACTIVITY = (
+    Activity("launched", PATH_IRI, datetime(2026, 5, 20, 9, 0, tzinfo=UTC)),
+    Activity("passed", f"{PATH_IRI}/modules/m1", datetime(2026, 5, 20, 11, 0, tzinfo=UTC), 0.8),
+    Activity("attempted", f"{PATH_IRI}/modules/m2", datetime(2026, 5, 28, 14, 0, tzinfo=UTC)),
+)
 
 
 @pytest.fixture(scope="module")
@@ -42,9 +58,11 @@ def test_a_learner_reads_downloads_and_erases_their_data(browser: Browser, tmp_p
     with engine.connect() as connection:
         bob = connection.execute(select(learner.c.id).where(learner.c.email == BOB)).scalar_one()
     make_account(engine, email=BOB, role="learner", learner_id=bob, created_at=NOW)
+    platform = register_client(engine)
     env = {"GARDIEN_DATABASE_URL": url, "GARDIEN_NOW": NOW.isoformat()}
     try:
         with running_server(env) as base:
+            sent = post_activity(base, platform, BOB, BOBS_ACTIVITY)
             context = browser.new_context(
                 java_script_enabled=False, locale="fr-FR", accept_downloads=True
             )
@@ -69,6 +87,10 @@ def test_a_learner_reads_downloads_and_erases_their_data(browser: Browser, tmp_p
             opco = page.locator("#category-opco_evidence")
             # The OPCO dossier's own 72 months after the training's end.
             assert re.search(r"\d\d/\d\d/20(3[0-9])", opco.locator(".ends-on").first.inner_text())
+            # What the platform sent, kept with the learner: until 1 December 2027 too.
+            activity = page.locator("#category-activity")
+            assert all(done.activity in activity.inner_text() for done in BOBS_ACTIVITY)
+            assert "01/12/2027" in activity.locator(".ends-on").last.inner_text()
 
             # Download: JSON, then the zip of CSV files.
             with page.expect_download() as caught:
@@ -76,6 +98,14 @@ def test_a_learner_reads_downloads_and_erases_their_data(browser: Browser, tmp_p
             exported = json.loads(Path(caught.value.path()).read_text(encoding="utf-8"))
             assert exported["subject"] == {"email": BOB}
             assert {c["category"] for c in exported["categories"]} >= {"identity", "opco_evidence"}
+            statements = [
+                record
+                for category in exported["categories"]
+                for record in category["records"]
+                if record["record"] == "activity_statement"
+            ]
+            assert [r["fields"]["statement_id"] for r in statements] == sent
+            assert {r["context"]["client"] for r in statements} == {platform.name}
             with page.expect_download() as caught:
                 page.get_by_role("button", name="Télécharger (zip de fichiers CSV)").click()
             with zipfile.ZipFile(caught.value.path()) as archive:
@@ -102,6 +132,13 @@ def test_a_learner_reads_downloads_and_erases_their_data(browser: Browser, tmp_p
         with engine.connect() as connection:
             assert connection.execute(select(learner).where(learner.c.email == BOB)).first() is None
             assert connection.execute(select(func.count()).select_from(account)).scalar_one() == 0
+            # The statements the platform sent went with the rest of the learner's data.
+            assert (
+                connection.execute(
+                    select(func.count()).select_from(activity_statement)
+                ).scalar_one()
+                == 0
+            )
             kinds = connection.execute(
                 select(subject_request.c.kind, subject_request.c.status).order_by(
                     subject_request.c.id

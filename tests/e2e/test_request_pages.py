@@ -1,5 +1,8 @@
 """Requests over HTTP: the learner's own (download, rectify, object) and those of people
-without an account, who prove their address by a signed link and follow their request."""
+without an account, who prove their address by a signed link and follow their request.
+
+The learner's activity comes as in production: statements an e-learning platform sent to the
+LRS (tests/support/lrs.py)."""
 
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ from gardien.store.tables import (
     outbox_message,
     subject_request,
 )
+from tests.support.lrs import Activity, post_activity, register_client
 from tests.support.server import running_server
 from tests.support.transmission_samples import load_contracts
 from tests.support.web import WebClient, csrf_of, make_account
@@ -33,6 +37,8 @@ pytestmark = pytest.mark.e2e
 NOW = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
 CHLOE = "chloe.plan@example.org"
 VISITOR = "visiteur.droits@example.org"
+MODULE = "https://learning.example.org/paths/fle-a2/modules/m1"
+PLATFORM = "Plateforme e-learning de test"
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +60,18 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Engi
             )
         )
     make_account(engine, email=CHLOE, role="learner", learner_id=chloe, created_at=NOW)
+    platform = register_client(engine, PLATFORM)
     env = {"GARDIEN_DATABASE_URL": url, "GARDIEN_NOW": NOW.isoformat()}
     with running_server(env) as base:
+        post_activity(
+            base,
+            platform,
+            CHLOE,
+            [
+                Activity("attempted", MODULE, datetime(2026, 5, 4, 9, 0, tzinfo=UTC)),
+                Activity("passed", MODULE, datetime(2026, 5, 4, 9, 40, tzinfo=UTC), 0.9),
+            ],
+        )
         yield base, engine, url
     engine.dispose()
 
@@ -97,6 +113,14 @@ def test_the_learner_downloads_the_same_content_as_the_command_line(
     )
     from_page, from_cli = download.json(), json.loads(command.stdout)
     for exported in (from_page, from_cli):
+        # Both hold the statements the platform sent, naming it.
+        sent = [
+            record["context"]
+            for category in exported["categories"]
+            for record in category["records"]
+            if record["record"] == "activity_statement"
+        ]
+        assert sent == [{"voided": False, "client": PLATFORM}] * 2
         for category in exported["categories"]:
             category.pop("sent_to", None)
             # The download itself is a request, recorded before the export is read.

@@ -10,14 +10,15 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
+from gardien.cli.main import main
 from gardien.domain.clock import FixedClock
 from gardien.domain.xapi.validate import validate_batch
-from gardien.errors import XapiConflictError, XapiValidationError
+from gardien.errors import InvalidInputError, XapiConflictError, XapiValidationError
 from gardien.services.xapi.clients import Authenticator
 from gardien.services.xapi.ingest import store_statements
 from gardien.store import xapi as store
 from gardien.store.engine import make_engine
-from gardien.store.tables import activity_statement, enrolment, learner
+from gardien.store.tables import activity_statement, enrolment, learner, xapi_client
 from gardien.store.uow import UnitOfWork
 from tests.support.threads import run_together
 from tests.support.xapi_samples import (
@@ -72,6 +73,27 @@ def test_credentials_are_checked_against_the_stored_digest(engine: Engine) -> No
     assert auth.client(None) is None
     with engine.connect() as connection:
         assert made.secret not in str(connection.execute(select(store.xapi_client)).all())
+
+
+def test_a_client_name_is_never_given_twice(
+    engine: Engine, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add_client(engine, "Outil auteur")
+    with pytest.raises(InvalidInputError, match="exists already") as refused:
+        add_client(engine, " Outil auteur ")
+    assert refused.value.field == "name"
+    # Revoked, the name stays taken: stored statements name their client by it.
+    argv = ["--database-url", database_url, "xapi", "client"]
+    assert main([*argv, "revoke", "Outil auteur"]) == 0
+    capsys.readouterr()
+    assert main([*argv, "add", "Outil auteur"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == (
+        "gardien: name: a client named 'Outil auteur' exists already"
+        " (revoked clients keep their name)\n"
+    )
+    with engine.connect() as connection:
+        assert connection.execute(select(xapi_client.c.name)).scalars().all() == ["Outil auteur"]
 
 
 def test_rows_are_pseudonymous_and_conflicts_and_repeats_are_told_apart(

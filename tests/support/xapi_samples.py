@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import uuid
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine
 
-from gardien.domain.clock import FixedClock
-from gardien.services.xapi.clients import NewClient, create_client
-from gardien.store.uow import UnitOfWork
+from gardien.services.xapi.clients import NewClient
+from tests.support.lrs import credentials, register_client
 from tests.support.retention_samples import contract_doc, document, learner_doc, load
 
 HOME = "https://www.example.org"
@@ -61,14 +58,11 @@ def load_learners(engine: Engine) -> None:
 
 def add_client(engine: Engine, name: str = "Outil auteur de test") -> NewClient:
     """A registered xAPI client and its credentials."""
-    return create_client(
-        UnitOfWork(engine, write=True), name=name, clock=FixedClock.on(date(2025, 1, 1))
-    )
+    return register_client(engine, name)
 
 
 def basic(client: NewClient) -> dict[str, str]:
-    token = base64.b64encode(f"{client.key}:{client.secret}".encode()).decode()
-    return {"Authorization": f"Basic {token}", "X-Experience-API-Version": "1.0.3"}
+    return credentials(client)
 
 
 def statement(

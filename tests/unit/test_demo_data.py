@@ -12,7 +12,9 @@ import pytest
 from dateutil.relativedelta import relativedelta
 
 from gardien.domain.retention import retention_end
-from gardien.domain.vocabulary import FundingType
+from gardien.domain.vocabulary import EnrolmentStatus, FundingType
+from gardien.domain.xapi.validate import parse_timestamp, validate_batch
+from gardien.services.demo.lrs import BATCH_SIZE, statement_batches
 from gardien.services.demo_data import MIN_COMPLETE, build_demo_document
 from gardien.services.importing.document import ImportDocument
 
@@ -121,6 +123,81 @@ def test_statements_look_like_xapi() -> None:
         assert re.fullmatch(
             r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", statement.id
         )
+
+
+# -- sent to the LRS as a platform sends it, and confirming what is imported -------------------
+
+
+def test_statements_are_sent_as_a_platform_sends_them() -> None:
+    document = demo(250)
+    batches = statement_batches(document)
+    sent = [statement for batch in batches for statement in batch]
+    assert all(0 < len(batch) <= BATCH_SIZE for batch in batches)
+    assert sorted(s["id"] for s in sent) == sorted(s.id for s in document.statements)
+    for batch in batches:
+        validate_batch(batch)  # what POST /xapi/statements checks first
+    names = {x.email: f"{x.given_name} {x.family_name}" for x in document.learners}
+    seen: dict[str, datetime] = {}
+    for statement in sent:
+        actor = statement["actor"]
+        email = actor["mbox"].removeprefix("mailto:")
+        assert actor == {"objectType": "Agent", "name": names[email], "mbox": f"mailto:{email}"}
+        # Each learner's statements go in the order they happened.
+        at = parse_timestamp(statement["timestamp"])
+        assert at >= seen.get(email, at)
+        seen[email] = at
+    assert statement_batches(demo(250)) == batches  # same seed, same requests
+
+
+def test_what_the_lrs_makes_of_the_statements_is_what_is_imported() -> None:
+    """The rules of docs/xapi.md ("What a statement moves"), applied to the statements in the
+    order they are sent, give each enrolment's imported modules, percentage and status; a
+    withdrawal, which no statement says, is the only exception."""
+    for seed in (1, 2, 3):
+        document = demo(250, seed)
+        modules = {
+            m.activity_id: (path.code, m.code, len(path.modules))
+            for path in document.learning_paths
+            for m in path.modules
+        }
+        outcomes: dict[tuple[str, str], dict[str, tuple[str, float | None, datetime]]] = {}
+        for batch in statement_batches(document):
+            for statement in batch:
+                verb = statement["verb"]["id"].rsplit("/", 1)[-1]
+                found = modules.get(statement["object"]["id"])
+                if verb not in ("completed", "passed", "failed") or found is None:
+                    continue
+                email = statement["actor"]["mbox"].removeprefix("mailto:")
+                score = statement.get("result", {}).get("score", {}).get("scaled")
+                at = parse_timestamp(statement["timestamp"])
+                outcomes.setdefault((email, found[0]), {})[found[1]] = (verb, score, at)
+        for enrolment in document.enrolments:
+            moved = outcomes.get((enrolment.learner, enrolment.path), {})
+            imported = {
+                m.module: (m.status, m.score_scaled, m.updated_at) for m in enrolment.modules
+            }
+            assert {k: v for k, v in imported.items() if v[0] != "attempted"} == moved
+            total = next(
+                len(p.modules) for p in document.learning_paths if p.code == enrolment.path
+            )
+            done = sum(status in ("completed", "passed") for status, _, _ in moved.values())
+            assert enrolment.progress == round(100 * done / total)
+            if done == total:
+                assert enrolment.status is EnrolmentStatus.COMPLETED
+                assert enrolment.completed_at == max(at for _, _, at in moved.values())
+            elif moved:
+                assert enrolment.status in (EnrolmentStatus.IN_PROGRESS, EnrolmentStatus.WITHDRAWN)
+
+
+def test_a_path_completed_after_a_failed_quiz_shows_the_second_attempt() -> None:
+    document = demo(250)
+    by_module: dict[tuple[str, str], list[str]] = {}
+    for statement in sorted(document.statements, key=lambda s: s.timestamp):
+        by_module.setdefault((statement.learner, statement.object), []).append(
+            statement.verb.rsplit("/", 1)[-1]
+        )
+    retaken = [verbs for verbs in by_module.values() if len(verbs) > 1]
+    assert retaken and all(verbs == ["failed", "passed"] for verbs in retaken)
 
 
 # -- complete: every funding type, every stage of every clock ---------------------------------

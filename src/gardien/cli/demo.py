@@ -7,10 +7,11 @@ import typer
 from gardien.cli.context import AS_OF_HELP, container, emit
 from gardien.cli.progress import progress_bar
 from gardien.services.demo.accounts import create_demo_accounts
+from gardien.services.demo.loading import load_demo
 from gardien.services.demo_data import build_demo_document
-from gardien.services.importing.writer import import_document
 from gardien.settings import Environment
 from gardien.store.uow import UnitOfWork
+from gardien.web.background import serving_in_background
 
 
 def demo_data_command(
@@ -19,27 +20,42 @@ def demo_data_command(
     seed: int = typer.Option(1, "--seed", help="Seed of the generator: same seed, same data."),
     as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
 ) -> None:
-    """Load a fictional organisation: every funding type, learners at every retention stage."""
+    """Load a fictional organisation: every funding type, learners at every retention stage.
+
+    Records are imported; learning activity goes through the LRS (POST /xapi/statements) of
+    the app, served on a loopback port while the command runs, as an e-learning platform
+    sends it.
+    """
     app = container(ctx, as_of=as_of)
+    engine = app.upgraded_engine()
     document = build_demo_document(learners=learners, seed=seed, today=app.clock.today())
     with progress_bar() as progress:
-        report = import_document(
+        loaded = load_demo(
             document,
-            uow=UnitOfWork(app.upgraded_engine()),
+            engine=engine,
             clock=app.clock,
             home_page=app.settings.public_url,
+            serve=lambda: serving_in_background(app),
             progress=progress,
         )
-    emit(report.summary())
+    emit(loaded.report.summary())
+    emit(
+        f"statements: {loaded.statements} sent to POST /xapi/statements in {loaded.requests}"
+        f" requests by the xAPI client {loaded.client.name!r}"
+    )
+    emit(f"withdrawn enrolments: {loaded.withdrawals} recorded after their activity")
     if app.settings.environment is not Environment.DEVELOPMENT:
         # Accounts with a published password, a DPO and an admin among them: never outside a
         # developer's machine.
         emit("demonstration accounts: not created outside development")
         return
     accounts = create_demo_accounts(
-        UnitOfWork(app.upgraded_engine(), write=True), hasher=app.password_hasher, clock=app.clock
+        UnitOfWork(engine, write=True), hasher=app.password_hasher, clock=app.clock
     )
     emit("demonstration accounts (sign in at /account/sign-in; DPO and admin set up a TOTP")
     emit("second factor at their first sign-in):")
     for made in accounts:
         emit(f"  {made.role:<16} {made.email}  password: {made.password}")
+    endpoint = app.settings.public_url.rstrip("/") + "/xapi/"
+    emit(f"xAPI client {loaded.client.name!r} at {endpoint} (development only):")
+    emit(f"  key {loaded.client.key}  secret {loaded.client.secret}")

@@ -44,6 +44,12 @@ def client_by_key(connection: Connection, key: str) -> Client | None:
     return Client(*row) if row is not None else None
 
 
+def client_name_taken(connection: Connection, name: str) -> bool:
+    """Whether a client, active or revoked, is named ``name`` (names are never reused)."""
+    found = connection.execute(select(xapi_client.c.id).where(xapi_client.c.name == name)).first()
+    return found is not None
+
+
 def add_client(
     connection: Connection, *, name: str, key: str, secret_sha256: str, now: datetime
 ) -> int:

@@ -3,6 +3,12 @@
 The timeline is consistent by construction: enrolled before any progress, one statement per
 module touched, and the last statement exactly at the learner's last activity, since a
 statement is an action that comes from the learner.
+
+It also agrees with what gardien's Learning Record Store makes of these statements
+(docs/xapi.md, "What a statement moves"): a path is completed when every module is completed or
+passed, so a learner who completed their path after failing a module's quiz passed it at a
+second attempt. The demo imports the enrolments, then sends the statements to the LRS, and the
+statements confirm the imported progress instead of changing it.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from functools import cache
 from gardien.domain.vocabulary import EnrolmentStatus
 from gardien.services.demo.catalogue import ACTIVITY_ROOT, PATHS, VERBS_ROOT, Path
 from gardien.services.demo.people import slug
+from gardien.services.demo.timeline import between
 from gardien.services.importing.document import (
     EnrolmentIn,
     ModuleProgressIn,
@@ -86,9 +93,12 @@ def follow_path(
     progress_rows: list[ModuleProgressIn] = []
     statements: list[StatementIn] = []
     first = last_activity_at if touched == 0 else enrolled_at
-    statements.append(_statement(rng, learner, "launched", _PATH_IRI[path.code], first, None))
+    statements.append(
+        _statement(_new_id(rng), learner, "launched", _PATH_IRI[path.code], first, None)
+    )
     span = last_activity_at - enrolled_at
     quizzes = 0
+    previous = enrolled_at
     for index, (code, _title) in enumerate(path.modules[:touched]):
         final = index == touched - 1
         when = last_activity_at
@@ -98,6 +108,17 @@ def follow_path(
             when = max(enrolled_at, step.replace(microsecond=0))
         module_status, result = _module_result(rng, final=final, status=status)
         quizzes += result is not None and result.score_scaled is not None
+        activity = _MODULE_IRI[path.code, code]
+        statement_id = _new_id(rng)
+        if module_status == "failed" and status is EnrolmentStatus.COMPLETED:
+            attempts = _retaken(statement_id, learner, activity, result, since=previous, at=when)
+            statements.extend(attempts)
+            module_status, result = "passed", attempts[-1].result
+            quizzes += 1
+        else:
+            statements.append(
+                _statement(statement_id, learner, module_status, activity, when, result)
+            )
         progress_rows.append(
             ModuleProgressIn(
                 module=code,
@@ -106,12 +127,11 @@ def follow_path(
                 updated_at=when,
             )
         )
-        statements.append(
-            _statement(rng, learner, module_status, _MODULE_IRI[path.code, code], when, result)
-        )
+        previous = max(previous, when)
 
     done = sum(row.status in ("completed", "passed") for row in progress_rows)
-    progress = 100 if status is EnrolmentStatus.COMPLETED else round(100 * done / count)
+    # The LRS's own arithmetic (store/xapi.py): a completed path has every module done.
+    progress = round(100 * done / count)
     enrolment = EnrolmentIn(
         learner=learner,
         path=path.code,
@@ -170,16 +190,45 @@ def _scored(success: bool, percent: int) -> ResultIn:
     return ResultIn(success=success, completion=True, score_scaled=percent / 100)
 
 
+def _retaken(
+    failed_id: str,
+    learner: str,
+    activity: str,
+    failed_result: ResultIn | None,
+    *,
+    since: datetime,
+    at: datetime,
+) -> tuple[StatementIn, StatementIn]:
+    """A quiz failed between ``since`` and ``at``, then passed at ``at``.
+
+    The second attempt is drawn from a generator of its own, seeded by the failed statement's
+    id: the demo's generator draws what it drew before retakes existed, so the other records
+    of a seed, and the ids of their statements, stay the same.
+    """
+    own = random.Random(failed_id)
+    earliest = max(since, at - timedelta(days=7))
+    latest = at - timedelta(minutes=20)
+    failed_at = min(earliest, at) if latest <= earliest else between(own, earliest, latest)
+    passed = _scored(True, own.randint(60, 100))
+    return (
+        _statement(failed_id, learner, "failed", activity, failed_at, failed_result),
+        _statement(_new_id(own), learner, "passed", activity, at, passed),
+    )
+
+
+def _new_id(rng: random.Random) -> str:
+    # Ids come from the seeded generator, never uuid4: same seed, same statements.
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
 def _statement(
-    rng: random.Random,
+    statement_id: str,
     learner: str,
     verb: str,
     activity: str,
     when: datetime,
     result: ResultIn | None,
 ) -> StatementIn:
-    # Ids come from the seeded generator, never uuid4: same seed, same statements.
-    statement_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
     return StatementIn(
         id=statement_id,
         learner=learner,

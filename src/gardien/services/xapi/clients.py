@@ -41,13 +41,23 @@ def secret_digest(secret: str) -> str:
 
 
 def create_client(uow: UnitOfWork, *, name: str, clock: Clock) -> NewClient:
-    """Register a client named ``name``; its credentials."""
+    """Register a client named ``name``; its credentials.
+
+    Raises :class:`InvalidInputError` for an empty or long name, or one another client has
+    (a revoked client keeps its name, so the name in a stored statement's authority stays
+    unambiguous).
+    """
     name = name.strip()
     if not name or len(name) > 100:
         raise InvalidInputError("a client needs a name of 1 to 100 characters", field="name")
     key = f"gardien-{secrets.token_hex(8)}"
     secret = secrets.token_urlsafe(32)
     with uow:
+        if store.client_name_taken(uow.connection, name):
+            raise InvalidInputError(
+                f"a client named {name!r} exists already (revoked clients keep their name)",
+                field="name",
+            )
         store.add_client(
             uow.connection,
             name=name,
