@@ -307,3 +307,10 @@ def test_an_erasure_names_the_recipients_to_inform_and_keeps_the_log(
     with engine.connect() as connection:
         assert connection.execute(select(disclosure_subject.c.pseudonym)).scalars().all() == [ana]
         assert connection.execute(select(learner).where(learner.c.pseudonym == ana)).all() == []
+        # The entry carries the keyed lookup of her address: she still learns who received what.
+        marks = connection.execute(select(disclosure_subject.c.subject_lookup)).scalars().all()
+        assert marks == [LOOKUP.of(email("ana"))]
+    after = export_subject(
+        email("ana"), uow=UnitOfWork(engine), policy=policy, clock=FixedClock(NOW), lookup=LOOKUP
+    )
+    assert [item["contract"] for item in after["transmissions"]] == ["C-CPF"]

@@ -153,7 +153,7 @@ def _build(
             "email": str(controller.email),
             "dpo": {"name": controller.dpo.name, "email": str(controller.dpo.email)},
         },
-        "found": bool(rows),
+        "found": bool(rows or sent),
         "roles": _roles(rows),
         "record_counts": counts,
         "categories": [_category(name, grouped[name], policy) for name in order],
