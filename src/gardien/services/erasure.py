@@ -94,7 +94,12 @@ def erase_subject(
     }
     with uow:
         done = erase_subject_rows(
-            uow.connection, address, now=clock.now(), aggregate=aggregate, held_from=held_from
+            uow.connection,
+            address,
+            now=clock.now(),
+            aggregate=aggregate,
+            held_from=held_from,
+            financial_year=policy.financial_year,
         )
         result.erased = dict(done.rows)
         result.kept = [_explain(policy, held) for held in done.held]

@@ -71,7 +71,7 @@ def export_subject(email: str, *, uow: UnitOfWork, policy: Policy, clock: Clock)
     """
     today = clock.today()
     with uow:
-        rows = find_subject_rows(uow.connection, email)
+        rows = find_subject_rows(uow.connection, email, financial_year=policy.financial_year)
         pseudonyms = [str(row.values["pseudonym"]) for row in rows if row.record == "learner"]
         sent = disclosures_of(uow.connection, pseudonyms)
     grouped: dict[str, list[dict[str, Any]]] = {}

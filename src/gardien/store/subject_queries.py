@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, Table, func, or_, select
 
+from gardien.domain.financial_year import FinancialYear
 from gardien.store.tables import (
     account,
     activity_statement,
@@ -74,7 +75,9 @@ class SubjectRow:
     carried: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-def find_subject_rows(connection: Connection, email: str) -> list[SubjectRow]:
+def find_subject_rows(
+    connection: Connection, email: str, *, financial_year: FinancialYear
+) -> list[SubjectRow]:
     """Every row that holds data about the person at ``email``, in a stable order."""
     key = email.strip().lower()
     rows: list[SubjectRow] = []
@@ -88,7 +91,7 @@ def find_subject_rows(connection: Connection, email: str) -> list[SubjectRow]:
     rows.extend(_contact_rows(connection, key))
     for found in _matching(connection, invoice, invoice.c.billing_email, key):
         refs = _references(connection, invoice, [found])[0]
-        clocks = {("invoice", "issued_on"): found["issued_on"]}
+        clocks = {("invoice", "financial_year_close"): financial_year.close_of(found["issued_on"])}
         rows.append(SubjectRow("invoice", found, refs, clocks=clocks))
     for found in _matching(
         connection, newsletter_subscription, newsletter_subscription.c.email, key

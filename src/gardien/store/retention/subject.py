@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection, delete, select, update
 
+from gardien.domain.financial_year import FinancialYear
 from gardien.store.retention import rowcount
 from gardien.store.retention.learners import erase_learners
 from gardien.store.retention.records import ANONYMISED_NAME
@@ -52,11 +53,13 @@ def erase_subject_rows(
     now: datetime,
     aggregate: bool,
     held_from: Mapping[str, date],
+    financial_year: FinancialYear,
 ) -> SubjectErasure:
     """Erase everything erasable held under ``email`` and list the rows a legal duty keeps.
 
     ``held_from`` gives, per held record kind (``invoice``, ``opco_dossier``), the first clock
-    day its rule still keeps: older rows are past their legal period and are erased too.
+    day its rule still keeps: older rows are past their legal period and are erased too. An
+    invoice's clock reads the close of its financial year (``financial_year``, the policy's).
     """
     result = SubjectErasure()
     learner_ids = list(
@@ -108,8 +111,9 @@ def erase_subject_rows(
             invoice.c.billing_email == email
         )
     ):
-        if _still_held(held_from, "invoice", issued_on):
-            result.held.append(HeldRow("invoice", number, issued_on))
+        year_close = financial_year.close_of(issued_on)
+        if _still_held(held_from, "invoice", year_close):
+            result.held.append(HeldRow("invoice", number, year_close))
         else:
             connection.execute(delete(invoice).where(invoice.c.id == invoice_id))
             result.rows["invoice"] += 1
