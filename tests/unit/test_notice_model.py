@@ -169,6 +169,12 @@ def test_the_invoice_period_names_a_year_end_the_policy_changes(policy: Policy) 
     assert "31 décembre" not in fr and "31 December" not in en
 
 
+def test_the_cpf_dossier_holds_the_completion_rate_edof_asks_for(policy: Policy) -> None:
+    fr = render_notice(policy, lang="fr", fmt="md")
+    assert "taux de réalisation" in fr
+    assert "assiduité" not in fr.replace("justificatifs d'assiduité", "")
+
+
 def test_every_vocabulary_has_words() -> None:
     assert set(phrases.LEGAL_BASES) == set(LegalBasis)
     assert set(phrases.FUNDING_TYPES) == set(FundingType)

@@ -260,6 +260,12 @@ def test_invoices_count_from_the_close_of_their_financial_year(
     assert invoices.endswith(clock)
 
 
+def test_the_cpf_dossier_holds_the_completion_rate(policy: Policy) -> None:
+    categories = " ".join(cell(rows(policy, "fr")["sponsor_exchanges"], "data_categories"))
+    assert "taux de réalisation" in categories
+    assert "taux d'assiduité" not in categories
+
+
 def test_an_added_purpose_in_the_yaml_adds_a_row(tmp_path: Path) -> None:
     document: dict[str, Any] = yaml.safe_load(DEFAULT_POLICY_PATH.read_text("utf-8"))
     document["purposes"]["alumni_survey"] = {
