@@ -62,7 +62,7 @@ YANN = "yann.voisin@example.org"  # her colleague on the same OPCO-funded traini
 ZELIE_ACTIVE = "2026-05-10T09:00:00Z"
 YANN_ACTIVE = "2026-05-12T09:00:00Z"
 
-INVOICE = "FA-2025-0930"  # issued 30 Sep 2025: kept through 30 Sep 2035
+INVOICE = "FA-2025-0930"  # issued 30 Sep 2025, year closing 31 Dec 2025: kept through 2035
 DOSSIER = "AC-201"  # training ended 19 Dec 2025: kept through 19 Dec 2031
 
 ERASED = {
@@ -240,7 +240,8 @@ def expected_kept() -> list[KeptRecord]:
             legal_basis="legal_obligation",
             article="6(1)(c)",
             reason={"fr": invoices.reason.fr, "en": invoices.reason.en},
-            until=date(2035, 9, 30),  # 30 Sep 2025 + 120 months
+            # Issued 30 Sep 2025: 120 months from the close of its year, 31 Dec 2025.
+            until=date(2035, 12, 31),
         ),
     ]
 
@@ -378,10 +379,11 @@ def test_an_unknown_address_changes_nothing(engine: Engine) -> None:
 
 
 def test_a_record_past_its_legal_period_is_erased_not_kept(engine: Engine) -> None:
-    # As of 1 June 2026 no duty keeps these any more (the invoice was kept through 31 March
-    # 2026, the dossier through 31 January 2026): the sweep would delete them, and an erasure
-    # must too, rather than tell the person they are kept "until" a day already past.
-    issued, training_end = "2016-03-31", "2020-01-31"
+    # As of 1 June 2026 no duty keeps these any more (the invoice, of the financial year
+    # closed 31 December 2015, was kept through 31 December 2025, the dossier through
+    # 31 January 2026): the sweep would delete them, and an erasure must too, rather than tell
+    # the person they are kept "until" a day already past.
+    issued, training_end = "2015-03-31", "2020-01-31"
     load(
         engine,
         document(
@@ -393,7 +395,7 @@ def test_a_record_past_its_legal_period_is_erased_not_kept(engine: Engine) -> No
             ],
             invoices=[
                 invoice_doc(
-                    "FA-2016-0331", issued, name=NAME, email=ZELIE, address=f"{STREET}\n69000 Lyon"
+                    "FA-2015-0331", issued, name=NAME, email=ZELIE, address=f"{STREET}\n69000 Lyon"
                 )
             ],
             opco_dossiers=[
@@ -449,7 +451,7 @@ def test_the_cli_erases_with_yes_and_answers_in_json(
         (k.as_json() for k in expected_kept()), key=lambda k: k["record"]
     )
     by_record = {k["record"]: k for k in answer["kept"]}
-    assert by_record["invoice"]["until"] == "2035-09-30"
+    assert by_record["invoice"]["until"] == "2035-12-31"
     assert by_record["invoice"]["legal_basis"] == "legal_obligation"
     assert "L123-22" in by_record["invoice"]["reason"]["en"]
     assert by_record["opco_dossier"]["until"] == "2031-12-19"
@@ -460,4 +462,4 @@ def test_the_cli_erases_with_yes_and_answers_in_json(
     out = capsys.readouterr().out
     assert "erased: nothing" in out
     assert f"kept: invoice {INVOICE} (" in out
-    assert "until 2035-09-30, legal_obligation (GDPR art. 6(1)(c))" in out
+    assert "until 2035-12-31, legal_obligation (GDPR art. 6(1)(c))" in out

@@ -294,6 +294,7 @@ def test_without_a_checkpoint_the_wal_keeps_the_erased_rows(database: Path) -> N
                     aggregate=False,
                     held_from={},
                     lookup=LOOKUP.of,
+                    financial_year=default_policy().financial_year,
                 )
                 uow.commit()
             # The rows are gone from every live page, zeroed; the WAL still holds them.

@@ -289,9 +289,13 @@ def test_each_record_has_the_end_date_of_its_own_clock(export: Any) -> None:
     invoices = {
         r["context"]["number"]: r["retention"] for r in records(result, "billing", "invoice")
     }
-    assert invoices["FA-2016-9"]["ends_on"] == "2026-03-31"  # 120 months after issue
-    assert invoices["FA-2016-9"]["status"] == "expired"
-    assert invoices["FA-2023-1"]["ends_on"] == "2033-09-01"
+    # 120 months from the close of the financial year of issue (31 December), the clock's
+    # reading: issued 31 March 2015, the invoice was due to go after 31 December 2025.
+    assert invoices["FA-2015-9"]["clock_value"] == "2015-12-31"
+    assert invoices["FA-2015-9"]["ends_on"] == "2025-12-31"
+    assert invoices["FA-2015-9"]["status"] == "expired"
+    assert invoices["FA-2023-1"]["clock_value"] == "2023-12-31"
+    assert invoices["FA-2023-1"]["ends_on"] == "2033-12-31"
     assert invoices["FA-2023-1"]["kept_on_erasure"] == [
         "billing_name",
         "billing_address",

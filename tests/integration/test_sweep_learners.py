@@ -43,7 +43,7 @@ from tests.support.sweep_people import (
     CELIA_ACTIVE,
     INES,
     INES_ACTIVE,
-    INVOICE_ISSUED,
+    INVOICE_YEAR_CLOSE,
     LEA,
     LEA_ACTIVE,
     NOE,
@@ -149,7 +149,7 @@ def test_the_invoice_and_its_billing_snapshot_last_120_months(
     kept = rows(engine, invoice)
     run_sweep(engine, boundary(INES_ACTIVE, 18).first_gone)
 
-    counts = sweeper(boundary(INVOICE_ISSUED, 120).day(when))
+    counts = sweeper(boundary(INVOICE_YEAR_CLOSE, 120).day(when))
 
     if KEPT[when]:
         only(counts)

@@ -26,10 +26,19 @@ from gardien.store.tables import (
     sponsor,
     sponsor_contact,
 )
-from tests.support.retention_samples import boundary, document, instant, load, rows, run_sweep
+from tests.support.retention_samples import (
+    boundary,
+    default_policy,
+    document,
+    instant,
+    load,
+    rows,
+    run_sweep,
+)
 from tests.support.sweep_people import (
     CELIA_ACTIVE,
     INVOICE_ISSUED,
+    INVOICE_YEAR_CLOSE,
     LAST_CONTRACT_END,
     LAST_EXCHANGE,
     LEA,
@@ -87,9 +96,10 @@ WORKED = {
         date(2026, 2, 28),
         date(2026, 3, 1),
     ),
-    # 29 February 2024 + 120 months: 2034 is no leap year.
+    # Issued 29 February 2024, in the financial year closing 31 December 2024: 120 months
+    # from that close (not from 29 February, which would end on 28 February 2034).
     "invoice": Worked(
-        load_ines, INVOICE_ISSUED, 120, _has(invoice), date(2034, 2, 28), date(2034, 3, 1)
+        load_ines, INVOICE_YEAR_CLOSE, 120, _has(invoice), date(2034, 12, 31), date(2035, 1, 1)
     ),
     "opco dossier": Worked(
         load_oscar, TRAINING_END, 72, _has(opco_dossier), date(2030, 2, 28), date(2030, 3, 1)
@@ -162,6 +172,9 @@ WORKED = {
 @pytest.mark.parametrize("name", list(WORKED))
 def test_worked_examples(engine: Engine, name: str) -> None:
     worked = WORKED[name]
+    if name == "invoice":
+        issued = date.fromisoformat(INVOICE_ISSUED)
+        assert default_policy().financial_year.close_of(issued).isoformat() == worked.clock
     edge = boundary(worked.clock, worked.months)
     assert (edge.last_kept, edge.first_gone) == (worked.last_kept, worked.first_gone)
     worked.load(engine)

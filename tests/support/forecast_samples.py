@@ -34,7 +34,7 @@ EXPECTED: dict[str, tuple[int, list[int]]] = {
     "commercial_contact": (1, [0, 1, 1, 0, 0, 0]),
     "sponsor_contacts": (1, [0, 0, 2, 1, 0, 0]),
     "sponsors": (1, [0, 0, 1, 1, 0, 0]),
-    "invoices": (1, [1, 0, 1, 0, 1, 0]),
+    "invoices": (2, [0, 0, 0, 0, 0, 0]),
     "opco_dossiers": (1, [0, 0, 1, 0, 0, 1]),
     "newsletter": (1, [1, 0, 0, 0, 0, 0]),
     "newsletter_unconfirmed": (0, [0, 0, 0, 0, 0, 0]),
@@ -195,11 +195,14 @@ def document() -> dict[str, Any]:
             ),
         ],
         "invoices": [
-            _invoice("F-2016-0001", "2016-01-14"),  # overdue
-            _invoice("F-2016-0002", "2016-01-15"),  # 2026-01-16
-            _invoice("F-2016-0003", "2016-02-29"),  # 29 Feb + 120 months = 28 Feb: 2026-03-01
-            _invoice("F-2016-0004", "2016-04-30"),  # 2026-05-01
-            _invoice("F-2020-0001", "2020-01-01"),  # 2030
+            # An invoice counts from the close of its financial year (31 December): a year's
+            # invoices all go on the 1 January after its close + 120 months, none in the window.
+            _invoice("F-2015-0001", "2015-01-01"),  # year closing 2015-12-31: overdue
+            _invoice("F-2015-0002", "2015-12-31"),  # kept through 2025-12-31: overdue
+            _invoice("F-2016-0001", "2016-01-14"),  # year closing 2016-12-31: 2027-01-01
+            _invoice("F-2016-0003", "2016-02-29"),  # 2027-01-01, not 2026-03-01
+            _invoice("F-2016-0004", "2016-04-30"),  # 2027-01-01, not 2026-05-01
+            _invoice("F-2020-0001", "2020-01-01"),  # 2031-01-01
         ],
         # 2019-12-31: overdue; 2020-02-29: 2026-03-01; 2020-06-29: 2026-06-30; 2020-06-30: July.
         "opco_dossiers": [_opco(ref, end) for ref, end in opco_ends.items()],

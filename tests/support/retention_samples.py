@@ -595,10 +595,11 @@ def load_everything(engine: Engine) -> None:
                     "CT-KEEPER", "opco", "2019-06-30", learners=[keeper], starts_on="2019-01-07"
                 ),
             ],
-            # Issued 31 Jan 2016 (kept through 31 Jan 2026): expired; 1 Apr 2016: kept.
+            # Issued 31 Dec 2015, in the year closing that day (kept through 31 Dec 2025):
+            # expired; 1 Jan 2016, in the year closing 31 Dec 2016 (through 31 Dec 2026): kept.
             invoices=[
-                invoice_doc("FA-2016-01", "2016-01-31", name="Dali Fictif", email=None),
-                invoice_doc("FA-2016-04", "2016-04-01", name="Dali Fictif", email=None),
+                invoice_doc("FA-2015-12", "2015-12-31", name="Dali Fictif", email=None),
+                invoice_doc("FA-2016-01", "2016-01-01", name="Dali Fictif", email=None),
             ],
             # Training ended 30 Jun 2019 (kept through 30 Jun 2025): expired, while its
             # learner is still active.

@@ -132,7 +132,7 @@ def sample_document() -> dict[str, Any]:
         ],
         "invoices": [
             _invoice("FA-2023-1", "CT-1", "2023-09-01", "Camille Exemple", CAMILLE.upper()),
-            _invoice("FA-2016-9", None, "2016-03-31", "Camille Exemple", CAMILLE),
+            _invoice("FA-2015-9", None, "2015-03-31", "Camille Exemple", CAMILLE),
             _invoice("FA-2024-2", "CT-2", "2024-06-28", "Menuiserie Fictive SAS", DOMINIQUE),
         ],
         "cpf_dossiers": [

@@ -77,6 +77,8 @@ def load_lea(engine: Engine) -> None:
 INES = "ines.facturee@example.org"
 INES_ACTIVE = "2024-02-29T10:00:00Z"
 INVOICE_ISSUED = "2024-02-29"
+# The invoice's clock: the close of its financial year (the default policy's ends 31 December).
+INVOICE_YEAR_CLOSE = "2024-12-31"
 
 
 def load_ines(engine: Engine) -> None:

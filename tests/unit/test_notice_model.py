@@ -78,8 +78,14 @@ def test_each_rule_states_its_duration_from_its_clock(policy: Policy) -> None:
     en = render_notice(policy, lang="en", fmt="md")
     assert "18 mois après la dernière activité, puis suppression" in fr
     assert "18 months after the last activity, then deleted" in en
-    assert "120 mois (10 ans) après l'émission de la facture" in fr
-    assert "120 months (10 years) after the invoice is issued" in en
+    assert (
+        "120 mois (10 ans) à compter de la clôture de l'exercice comptable au cours duquel la"
+        " facture a été émise (clôture au 31 décembre), puis suppression" in fr
+    )
+    assert (
+        "120 months (10 years) from the close of the financial year in which the invoice was"
+        " issued (year closing on 31 December), then deleted" in en
+    )
     assert "72 mois (6 ans) après la fin de la formation" in fr
     assert "72 months (6 years) after the end of the training" in en
     assert "suppression immédiate après la désinscription" in fr
@@ -151,6 +157,22 @@ def test_recipients_get_fields_grouped_by_category(policy: Policy) -> None:
     ]
     online = next(d for d in notice.disclosures if d.funding == "Contracts paid online")
     assert online.recipients == ()
+
+
+def test_the_invoice_period_names_a_year_end_the_policy_changes(policy: Policy) -> None:
+    controller = policy.controller.model_copy(update={"financial_year_end": "06-30"})
+    june = policy.model_copy(update={"controller": controller})
+    fr = render_notice(june, lang="fr", fmt="md")
+    en = render_notice(june, lang="en", fmt="md")
+    assert "au cours duquel la facture a été émise (clôture au 30 juin)" in fr
+    assert "in which the invoice was issued (year closing on 30 June)" in en
+    assert "31 décembre" not in fr and "31 December" not in en
+
+
+def test_the_cpf_dossier_holds_the_completion_rate_edof_asks_for(policy: Policy) -> None:
+    fr = render_notice(policy, lang="fr", fmt="md")
+    assert "taux de réalisation" in fr
+    assert "assiduité" not in fr.replace("justificatifs d'assiduité", "")
 
 
 def test_every_vocabulary_has_words() -> None:

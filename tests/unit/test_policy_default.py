@@ -83,7 +83,10 @@ def test_learning_data_serves_pedagogical_support_and_sponsor_exchanges(shown: J
 def test_invoices_are_kept_120_months_with_their_personal_data(shown: Json) -> None:
     # « Les factures sont conservées 120 mois (incluant les données personnelles associées). »
     rule = the_rule(shown, record="invoice")
-    assert rule["clock"] == "issued_on"
+    # The accounting duty (Code de commerce, art. L123-22) runs from the close of the
+    # financial year the invoice was issued in; the controller's year ends in December.
+    assert rule["clock"] == "financial_year_close"
+    assert shown["controller"]["financial_year_end"] == "12-31"
     assert rule["months"] == 120
     assert "billing" in rule["categories"]
     billing_fields = {dotted for dotted, cat in COLUMN_CATEGORY.items() if cat == "billing"}

@@ -35,6 +35,12 @@ class Edit:
     new: str
 
 
+def year_end(value: str) -> Edit:
+    """Give the controller (its last line is line 11) a ``financial_year_end`` on line 12."""
+    email = "email: dpo@example.org"
+    return Edit(11, email, f"{email}\n  financial_year_end: {value}")
+
+
 def edited(*edits: Edit) -> str:
     lines = SMALL.read_text(encoding="utf-8").split("\n")
     for edit in edits:
@@ -126,9 +132,10 @@ CASES = [
         id="unknown-record-in-with-records",
     ),
     pytest.param(
-        [Edit(56, "issued_on", "paid_on")],
+        [Edit(56, "financial_year_close", "paid_on")],
         56,
-        "retention.invoices.clock: unknown clock 'paid_on': record 'invoice' offers issued_on",
+        "retention.invoices.clock: unknown clock 'paid_on':"
+        " record 'invoice' offers financial_year_close",
         id="unknown-clock",
     ),
     pytest.param(
@@ -196,6 +203,32 @@ CASES = [
         58,
         "retention.invoices.action: 'shred' is not one of 'delete' or 'anonymise'",
         id="unknown-action",
+    ),
+    pytest.param(
+        [year_end('"06-31"')],
+        12,
+        "controller.financial_year_end: 06-31 is not a day of the year",
+        id="year-end-not-a-day",
+    ),
+    pytest.param(
+        [year_end('"02-29"')],
+        12,
+        "controller.financial_year_end: 29 February is not a day of every year: a financial"
+        ' year ending with February ends on "02-28"',
+        id="year-end-29-february",
+    ),
+    pytest.param(
+        [year_end("1231")],
+        12,
+        'controller.financial_year_end: the last day of the financial year is written "MM-DD"'
+        " (got 1231)",
+        id="year-end-not-text",
+    ),
+    pytest.param(
+        [year_end("31/12")],
+        12,
+        "controller.financial_year_end: '31/12' is not a day written MM-DD (e.g. \"12-31\")",
+        id="year-end-other-format",
     ),
     pytest.param(
         [Edit(33, "legal_basis", "legal_bases")],
@@ -326,7 +359,10 @@ CASES = [
         id="python-tag",
     ),
     pytest.param(
-        [Edit(36, "[identity, activity]", "[identity, activty]"), Edit(56, "issued_on", "x")],
+        [
+            Edit(36, "[identity, activity]", "[identity, activty]"),
+            Edit(56, "financial_year_close", "x"),
+        ],
         36,
         "unknown category 'activty' (declared: activity, billing, identity) (and 2 more problems)",
         id="first-of-several-problems",

@@ -228,6 +228,44 @@ def test_longer_learner_retention_changes_the_register(policy: Policy) -> None:
     assert as_json(build_register(changed, "en"))["policy_version"] != policy.version
 
 
+@pytest.mark.parametrize(
+    ("year_end", "lang", "clock"),
+    [
+        (
+            "12-31",
+            "fr",
+            "120 mois à compter de la clôture de l'exercice comptable au cours duquel la facture"
+            " a été émise (clôture au 31 décembre), puis suppression",
+        ),
+        (
+            "12-31",
+            "en",
+            "120 months from the close of the financial year in which the invoice was issued"
+            " (year closing on 31 December), then deleted",
+        ),
+        ("06-30", "fr", "(clôture au 30 juin), puis suppression"),
+        ("06-30", "en", "(year closing on 30 June), then deleted"),
+    ],
+)
+def test_invoices_count_from_the_close_of_their_financial_year(
+    policy: Policy, year_end: str, lang: Lang, clock: str
+) -> None:
+    controller = policy.controller.model_copy(update={"financial_year_end": year_end})
+    changed = policy.model_copy(update={"controller": controller})
+    (invoices,) = [
+        part
+        for part in cell(rows(changed, lang)["billing"], "retention")
+        if part.startswith(policy.retention["invoices"].label.in_(lang))
+    ]
+    assert invoices.endswith(clock)
+
+
+def test_the_cpf_dossier_holds_the_completion_rate(policy: Policy) -> None:
+    categories = " ".join(cell(rows(policy, "fr")["sponsor_exchanges"], "data_categories"))
+    assert "taux de réalisation" in categories
+    assert "taux d'assiduité" not in categories
+
+
 def test_an_added_purpose_in_the_yaml_adds_a_row(tmp_path: Path) -> None:
     document: dict[str, Any] = yaml.safe_load(DEFAULT_POLICY_PATH.read_text("utf-8"))
     document["purposes"]["alumni_survey"] = {

@@ -1,7 +1,9 @@
 """The retention clocks: the dates from which a retention period runs, per kind of record.
 
 A policy names a clock per rule (``record: learner``, ``clock: last_activity``); the store
-knows how to read each one in SQL, the notice how to say it in French and English.
+knows how to read each one in SQL, the notice how to say it in French and English. A clock's
+reading is the day the period runs from; for an invoice that is not a column but the close of
+its financial year (:mod:`gardien.domain.financial_year`), which the store computes.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ class RetentionClock:
     name: str
     fr: str
     en: str
+    # True when the reading depends on the policy's financial year end: the notice and the
+    # register then name that day.
+    financial_year: bool = False
 
 
 _CLOCKS = (
@@ -42,8 +47,14 @@ _CLOCKS = (
         "après la fin du dernier contrat du commanditaire",
         "after the sponsor's last contract ends",
     ),
+    # The accounting duty runs from the close of the financial year, not from the invoice's
+    # date (Code de commerce, art. L123-22); the year end is the policy's.
     RetentionClock(
-        "invoice", "issued_on", "après l'émission de la facture", "after the invoice is issued"
+        "invoice",
+        "financial_year_close",
+        "à compter de la clôture de l'exercice comptable au cours duquel la facture a été émise",
+        "from the close of the financial year in which the invoice was issued",
+        financial_year=True,
     ),
     RetentionClock(
         "opco_dossier", "training_end", "après la fin de la formation", "after the training ends"

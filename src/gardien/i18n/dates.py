@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from babel.dates import format_date
 from dateutil import tz
 
 LOCAL = tz.gettz("Europe/Paris")
@@ -22,6 +23,15 @@ def format_day(day: date | str | None, lang: str) -> str:
     elif isinstance(day, datetime):
         day = day.date()
     return day.strftime("%d/%m/%Y") if lang == "fr" else day.isoformat()
+
+
+def format_month_day(month: int, day: int, lang: str) -> str:
+    """A day of every year, in words: ``31 décembre`` in French, ``31 December`` in English."""
+    # Any year will do, as long as it has the day: 29 February is no year end (the policy
+    # refuses it), so a common year is enough.
+    words = format_date(date(2001, month, day), "d MMMM", locale=lang)
+    # French writes the first of a month as an ordinal: « 1er juillet ».
+    return words.replace("1 ", "1er ", 1) if lang == "fr" and day == 1 else words
 
 
 def local_day(at: datetime) -> date:

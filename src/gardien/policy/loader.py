@@ -94,6 +94,10 @@ def _describe(error: ErrorDetails) -> str:
             f"a duration must be a whole number of months between 0 and {MAX_MONTHS}"
             f" (got {value!r})"
         )
+    if last == "financial_year_end":
+        # The domain's reason names the value already ("06-31 is not a day of the year").
+        reason = str((error.get("ctx") or {}).get("error", ""))
+        return reason or f'the last day of the financial year is written "MM-DD" (got {value!r})'
     if loc == ("format",):
         return f"unsupported policy format {value!r}: this gardien reads format {FORMAT}"
     if kind == "enum":

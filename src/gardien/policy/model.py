@@ -11,8 +11,9 @@ import hashlib
 import json
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
+from gardien.domain.financial_year import FinancialYear
 from gardien.domain.vocabulary import FundingType, LegalBasis, RetentionAction
 
 FORMAT = 1
@@ -22,6 +23,14 @@ Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_
 DottedField = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")]
 NonEmpty = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 Months = Annotated[int, Field(ge=0, le=MAX_MONTHS, strict=True)]
+
+
+def _year_end(text: str) -> str:
+    return str(FinancialYear.parse(text))
+
+
+# The last day of the financial year, ``MM-DD``: a real day of every year (not ``02-29``).
+YearEnd = Annotated[str, Field(strict=True), AfterValidator(_year_end)]
 
 
 class _Strict(BaseModel):
@@ -54,6 +63,8 @@ class Controller(_Strict):
     address: NonEmpty
     email: EmailStr
     dpo: Dpo
+    # Invoices are kept from the close of the financial year they were issued in.
+    financial_year_end: YearEnd = "12-31"
 
 
 class Hosting(_Strict):
@@ -164,6 +175,11 @@ class Policy(_Strict):
         """A short hash of the policy's content: the version a notice or a consent refers to."""
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
+
+    @property
+    def financial_year(self) -> FinancialYear:
+        """The controller's financial year (invoices count from its close)."""
+        return FinancialYear.parse(self.controller.financial_year_end)
 
     def rules_for_category(self, category: str) -> list[tuple[str, RetentionRule]]:
         """The retention rules that state how long ``category`` is kept."""

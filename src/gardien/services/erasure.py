@@ -113,6 +113,7 @@ def erase_subject(
             aggregate=aggregate,
             held_from=held_from,
             lookup=lookup.of,
+            financial_year=policy.financial_year,
         )
         result.erased = dict(done.rows)
         result.kept = [_explain(policy, held) for held in done.held]

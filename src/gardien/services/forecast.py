@@ -4,7 +4,9 @@ A record becomes expired on day *x* when its clock day is in ``[threshold(x - 1)
 (:func:`~gardien.domain.retention.expiry_threshold`), so what expires during the days *a* to *b*
 is one range of the clock: ``[threshold(a - 1), threshold(b))``, counted by one indexed query
 per rule and month. Records already expired on the as-of day, which a sweep has not removed
-yet, are reported apart as *overdue*.
+yet, are reported apart as *overdue*. An invoice's clock is the close of its financial year, so
+a year's invoices all expire on one day: the day after that close plus the period (a 1 January,
+for a year ending 31 December).
 
 The forecast reads the records stored now and assumes they stay as they are: no further activity
 resets a clock and no record is added. Only counts come out, never anything about a person.
@@ -229,6 +231,7 @@ def forecast(engine: Engine, *, policy: Policy, clock: Clock, until: date) -> Fo
                     rule.record,
                     rule.clock,
                     threshold=overdue_before,
+                    financial_year=policy.financial_year,
                     unless_learner_before=removed_with_learners(policy, rule_id, today),
                 ),
             )
@@ -240,6 +243,7 @@ def forecast(engine: Engine, *, policy: Policy, clock: Clock, until: date) -> Fo
                         rule.clock,
                         start=start,
                         end=end,
+                        financial_year=policy.financial_year,
                         # Within a month the learner rule runs first, as in a sweep at its end.
                         unless_learner_before=removed_with_learners(policy, rule_id, window.last),
                     )

@@ -119,7 +119,7 @@ def _build(
     today = clock.today()
     connection = uow.connection
     keys = subject_keys(email, lookup)
-    rows = find_subject_rows(connection, keys)
+    rows = find_subject_rows(connection, keys, financial_year=policy.financial_year)
     pseudonyms = [str(row.values["pseudonym"]) for row in rows if row.record == "learner"]
     sent = disclosures_of(connection, pseudonyms, keys.lookups)
     grouped: dict[str, list[Any]] = {}

@@ -130,6 +130,7 @@ def sweep(
                 rule.record,
                 rule.clock,
                 threshold=threshold,
+                financial_year=policy.financial_year,
                 unless_learner_before=removed_with_learners(policy, rule_id, today),
             )
         if dry_run:
@@ -190,7 +191,12 @@ def _one_batch(
             subjects: list[str] = []
         else:
             ids = select_expired(
-                connection, rule.record, rule.clock, threshold=threshold, limit=batch_size
+                connection,
+                rule.record,
+                rule.clock,
+                threshold=threshold,
+                limit=batch_size,
+                financial_year=policy.financial_year,
             )
             if not ids:
                 return False

@@ -32,6 +32,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, Table, and_, func, or_, select
 
+from gardien.domain.financial_year import FinancialYear
 from gardien.store.tables import (
     account,
     commercial_contact,
@@ -98,10 +99,13 @@ class SubjectKeys:
     legacy_actor_digests: tuple[str, ...] = ()
 
 
-def find_subject_rows(connection: Connection, keys: SubjectKeys) -> list[SubjectRow]:
+def find_subject_rows(
+    connection: Connection, keys: SubjectKeys, *, financial_year: FinancialYear
+) -> list[SubjectRow]:
     """Every row that holds data about the person, in a stable order, but their statements.
 
-    A learner's statements are counted and streamed apart (:func:`stream_statements`).
+    A learner's statements are counted and streamed apart (:func:`stream_statements`);
+    invoices run on the close of ``financial_year`` in which they were issued.
     """
     key = keys.email.strip().lower()
     rows: list[SubjectRow] = []
@@ -127,7 +131,7 @@ def find_subject_rows(connection: Connection, keys: SubjectKeys) -> list[Subject
         or_(invoice.c.billing_email == key, invoice.c.subject_lookup.in_(keys.lookups)),
     )
     for found, refs in zip(invoices, _references(connection, invoice, invoices), strict=True):
-        clocks = {("invoice", "issued_on"): found["issued_on"]}
+        clocks = {("invoice", "financial_year_close"): financial_year.close_of(found["issued_on"])}
         rows.append(SubjectRow("invoice", found, refs, clocks=clocks))
     for found in _matching(
         connection, newsletter_subscription, newsletter_subscription.c.email, key

@@ -255,7 +255,13 @@ class _Builder:
             label=rule.label.in_(self.lang),
             months=rule.months,
             duration=phrases.duration(rule.months, self.t),
-            clock=phrases.clock_phrase(rule.record, rule.clock, self.t, self.lang),
+            clock=phrases.clock_phrase(
+                rule.record,
+                rule.clock,
+                self.t,
+                self.lang,
+                financial_year=self.policy.financial_year,
+            ),
             action=rule.action,
             hold=(
                 HoldView(rule.hold.reason.in_(self.lang), self.basis(rule.hold.basis))

@@ -9,7 +9,9 @@ from __future__ import annotations
 from gettext import NullTranslations
 
 from gardien.domain.clocks import RETENTION_CLOCKS
+from gardien.domain.financial_year import FinancialYear
 from gardien.domain.vocabulary import FundingType, LegalBasis
+from gardien.i18n.dates import format_month_day
 from gardien.policy.model import Area
 
 
@@ -45,7 +47,10 @@ FUNDING_TYPES: dict[FundingType, str] = {
 # Keyed by clock name: one clock name reads the same whatever the record.
 CLOCKS: dict[str, str] = {
     "last_activity": N_("after the last activity"),
-    "issued_on": N_("after the invoice is issued"),
+    "financial_year_close": N_(
+        "from the close of the financial year in which the invoice was issued"
+        " (year closing on %(year_end)s)"
+    ),
     "training_end": N_("after the end of the training"),
     "last_contract_end": N_("after the end of the last contract"),
     "unsubscribed": N_("after unsubscribing"),
@@ -95,15 +100,24 @@ def legal_basis(basis: LegalBasis, t: NullTranslations) -> str:
     return t.gettext(LEGAL_BASES[basis])
 
 
-def clock_phrase(record: str, clock: str, t: NullTranslations, lang: str) -> str:
+def clock_phrase(
+    record: str, clock: str, t: NullTranslations, lang: str, *, financial_year: FinancialYear
+) -> str:
     """When a period starts, in words ("after the last activity").
 
-    A clock the notice has no phrase for yet falls back to the wording of the clock registry.
+    A clock counted from the close of a financial year names the day the year ends ("year
+    closing on 31 December"). A clock the notice has no phrase for yet falls back to the
+    wording of the clock registry.
     """
-    if clock in CLOCKS:
-        return t.gettext(CLOCKS[clock])
-    known = RETENTION_CLOCKS[(record, clock)]
-    return known.en if lang == "en" else known.fr
+    known = RETENTION_CLOCKS.get((record, clock))
+    if clock not in CLOCKS:
+        known = RETENTION_CLOCKS[(record, clock)]
+        return known.en if lang == "en" else known.fr
+    phrase = t.gettext(CLOCKS[clock])
+    if known is not None and known.financial_year:
+        year_end = format_month_day(financial_year.month, financial_year.day, lang)
+        phrase = phrase % {"year_end": year_end}
+    return phrase
 
 
 def field_name(dotted: str, t: NullTranslations) -> str:

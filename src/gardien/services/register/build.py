@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from gardien.domain.clocks import RETENTION_CLOCKS
+from gardien.domain.clocks import RETENTION_CLOCKS, RetentionClock
+from gardien.i18n.dates import format_month_day
 from gardien.policy import Policy
 from gardien.policy.model import Purpose, RetentionRule
 from gardien.services.register import wording as w
@@ -163,7 +164,17 @@ def _rule_entry(
     if clock is None:
         text = w.RETENTION_NO_CLOCK.in_(lang).format(**values)
     else:
-        text = w.RETENTION.in_(lang).format(**values, clock=clock.en if lang == "en" else clock.fr)
+        text = w.RETENTION.in_(lang).format(**values, clock=_clock_words(policy, clock, lang))
     return RetentionEntry(
         rule=rule_id, label=label, months=rule.months, categories=tuple(categories), text=text
     )
+
+
+def _clock_words(policy: Policy, clock: RetentionClock, lang: Lang) -> str:
+    """When the period starts; a clock counted from a financial year's close names its day."""
+    words = clock.en if lang == "en" else clock.fr
+    if not clock.financial_year:
+        return words
+    year = policy.financial_year
+    year_end = format_month_day(year.month, year.day, lang)
+    return w.FINANCIAL_YEAR_CLOCK.in_(lang).format(clock=words, year_end=year_end)

@@ -124,6 +124,10 @@ RETENTION = Wording(
     "{label} ({categories}) : {duration} {clock}, puis {action}",
     "{label} ({categories}): {duration} {clock}, then {action}",
 )
+# A clock counted from the close of a financial year, with the day that year ends.
+FINANCIAL_YEAR_CLOCK = Wording(
+    "{clock} (clôture au {year_end})", "{clock} (year closing on {year_end})"
+)
 RETENTION_NO_CLOCK = Wording(
     "{label} ({categories}) : {duration}, puis {action}",
     "{label} ({categories}): {duration}, then {action}",

@@ -5,6 +5,11 @@ before ``day``". With the domain's :func:`~gardien.domain.retention.expiry_thres
 expired records of a rule are ``before(threshold)``; a forecast month is
 ``before(end) AND NOT before(start)``. Plain clocks are one indexed column, so a sweep reads
 only the expired part of the index, whatever the size of the rest.
+
+An invoice's clock reads the close of the financial year it was issued in, which no column
+holds. Its condition is still one range on the indexed ``issued_on``: the close of an issue
+date's year is before ``day`` exactly when the issue date is before the first day of the year
+``day`` belongs to (:meth:`~gardien.domain.financial_year.FinancialYear.start_of`).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, func, select
 
+from gardien.domain.financial_year import FinancialYear
 from gardien.store.tables import (
     account,
     audit_entry,
@@ -83,7 +89,6 @@ CLOCK_SQL: dict[tuple[str, str], ClockSql] = {
     ("sponsor_contact", "last_contract_end"): ClockSql(
         sponsor_contact, _sponsor_contact_clock, sponsor_contact.c.id
     ),
-    ("invoice", "issued_on"): _day(invoice.c.issued_on),
     ("opco_dossier", "training_end"): _day(opco_dossier.c.training_end),
     ("newsletter_subscription", "unsubscribed"): _instant(
         newsletter_subscription.c.unsubscribed_at
@@ -104,6 +109,25 @@ CLOCK_SQL: dict[tuple[str, str], ClockSql] = {
 }
 
 
-def clock_sql(record: str, clock: str) -> ClockSql:
-    """The SQL reading of a clock; every clock of the domain has one (a test checks it)."""
+# Clocks whose reading depends on the policy's financial year, built per call.
+_FINANCIAL_YEAR_CLOCKS = {("invoice", "financial_year_close")}
+
+
+def _financial_year_close(year: FinancialYear) -> ClockSql:
+    issued_on = invoice.c.issued_on
+    return ClockSql(invoice, lambda day: issued_on < year.start_of(day), issued_on)
+
+
+def clock_sql(record: str, clock: str, *, financial_year: FinancialYear) -> ClockSql:
+    """The SQL reading of a clock; every clock of the domain has one (a test checks it).
+
+    ``financial_year`` is the policy's: the invoice clock counts from its close.
+    """
+    if (record, clock) in _FINANCIAL_YEAR_CLOCKS:
+        return _financial_year_close(financial_year)
     return CLOCK_SQL[(record, clock)]
+
+
+def clock_keys() -> set[tuple[str, str]]:
+    """Every (record, clock) that :func:`clock_sql` can read."""
+    return set(CLOCK_SQL) | _FINANCIAL_YEAR_CLOCKS

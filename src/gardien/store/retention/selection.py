@@ -6,7 +6,8 @@ from datetime import date
 
 from sqlalchemy import ColumnElement, Connection, and_, func, not_, or_, select, true
 
-from gardien.store.retention.clocks import ClockSql, clock_sql
+from gardien.domain.financial_year import FinancialYear
+from gardien.store.retention.clocks import CLOCK_SQL, ClockSql, clock_sql
 from gardien.store.tables import contact_message, learner, sponsor
 
 
@@ -23,14 +24,21 @@ def _condition(clock: ClockSql, record: str, cond: ColumnElement[bool]) -> Colum
 
 
 def select_expired(
-    connection: Connection, record: str, clock: str, *, threshold: date, limit: int
+    connection: Connection,
+    record: str,
+    clock: str,
+    *,
+    threshold: date,
+    limit: int,
+    financial_year: FinancialYear,
 ) -> list[int]:
     """Ids of up to ``limit`` rows whose clock day is before ``threshold``, oldest first.
 
-    On PostgreSQL the rows are locked and rows locked by another sweep are skipped, so two
-    sweeps running at once share the work instead of doing it twice or waiting on each other.
+    ``financial_year`` is the policy's (the invoice clock counts from its close). On
+    PostgreSQL the rows are locked and rows locked by another sweep are skipped, so two sweeps
+    running at once share the work instead of doing it twice or waiting on each other.
     """
-    sql = clock_sql(record, clock)
+    sql = clock_sql(record, clock, financial_year=financial_year)
     query = (
         select(sql.table.c.id)
         .where(_condition(sql, record, sql.before(threshold)))
@@ -48,6 +56,7 @@ def count_expired(
     clock: str,
     *,
     threshold: date,
+    financial_year: FinancialYear,
     unless_learner_before: date | None = None,
 ) -> int:
     """How many rows are expired (for ``--dry-run`` and the progress bar).
@@ -56,7 +65,7 @@ def count_expired(
     left out: the learner rule removes them first, with their learner, so a dry run must not
     count them twice.
     """
-    sql = clock_sql(record, clock)
+    sql = clock_sql(record, clock, financial_year=financial_year)
     query = select(func.count()).select_from(sql.table)
     query = query.where(_condition(sql, record, sql.before(threshold)))
     if unless_learner_before is not None:
@@ -70,7 +79,7 @@ def _not_removed_with_learners(sql: ClockSql, learners_before: date) -> ColumnEl
     A row hangs on its learner by ``learner_id`` (queued e-mails) or, for contact-form
     messages, by the learner's e-mail address.
     """
-    expired = clock_sql("learner", "last_activity").before(learners_before)
+    expired = CLOCK_SQL[("learner", "last_activity")].before(learners_before)
     columns = sql.table.c
     if "learner_id" in columns:
         owner = columns.learner_id
@@ -87,6 +96,7 @@ def count_between(
     *,
     start: date,
     end: date,
+    financial_year: FinancialYear,
     unless_learner_before: date | None = None,
 ) -> int:
     """How many rows will expire between two thresholds: clock day in [start, end).
@@ -94,7 +104,7 @@ def count_between(
     ``unless_learner_before`` leaves out rows gone with their learner, as in
     :func:`count_expired`.
     """
-    sql = clock_sql(record, clock)
+    sql = clock_sql(record, clock, financial_year=financial_year)
     window = and_(sql.before(end), not_(sql.before(start)))
     query = select(func.count()).select_from(sql.table).where(_condition(sql, record, window))
     if unless_learner_before is not None:

@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, Connection, and_, delete, or_, select, update
 
+from gardien.domain.financial_year import FinancialYear
 from gardien.store.retention import rowcount
 from gardien.store.retention.learners import Lookup, erase_learners
 from gardien.store.retention.records import ANONYMISED_NAME
@@ -55,12 +56,14 @@ def erase_subject_rows(
     aggregate: bool,
     held_from: Mapping[str, date],
     lookup: Lookup,
+    financial_year: FinancialYear,
 ) -> SubjectErasure:
     """Erase everything erasable held about the person of ``keys``; list the rows a legal duty
     keeps, which carry the keyed ``lookup`` of the address from then on.
 
     ``held_from`` gives, per held record kind (``invoice``, ``opco_dossier``), the first clock
-    day its rule still keeps: older rows are past their legal period and are erased too.
+    day its rule still keeps: older rows are past their legal period and are erased too. An
+    invoice's clock reads the close of its financial year (``financial_year``, the policy's).
     """
     email = keys.email
     result = SubjectErasure()
@@ -138,8 +141,9 @@ def erase_subject_rows(
             or_(invoice.c.billing_email == email, invoice.c.subject_lookup.in_(keys.lookups))
         )
     ):
-        if _still_held(held_from, "invoice", issued_on):
-            result.held.append(HeldRow("invoice", number, issued_on))
+        year_close = financial_year.close_of(issued_on)
+        if _still_held(held_from, "invoice", year_close):
+            result.held.append(HeldRow("invoice", number, year_close))
             if found_by != mark:
                 connection.execute(
                     update(invoice).where(invoice.c.id == invoice_id).values(subject_lookup=mark)

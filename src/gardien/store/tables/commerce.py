@@ -110,7 +110,8 @@ invoice = Table(
     Column("id", Integer, primary_key=True, info=SURROGATE),
     Column("number", String(64), nullable=False, unique=True, info=not_personal("business key")),
     Column("contract_id", ForeignKey("contract.id"), nullable=True, index=True, info=BUSINESS),
-    # Clock of the invoice rule (120 months after issue).
+    # The invoice rule counts from the close of this date's financial year; its sweep is a
+    # range on this index (store/retention/clocks.py).
     Column("issued_on", Date, nullable=False, index=True, info=not_personal("accounting date")),
     Column("currency", String(3), nullable=False, info=BUSINESS),
     Column("amount_excl_tax_cents", Integer, nullable=False, info=BUSINESS),
