@@ -225,7 +225,10 @@ def edges(document: ImportDocument, today: date) -> dict[str, bool]:
         return today - NEAR <= end < today
 
     learners = [retention_end(x.last_activity_at, 18) for x in document.learners]
-    invoices = [retention_end(invoice.issued_on, 120) for invoice in document.invoices]
+    # Invoices run from the close of their financial year (31 December): they expire together
+    # on 1 January, so "near" and "past" are within a year rather than a month.
+    invoices = [retention_end(date(i.issued_on.year, 12, 31), 120) for i in document.invoices]
+    year = timedelta(days=366)
     opco = [retention_end(dossier.training_end, 72) for dossier in document.opco_dossiers]
     last: dict[str, date] = {}
     for contract in document.contracts:
@@ -242,8 +245,8 @@ def edges(document: ImportDocument, today: date) -> dict[str, bool]:
         "learner 17 months inactive": any(soon(end) for end in learners),
         "learner just past 18 months": any(ended(end) for end in learners),
         "learner long gone": any(end < today - relativedelta(months=6) for end in learners),
-        "invoice near 120 months": any(soon(end) for end in invoices),
-        "invoice past 120 months": any(ended(end) for end in invoices),
+        "invoice near 120 months": any(today <= end < today + year for end in invoices),
+        "invoice past 120 months": any(today - year <= end < today for end in invoices),
         "OPCO dossier near 72 months": any(soon(end) for end in opco),
         "OPCO dossier past 72 months": any(ended(end) for end in opco),
         "sponsor near 18 months": any(soon(end) for end in sponsors),

@@ -28,8 +28,10 @@ class Stage(StrEnum):
     SPONSOR_EXPIRED = "sponsor_expired"  # contract ended a little over 18 months ago
     OPCO_EXPIRING = "opco_expiring"  # training ended a little under 72 months ago
     OPCO_EXPIRED = "opco_expired"  # training ended a little over 72 months ago
-    INVOICE_EXPIRING = "invoice_expiring"  # invoiced a little under 120 months ago
-    INVOICE_EXPIRED = "invoice_expired"  # invoiced a little over 120 months ago
+    # Invoices run from the close of their financial year (31 December in the default policy):
+    # issued early in the year whose close + 120 months is still ahead, or late in the one before.
+    INVOICE_EXPIRING = "invoice_expiring"
+    INVOICE_EXPIRED = "invoice_expired"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +42,14 @@ class Window:
     months: int
     first_day: int
     last_day: int
+    # Count the days from the first of January of the anchor's year (invoices: their clock is
+    # the close of the financial year, not the day they were issued).
+    from_year_start: bool = False
 
     def draw(self, rng: random.Random, today: date) -> date:
         anchor = today - relativedelta(months=self.months)
+        if self.from_year_start:
+            anchor = date(anchor.year, 1, 1)
         return anchor + timedelta(days=rng.randint(self.first_day, self.last_day))
 
 
@@ -60,8 +67,8 @@ WINDOWS: dict[Stage, Window] = {
     Stage.SPONSOR_EXPIRED: Window(True, 18, *_PAST),
     Stage.OPCO_EXPIRING: Window(True, 72, *_NEAR),
     Stage.OPCO_EXPIRED: Window(True, 72, *_PAST),
-    Stage.INVOICE_EXPIRING: Window(True, 120, *_NEAR),
-    Stage.INVOICE_EXPIRED: Window(True, 120, *_PAST),
+    Stage.INVOICE_EXPIRING: Window(True, 120, *_NEAR, from_year_start=True),
+    Stage.INVOICE_EXPIRED: Window(True, 120, *_PAST, from_year_start=True),
 }
 
 # How often a randomly planned contract lands on each stage. The edge stages are rare but
