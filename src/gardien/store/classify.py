@@ -10,7 +10,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, MetaData
+from sqlalchemy import Column, MetaData, String
+
+from gardien.domain.lookup import LOOKUP_LENGTH
 
 CATEGORY_KEY = "category"
 NOT_PERSONAL_KEY = "not_personal"
@@ -34,6 +36,13 @@ def keyed_lookup(category: str) -> dict[str, Any]:
     """A keyed lookup of a person's address (``domain/lookup.py``): pseudonymous personal
     data of ``category``, never shown as a field (it means nothing to the person)."""
     return {**personal(category), LOOKUP_KEY: True}
+
+
+def lookup_column(category: str, name: str = "subject_lookup") -> Column[str]:
+    """The indexed, nullable column holding a keyed lookup of ``category`` data."""
+    return Column(
+        name, String(LOOKUP_LENGTH), nullable=True, index=True, info=keyed_lookup(category)
+    )
 
 
 @dataclass(frozen=True)

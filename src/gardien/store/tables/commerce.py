@@ -20,8 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from gardien.domain.lookup import LOOKUP_LENGTH
-from gardien.store.classify import SURROGATE, keyed_lookup, not_personal, personal
+from gardien.store.classify import SURROGATE, lookup_column, not_personal, personal
 from gardien.store.metadata import lower_case, metadata
 from gardien.store.types import UTCDateTime
 
@@ -132,13 +131,7 @@ invoice = Table(
     Column("corrects_number", String(64), nullable=True, info=not_personal("business key")),
     # Written when the invoice outlives the person's other records (the only column an
     # UPDATE may touch, migration 0007).
-    Column(
-        "subject_lookup",
-        String(LOOKUP_LENGTH),
-        nullable=True,
-        index=True,
-        info=keyed_lookup("billing"),
-    ),
+    lookup_column("billing"),
     CheckConstraint("total_cents = amount_excl_tax_cents + tax_cents", name="total"),
     CheckConstraint("kind IN ('invoice', 'credit_note')", name="kind"),
     CheckConstraint(
@@ -158,12 +151,6 @@ commercial_contact = Table(
     # Clock of the commercial-contact rule (18 months after the last contract ends).
     Column("last_contract_end", Date, nullable=False, index=True, info=COMMERCIAL),
     Column("created_at", UTCDateTime(), nullable=False, info=not_personal("record keeping")),
-    Column(
-        "subject_lookup",
-        String(LOOKUP_LENGTH),
-        nullable=True,
-        index=True,
-        info=keyed_lookup("commercial_contact"),
-    ),
+    lookup_column("commercial_contact"),
     lower_case("email"),
 )

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
 
-from gardien.domain.lookup import LOOKUP_LENGTH
-from gardien.store.classify import SURROGATE, keyed_lookup, not_personal, personal
+from gardien.store.classify import SURROGATE, lookup_column, not_personal, personal
 from gardien.store.metadata import metadata
 from gardien.store.types import UTCDateTime
 
@@ -49,11 +48,5 @@ disclosure_subject = Table(
     ),
     Column("pseudonym", String(36), nullable=False, index=True, info=ACCOUNTABILITY),
     # Written when the learner goes, so that the person still learns who received what.
-    Column(
-        "subject_lookup",
-        String(LOOKUP_LENGTH),
-        nullable=True,
-        index=True,
-        info=keyed_lookup("accountability"),
-    ),
+    lookup_column("accountability"),
 )

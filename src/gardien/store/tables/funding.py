@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import CheckConstraint, Column, Date, Float, ForeignKey, Integer, String, Table
 
-from gardien.domain.lookup import LOOKUP_LENGTH
-from gardien.store.classify import SURROGATE, keyed_lookup, not_personal, personal
+from gardien.store.classify import SURROGATE, lookup_column, not_personal, personal
 from gardien.store.metadata import metadata
 from gardien.store.types import UTCDateTime, json_document
 
@@ -63,11 +62,5 @@ opco_dossier = Table(
     Column("certificate_ref", String(200), nullable=True, info=OPCO),
     Column("attendance_summary", json_document(), nullable=True, info=OPCO),
     # Written when the learner goes: how the person still finds the dossier.
-    Column(
-        "subject_lookup",
-        String(LOOKUP_LENGTH),
-        nullable=True,
-        index=True,
-        info=keyed_lookup("opco_evidence"),
-    ),
+    lookup_column("opco_evidence"),
 )

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, ForeignKey, Integer, String, Table
 
-from gardien.domain.lookup import LOOKUP_LENGTH
-from gardien.store.classify import SURROGATE, keyed_lookup, not_personal, personal
+from gardien.store.classify import SURROGATE, keyed_lookup, lookup_column, not_personal, personal
 from gardien.store.metadata import metadata
 from gardien.store.types import UTCDateTime, json_document
 
@@ -38,15 +37,9 @@ xapi_parked = Table(
     Column("received_at", UTCDateTime(), nullable=False, index=True, info=personal("activity")),
     Column("client_id", ForeignKey("xapi_client.id"), nullable=False, info=not_personal("client")),
     # Before migration 0007: SHA-256 of the actor's identifier (mailto:, mbox_sha1sum, account).
-    Column("actor_digest", String(64), nullable=True, index=True, info=personal("activity")),
+    Column("actor_digest", String(64), nullable=True, index=True, info=keyed_lookup("activity")),
     # Keyed lookup of the actor's identifier: how the person's export, erasure and a learner
     # who appears later find the statement (domain/lookup.py).
-    Column(
-        "actor_lookup",
-        String(LOOKUP_LENGTH),
-        nullable=True,
-        index=True,
-        info=keyed_lookup("activity"),
-    ),
+    lookup_column("activity", "actor_lookup"),
     Column("statement", json_document(), nullable=False, info=personal("activity")),
 )
