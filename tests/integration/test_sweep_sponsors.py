@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from gardien.store.retention.records import ANONYMISED_NAME
 from gardien.store.tables import commercial_contact, contract, sponsor, sponsor_contact
 from tests.integration.conftest import Sweeper
+from tests.support.lookup import LOOKUP
 from tests.support.retention_samples import (
     KEPT,
     boundary,
@@ -160,6 +161,8 @@ def test_the_commercial_contact_keeps_the_email_and_last_contract_only(engine: E
         "contract_reference": "CT-109",
         "last_contract_end": date.fromisoformat(LAST_CONTRACT_END),
         "created_at": instant(f"{day.isoformat()}T12:00:00Z"),
+        # How the person finds it again, whatever becomes of the address (subject-lookup.md).
+        "subject_lookup": LOOKUP.of(LOU),
     }
     assert (
         leftovers(
