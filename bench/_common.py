@@ -181,8 +181,8 @@ RECENT_IDLE = (0, 480 * DAY)
 # Learners per executemany round: bounds memory.
 CHUNK = 20_000
 # Bytes per statement row with its two indexes, measured on generated files (for the disk check).
-BYTES_PER_STATEMENT = 680
-BYTES_PER_LEARNER = 1_000
+BYTES_PER_STATEMENT = 730
+BYTES_PER_LEARNER = 850  # with their account and enrolment
 # Rows per learner besides statements: the learner, their account, one enrolment.
 ROWS_PER_LEARNER = 3
 # The columns each generated row names, in the order of its tuple (checked against the tables).
