@@ -3,7 +3,9 @@
 The benchmarks are found by glob (every ``bench/*.py`` not starting with ``_``): a new one is
 covered without touching this file, as long as it keeps the conventions of ``bench/_common.py``:
 a ``--smoke`` flag, and one ``figure:`` line per comparison with its baseline. Each runs as a
-subprocess, with this tree's ``src`` first on the path and warnings as errors, as the suite runs.
+subprocess, with this tree's ``src`` first on the path and warnings as errors, as the suite runs;
+the selected ones start together, as most of their time is spent starting Python processes and
+servers, not computing.
 Their PostgreSQL parts run when ``GARDIEN_TEST_POSTGRES_URL`` is set (passed on as
 ``GARDIEN_BENCH_POSTGRES_URL``; empty otherwise, which tells them to skip PostgreSQL). Nothing
 here looks at a time (CONVENTIONS 9).
@@ -16,6 +18,8 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -40,7 +44,26 @@ def _postgres_url() -> str:
     return url
 
 
-def _run_smoke(script: Path, workdir: Path, postgres: str) -> subprocess.CompletedProcess[str]:
+@dataclass
+class Run:
+    """A benchmark started at smoke size; ``finish`` waits for it and reads what it printed."""
+
+    script: Path
+    process: subprocess.Popen[bytes]
+    stdout: Path
+    stderr: Path
+
+    def finish(self) -> tuple[int, str, str]:
+        try:
+            code = self.process.wait(timeout=300)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            pytest.fail(f"{self.script.name} --smoke ran for more than 300 s")
+        return code, self.stdout.read_text(), self.stderr.read_text()
+
+
+def _start(script: Path, workdir: Path, postgres: str) -> Run:
     path = [str(ROOT / "src"), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     env = {
         **os.environ,
@@ -50,15 +73,41 @@ def _run_smoke(script: Path, workdir: Path, postgres: str) -> subprocess.Complet
         # Their temporary files (SQLite databases, documents, logs) go where pytest cleans up.
         "TMPDIR": str(workdir),
     }
-    return subprocess.run(
-        [sys.executable, str(script), "--smoke"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    stdout, stderr = workdir / "stdout.txt", workdir / "stderr.txt"
+    with stdout.open("wb") as out, stderr.open("wb") as err:
+        process = subprocess.Popen(
+            [sys.executable, str(script), "--smoke"], cwd=ROOT, env=env, stdout=out, stderr=err
+        )
+    return Run(script, process, stdout, stderr)
+
+
+def _selected(request: pytest.FixtureRequest) -> list[Path]:
+    """The benchmarks whose test this session runs (``-k`` may have left some out)."""
+    scripts: set[Path] = set()
+    for item in request.session.items:
+        callspec = getattr(item, "callspec", None)
+        if isinstance(item, pytest.Function) and item.module is request.module and callspec:
+            script = callspec.params.get("script")
+            if isinstance(script, Path):
+                scripts.add(script)
+    return sorted(scripts)
+
+
+@pytest.fixture(scope="module")
+def runs(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[Path, Run]]:
+    """The benchmarks this session selected, all started at once."""
+    postgres = _postgres_url()
+    started = {
+        script: _start(script, tmp_path_factory.mktemp(script.stem), postgres)
+        for script in _selected(request)
+    }
+    yield started
+    for run in started.values():
+        if run.process.poll() is None:
+            run.process.kill()
+            run.process.wait()
 
 
 def _value(text: str) -> float:
@@ -72,19 +121,19 @@ def test_the_benchmarks_are_found() -> None:
 
 @pytest.mark.parametrize("script", BENCHMARKS, ids=lambda path: path.stem)
 def test_a_benchmark_runs_at_smoke_size_and_prints_its_figures(
-    script: Path, tmp_path: Path
+    script: Path, runs: dict[Path, Run]
 ) -> None:
     postgres = _postgres_url()
-    done = _run_smoke(script, tmp_path, postgres)
-    output = f"stdout:\n{done.stdout[-4000:]}\nstderr:\n{done.stderr[-4000:]}"
-    assert done.returncode == 0, f"{script.name} --smoke exited {done.returncode}\n{output}"
-    figures = [match.groupdict() for match in FIGURE.finditer(done.stdout)]
+    code, stdout, stderr = runs[script].finish()
+    output = f"stdout:\n{stdout[-4000:]}\nstderr:\n{stderr[-4000:]}"
+    assert code == 0, f"{script.name} --smoke exited {code}\n{output}"
+    figures = [match.groupdict() for match in FIGURE.finditer(stdout)]
     assert figures, f"{script.name} printed no 'figure:' line (bench/_common.py figure)\n{output}"
     for found in figures:
         for key in ("value", "base"):
             number = _value(found[key])
             assert math.isfinite(number) and number > 0, f"{found}\n{output}"
     if postgres:
-        assert "PostgreSQL: skipped" not in done.stdout, output
-    if "PostgreSQL" in done.stdout and "PostgreSQL: skipped" not in done.stdout:
+        assert "PostgreSQL: skipped" not in stdout, output
+    if "PostgreSQL" in stdout and "PostgreSQL: skipped" not in stdout:
         assert any("PostgreSQL" in found["what"] for found in figures), output
