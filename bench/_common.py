@@ -1,8 +1,25 @@
-"""Synthetic learners for the sweep benchmark, written fast with plain ``sqlite3``.
+"""What the benchmarks share: their conventions, and synthetic learners written fast.
 
-The schema is gardien's own (a fresh file migrated with ``upgrade``); only the rows are written
-by hand, in the exact text forms gardien stores on SQLite (``store/bulk.py``): instants as naive
-UTC ``YYYY-MM-DD HH:MM:SS.ffffff``, booleans as 0/1, JSON as text.
+Conventions, so that ``tests/integration/test_benchmarks.py`` can run every ``bench/*.py`` (not
+starting with ``_``) and a benchmark cannot rot unnoticed:
+
+- ``--smoke`` (:func:`parse_args`) runs it at a size that takes a few seconds; explicit size
+  arguments still win over the smoke ones.
+- Each comparison with the baseline ends in one line printed by :func:`figure`, which the test
+  reads: ``figure: <what> <number> <unit>; baseline (<what>) <number> <unit>; ratio <r>``.
+- A PostgreSQL part takes an admin URL (a role that may create databases) from
+  :func:`postgres_admin_url`, makes its own scratch databases and drops them; an empty
+  ``GARDIEN_BENCH_POSTGRES_URL`` means no PostgreSQL, and the benchmark prints
+  ``PostgreSQL: skipped``.
+- Rows written by hand name their columns through :func:`insert_sql`, checked against gardien's
+  SQLAlchemy tables: a column gone, or a new one the schema requires, stops the benchmark with
+  :class:`SchemaDrift` before it writes anything.
+
+Synthetic learners for the sweep benchmark: the schema is gardien's own (a fresh file migrated
+with ``upgrade``); only the rows are written by hand, in the exact text forms gardien stores on
+SQLite (``store/bulk.py``): instants as naive UTC ``YYYY-MM-DD HH:MM:SS.ffffff``, booleans as
+0/1, JSON as text. :func:`check_readable` reads some back through the SQLAlchemy tables, so a
+form gardien no longer reads fails the run too.
 
 Expired learners are spread at random among the others, as ids are given at sign-up and
 activity has nothing to do with them, and draw their content from their own random stream: two
@@ -12,17 +29,137 @@ pseudonyms, statements and dates), whatever the number of unexpired ones around 
 
 from __future__ import annotations
 
+import argparse
+import hashlib
+import math
+import os
 import random
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
+
 from gardien.store.engine import SQLITE_PRAGMAS, make_engine
 from gardien.store.migrate import upgrade
+from gardien.store.tables import (
+    account,
+    activity_statement,
+    enrolment,
+    learner,
+    learning_module,
+    learning_path,
+)
+
+POSTGRES_ENV = "GARDIEN_BENCH_POSTGRES_URL"
+TEST_POSTGRES_ENV = "GARDIEN_TEST_POSTGRES_URL"
+# The development server of the README, when neither variable is set.
+DEFAULT_POSTGRES_URL = "postgresql://gardien:gardien@127.0.0.1:5432/postgres"
+
+
+# --- conventions -------------------------------------------------------------------------------
+
+
+def parse_args(
+    parser: argparse.ArgumentParser, argv: Sequence[str] | None, *, smoke: dict[str, object]
+) -> argparse.Namespace:
+    """Parse ``argv`` with a ``--smoke`` flag that makes ``smoke`` the defaults.
+
+    Arguments given explicitly still win, so ``--smoke --learners 50`` is a smaller smoke run.
+    """
+    sizes = ", ".join(f"--{key.replace('_', '-')} {value}" for key, value in smoke.items())
+    parser.add_argument(
+        "--smoke", action="store_true", help=f"a run of a few seconds ({sizes}); checks, no figures"
+    )
+    probe, _ = parser.parse_known_args(argv)
+    if probe.smoke:
+        parser.set_defaults(**smoke)
+    options = parser.parse_args(argv)
+    if options.smoke:
+        print(f"smoke run ({sizes}): it proves the benchmark runs; its figures mean little")
+    return options
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def figure(what: str, value: float, unit: str, *, baseline: str, base: float) -> None:
+    """Print a measured figure, its baseline's measured in the same run, and their ratio."""
+    ratio = value / base if base else math.inf
+    print(
+        f"figure: {what} {_number(value)} {unit}; baseline ({baseline}) {_number(base)} {unit};"
+        f" ratio {ratio:.2f}"
+    )
+
+
+def postgres_admin_url() -> str | None:
+    """The admin URL of a PostgreSQL part, or None when PostgreSQL is to be skipped.
+
+    ``GARDIEN_BENCH_POSTGRES_URL`` first (empty: skip), then the test suite's
+    ``GARDIEN_TEST_POSTGRES_URL``, then the local development server.
+    """
+    for name in (POSTGRES_ENV, TEST_POSTGRES_ENV):
+        if name in os.environ:
+            return os.environ[name] or None
+    return DEFAULT_POSTGRES_URL
+
+
+class SchemaDrift(RuntimeError):
+    """A benchmark writes a column the schema lacks, or leaves out one the schema requires."""
+
+
+def required_columns(table: Table) -> list[str]:
+    """Columns a row of ``table`` must name: not null, no default, not the generated key."""
+    generated = table.autoincrement_column
+    return [
+        column.name
+        for column in table.c
+        if not column.nullable
+        and column is not generated
+        and column.default is None
+        and column.server_default is None
+    ]
+
+
+def checked_columns(table: Table, names: Sequence[str]) -> tuple[str, ...]:
+    """``names`` if every one is a column of ``table`` and they include every required one."""
+    unknown = [name for name in names if name not in table.c]
+    missing = [name for name in required_columns(table) if name not in names]
+    if unknown or missing:
+        raise SchemaDrift(
+            f"table {table.name}: the benchmark writes {unknown or 'no unknown column'}"
+            f" and leaves out required {missing or 'nothing'}: update its rows to the schema"
+        )
+    return tuple(names)
+
+
+_DIALECTS = {"sqlite": sqlite.dialect(), "postgresql": postgresql.dialect()}
+
+
+def quote(name: str, dialect: str = "sqlite") -> str:
+    """``name`` quoted as ``dialect`` needs it (``timestamp`` is a keyword of PostgreSQL)."""
+    return str(_DIALECTS[dialect].identifier_preparer.quote(name))
+
+
+def insert_sql(table: Table, names: Sequence[str], *, dialect: str = "sqlite") -> str:
+    """``INSERT INTO table (names) VALUES (...)`` for the plain driver, names checked first."""
+    columns = ", ".join(quote(name, dialect) for name in checked_columns(table, names))
+    marks = ", ".join(("?" if dialect == "sqlite" else "%s") for _ in names)
+    return f"INSERT INTO {quote(table.name, dialect)} ({columns}) VALUES ({marks})"
+
+
+def written_columns(table: Table) -> tuple[str, ...]:
+    """Every column of ``table`` but its generated key: what a copy of its rows must carry."""
+    return tuple(c.name for c in table.c if c is not table.autoincrement_column)
+
+
+# --- synthetic learners ------------------------------------------------------------------------
 
 PATHS = 5
 MODULES_PER_PATH = 8
@@ -44,8 +181,54 @@ RECENT_IDLE = (0, 480 * DAY)
 # Learners per executemany round: bounds memory.
 CHUNK = 20_000
 # Bytes per statement row with its two indexes, measured on generated files (for the disk check).
-BYTES_PER_STATEMENT = 680
-BYTES_PER_LEARNER = 500
+BYTES_PER_STATEMENT = 730
+BYTES_PER_LEARNER = 850  # with their account and enrolment
+# Rows per learner besides statements: the learner, their account, one enrolment.
+ROWS_PER_LEARNER = 3
+# The columns each generated row names, in the order of its tuple (checked against the tables).
+LEARNER_COLUMNS = (
+    "id",
+    "pseudonym",
+    "email",
+    "mbox_sha1sum",
+    "given_name",
+    "family_name",
+    "created_at",
+    "last_activity_at",
+)
+ACCOUNT_COLUMNS = (
+    "id",
+    "email",
+    "role",
+    "learner_id",
+    "password_hash",
+    "created_at",
+    "activated_at",
+    "password_changed_at",
+    "last_sign_in_at",
+)
+ENROLMENT_COLUMNS = (
+    "id",
+    "learner_id",
+    "path_id",
+    "contract_id",
+    "enrolled_at",
+    "status",
+    "progress",
+    "completed_at",
+)
+STATEMENT_COLUMNS = (
+    "statement_id",
+    "learner_id",
+    "verb",
+    "object_id",
+    "result_success",
+    "result_completion",
+    "result_score_scaled",
+    "timestamp",
+    "stored_at",
+    "raw",
+)
 
 
 @dataclass(frozen=True)
@@ -69,8 +252,12 @@ class Shape:
         return self.expired + self.unexpired
 
     def rows(self) -> int:
-        """Rows of learners, enrolments and statements (the catalogue aside)."""
-        return self.learners * (2 + self.statements)
+        """Rows of learners, accounts, enrolments and statements (the catalogue aside)."""
+        return self.learners * (ROWS_PER_LEARNER + self.statements)
+
+    def expired_rows(self) -> int:
+        """Rows that go with the expired learners."""
+        return self.expired * (ROWS_PER_LEARNER + self.statements)
 
     def estimated_bytes(self) -> int:
         return self.learners * (BYTES_PER_LEARNER + self.statements * BYTES_PER_STATEMENT)
@@ -127,14 +314,15 @@ def _uuid(rnd: random.Random) -> str:
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
 
 
-Rows = tuple[list[tuple[object, ...]], list[tuple[object, ...]], list[tuple[object, ...]]]
+RowList = list[tuple[object, ...]]
+Rows = tuple[RowList, RowList, RowList, RowList]  # learners, accounts, enrolments, statements
 # Seconds between two statements of a learner, and before their first one for sign-up.
 GAP = (300, 180_000)
 SIGN_UP = 30 * DAY
 
 
 def _learners(shape: Shape, as_of: date, seed: int) -> Iterator[Rows]:
-    """Learner, enrolment and statement rows, ``CHUNK`` learners at a time."""
+    """Learner, account, enrolment and statement rows, ``CHUNK`` learners at a time."""
     total = shape.learners
     if shape.layout == "random":
         expired_at = set(random.Random(f"{seed}:positions").sample(range(total), shape.expired))
@@ -151,9 +339,10 @@ def _learners(shape: Shape, as_of: date, seed: int) -> Iterator[Rows]:
     picks = len(VERBS) * MODULES_PER_PATH
     gap_low, gap_width = GAP[0], GAP[1] - GAP[0]
     for first in range(0, total, CHUNK):
-        learners: list[tuple[object, ...]] = []
-        enrolments: list[tuple[object, ...]] = []
-        statements: list[tuple[object, ...]] = []
+        learners: RowList = []
+        accounts: RowList = []
+        enrolments: RowList = []
+        statements: RowList = []
         for n in range(first, min(first + CHUNK, total)):
             rnd, (low, high) = streams[n in expired_at]
             random_ = rnd.random
@@ -196,14 +385,29 @@ def _learners(shape: Shape, as_of: date, seed: int) -> Iterator[Rows]:
                     )
                 )
             created = text(moments[0] + int(random_() * SIGN_UP))
+            email = f"{pseudonym[:8]}.{n}@example.org"
             learners.append(
                 (
                     learner_id,
                     pseudonym,
-                    f"{pseudonym[:8]}.{n}@example.org",
+                    email,
+                    hashlib.sha1(f"mailto:{email}".encode()).hexdigest(),
                     f"Given{n}",
                     f"Family{n}",
+                    created,
+                    text(last),
+                )
+            )
+            # Every learner signed in with a password; the last sign-in was their last activity.
+            accounts.append(
+                (
+                    learner_id,
+                    email,
+                    "learner",
+                    learner_id,
                     PASSWORD_HASH,
+                    created,
+                    created,
                     created,
                     text(last),
                 )
@@ -221,7 +425,7 @@ def _learners(shape: Shape, as_of: date, seed: int) -> Iterator[Rows]:
                     text(last) if done else None,
                 )
             )
-        yield learners, enrolments, statements
+        yield learners, accounts, enrolments, statements
 
 
 def generate(path: Path, shape: Shape, *, as_of: date, seed: int) -> int:
@@ -235,11 +439,11 @@ def generate(path: Path, shape: Shape, *, as_of: date, seed: int) -> int:
             connection.execute(f"PRAGMA {pragma}")
         connection.execute("BEGIN")
         connection.executemany(
-            "INSERT INTO learning_path (id, code, title) VALUES (?, ?, ?)",
+            insert_sql(learning_path, ("id", "code", "title")),
             [(p + 1, f"P{p:02d}", f"Learning path {p}") for p in range(PATHS)],
         )
         connection.executemany(
-            "INSERT INTO learning_module (path_id, code, title, position) VALUES (?, ?, ?, ?)",
+            insert_sql(learning_module, ("path_id", "code", "title", "position")),
             [
                 (p + 1, f"M{m:02d}", f"Module {m}", m)
                 for p in range(PATHS)
@@ -247,29 +451,39 @@ def generate(path: Path, shape: Shape, *, as_of: date, seed: int) -> int:
             ],
         )
         rows = PATHS * (1 + MODULES_PER_PATH)
-        for learners, enrolments, statements in _learners(shape, as_of, seed):
-            connection.executemany(
-                "INSERT INTO learner (id, pseudonym, email, given_name, family_name,"
-                " password_hash, created_at, last_activity_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                learners,
-            )
-            connection.executemany(
-                "INSERT INTO enrolment (id, learner_id, path_id, contract_id, enrolled_at,"
-                " status, progress, completed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                enrolments,
-            )
-            connection.executemany(
-                "INSERT INTO activity_statement (statement_id, learner_id, verb, object_id,"
-                " result_success, result_completion, result_score_scaled, timestamp,"
-                " stored_at, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                statements,
-            )
-            rows += len(learners) + len(enrolments) + len(statements)
+        inserts = [
+            insert_sql(learner, LEARNER_COLUMNS),
+            insert_sql(account, ACCOUNT_COLUMNS),
+            insert_sql(enrolment, ENROLMENT_COLUMNS),
+            insert_sql(activity_statement, STATEMENT_COLUMNS),
+        ]
+        for tables in _learners(shape, as_of, seed):
+            for sql, values in zip(inserts, tables, strict=True):
+                connection.executemany(sql, values)
+                rows += len(values)
         connection.execute("COMMIT")
         connection.execute("PRAGMA journal_mode=WAL")
     finally:
         connection.close()
+    check_readable(path, (learner, account, enrolment, activity_statement))
     return rows
+
+
+def check_readable(path: Path, tables: Sequence[Table]) -> None:
+    """Read the first and last rows of ``tables`` through gardien's column types.
+
+    Rows written by hand in a text form gardien no longer reads (an instant, a JSON document)
+    fail here, not in the middle of a timed phase.
+    """
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with engine.connect() as connection:
+            for table in tables:
+                key = list(table.primary_key.columns)
+                for order in (key, [column.desc() for column in key]):
+                    connection.execute(select(table).order_by(*order).limit(2)).all()
+    finally:
+        engine.dispose()
 
 
 def copy_database(source: Path, target: Path) -> None:

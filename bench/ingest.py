@@ -3,14 +3,16 @@
     python bench/ingest.py [--learners 10000] [--statements 60000] [--batch 50] [--clients 8]
                            [--warmup 4] [--workers 1] [--seed 1] [--skip-sqlite]
                            [--skip-postgres] [--postgres-url URL] [--profile-server DIR]
-                           [--workdir DIR]
+                           [--workdir DIR] [--smoke]
 
 For SQLite (a file in a temporary directory), then PostgreSQL (a fresh database per run, made
-with the admin URL of ``--postgres-url``, else ``GARDIEN_BENCH_POSTGRES_URL``, else the local
-development server; ``--skip-postgres`` skips it):
+with the admin URL of ``--postgres-url``, else ``GARDIEN_BENCH_POSTGRES_URL``, else
+``GARDIEN_TEST_POSTGRES_URL``, else the local development server, and dropped at the end; an
+empty ``GARDIEN_BENCH_POSTGRES_URL`` or ``--skip-postgres`` skips it):
 
-1. A fresh migrated database with N learners (rows written directly, ``mbox_sha1sum`` included)
-   and one xAPI client, kept as a pristine copy (a file copy, a template database).
+1. A fresh migrated database with N learners and their accounts (written through gardien's
+   tables, ``mbox_sha1sum`` included) and one xAPI client, kept as a pristine copy (a file
+   copy, a template database).
 2. Statements generated in advance (fixed seed): learning sessions of a few statements each
    (attempted a course, experienced lessons, completed modules, passed or attempted a quiz),
    with activity names, results (scores, durations), contexts (registration, parent course,
@@ -40,6 +42,8 @@ development server; ``--skip-postgres`` skips it):
 5. A summary per backend and the targets: 3,000 statements/s over HTTP on SQLite, and a ratio
    HTTP / raw (batches) of at least 0.5. It prints figures and asserts nothing about time
    (CONVENTIONS 9).
+
+``--smoke``: 200 learners, 1,000 statements, 2 clients, both backends, in about ten seconds.
 
 ``--profile-server DIR`` runs the server under cProfile and writes ``DIR/<backend>.prof`` (read
 it with ``python -m pstats``); its throughput is then the profiler's, not the server's.
@@ -74,19 +78,29 @@ from typing import Any
 import httpx
 import orjson
 import psycopg
-import uvicorn
+from sqlalchemy import JSON, insert, select, text
 
-from _common import PASSWORD_HASH, Timer, connect, copy_database, fresh_database, warm
-from gardien.bootstrap import bootstrap
+from _common import (
+    PASSWORD_HASH,
+    Timer,
+    connect,
+    copy_database,
+    figure,
+    fresh_database,
+    insert_sql,
+    parse_args,
+    postgres_admin_url,
+    quote,
+    warm,
+    written_columns,
+)
 from gardien.domain.clock import FixedClock
 from gardien.services.xapi.clients import create_client
 from gardien.store.engine import make_engine
 from gardien.store.migrate import upgrade
+from gardien.store.tables import account, activity_statement, learner
 from gardien.store.uow import UnitOfWork
-from gardien.web.app import create_app
 
-DEFAULT_POSTGRES_URL = "postgresql://gardien:gardien@127.0.0.1:5432/postgres"
-POSTGRES_ENV = "GARDIEN_BENCH_POSTGRES_URL"
 HOME_PAGE = "https://gardien.example.org"
 LMS = "https://lms.example.com"
 CLIENT_NAME = "Example LMS (bench)"
@@ -126,22 +140,9 @@ INSTRUCTOR = {
     "name": "Formatrice Exemple",
     "mbox": "mailto:formatrice@example.com",
 }
-# The columns of activity_statement the server writes (``id`` is the table's own), in order.
-COLUMNS = (
-    "statement_id",
-    "learner_id",
-    "verb",
-    "object_id",
-    "result_success",
-    "result_completion",
-    "result_score_scaled",
-    "timestamp",
-    "stored_at",
-    "raw",
-    "registration",
-    "voided",
-    "client_id",
-)
+# The columns of activity_statement the server writes (``id`` is the table's own), in order:
+# the baseline copies every one of them, whatever the schema adds.
+COLUMNS = written_columns(activity_statement)
 TIMESTAMP = COLUMNS.index("timestamp")
 STORED_AT = COLUMNS.index("stored_at")
 LEARNER_ID = COLUMNS.index("learner_id")
@@ -357,34 +358,51 @@ def make_batches(statements: Sequence[dict[str, Any]], size: int) -> list[Batch]
 # --- databases ---------------------------------------------------------------------------------
 
 
-def _sqlite_instant(value: datetime) -> str:
-    """As gardien stores an instant on SQLite: naive UTC, six decimals."""
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-LEARNER_COLUMNS = (
-    "pseudonym, email, mbox_sha1sum, given_name, family_name, password_hash,"
-    " created_at, last_activity_at"
-)
-
-
-def _learner_row(person: Learner) -> tuple[Any, ...]:
-    return (
-        person.pseudonym,
-        person.email,
-        person.mbox_sha1sum,
-        person.given_name,
-        person.family_name,
-        PASSWORD_HASH,
-        person.created_at,
-        person.last_activity_at,
-    )
-
-
-def _add_client(url: str) -> tuple[str, str]:
-    """Register the bench's xAPI client through gardien's service; its key and secret."""
+def seed(url: str, learners: Sequence[Learner]) -> tuple[str, str]:
+    """``learners`` and their accounts in the migrated database at ``url``, written through
+    gardien's tables (its own types store the values), then the bench's xAPI client, registered
+    through gardien's service; the client's key and secret."""
     engine = make_engine(url)
     try:
+        with engine.begin() as connection:
+            connection.execute(
+                insert(learner),
+                [
+                    {
+                        "pseudonym": p.pseudonym,
+                        "email": p.email,
+                        "mbox_sha1sum": p.mbox_sha1sum,
+                        "given_name": p.given_name,
+                        "family_name": p.family_name,
+                        "created_at": p.created_at,
+                        "last_activity_at": p.last_activity_at,
+                    }
+                    for p in learners
+                ],
+            )
+            ids = {
+                email: id_
+                for email, id_ in connection.execute(select(learner.c.email, learner.c.id))
+            }
+            # Every learner has signed in with a password: the account weighs what it would.
+            connection.execute(
+                insert(account),
+                [
+                    {
+                        "email": p.email,
+                        "role": "learner",
+                        "learner_id": ids[p.email],
+                        "password_hash": PASSWORD_HASH,
+                        "created_at": p.created_at,
+                        "activated_at": p.created_at,
+                        "password_changed_at": p.created_at,
+                        "last_sign_in_at": p.last_activity_at,
+                    }
+                    for p in learners
+                ],
+            )
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("ANALYZE"))
         made = create_client(
             UnitOfWork(engine, write=True), name=CLIENT_NAME, clock=FixedClock.on(date(2026, 9, 1))
         )
@@ -396,24 +414,7 @@ def _add_client(url: str) -> tuple[str, str]:
 def prepare_sqlite(path: Path, learners: Sequence[Learner]) -> tuple[str, str]:
     """A fresh migrated file with ``learners`` and the client; the client's key and secret."""
     fresh_database(path)
-    connection = connect(path)
-    try:
-        connection.execute("BEGIN")
-        connection.executemany(
-            f"INSERT INTO learner ({LEARNER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    *_learner_row(p)[:6],
-                    _sqlite_instant(p.created_at),
-                    _sqlite_instant(p.last_activity_at),
-                )
-                for p in learners
-            ],
-        )
-        connection.execute("COMMIT")
-    finally:
-        connection.close()
-    return _add_client(f"sqlite:///{path}")
+    return seed(f"sqlite:///{path}", learners)
 
 
 class Postgres:
@@ -459,12 +460,7 @@ def prepare_postgres(pg: Postgres, learners: Sequence[Learner]) -> tuple[str, st
         upgrade(engine)
     finally:
         engine.dispose()
-    with psycopg.connect(url) as connection:
-        with connection.cursor().copy(f"COPY learner ({LEARNER_COLUMNS}) FROM STDIN") as copy:
-            for person in learners:
-                copy.write_row(_learner_row(person))
-        connection.execute("ANALYZE")
-    key, secret = _add_client(url)
+    key, secret = seed(url, learners)
     return name, key, secret
 
 
@@ -587,6 +583,9 @@ def _wait_healthy(server: Server, timeout: float = 60.0) -> None:
 
 def serve_workers(port: int, workers: int) -> None:
     """``gardien serve``'s app under uvicorn with ``workers`` processes (``--workers`` > 1)."""
+    # Imported here: the benchmark's own process never serves, and starts faster without them.
+    import uvicorn
+
     uvicorn.run(
         "ingest:app_factory",
         factory=True,
@@ -600,6 +599,9 @@ def serve_workers(port: int, workers: int) -> None:
 
 
 def app_factory() -> Any:
+    from gardien.bootstrap import bootstrap
+    from gardien.web.app import create_app
+
     return create_app(bootstrap())
 
 
@@ -751,10 +753,7 @@ def _last_activity(chunk: Sequence[tuple[Any, ...]]) -> list[tuple[Any, Any, Any
     return [(at, learner_id, at) for learner_id, at in latest.items()]
 
 
-SQLITE_INSERT = (
-    f"INSERT INTO activity_statement ({', '.join(COLUMNS)})"
-    f" VALUES ({', '.join('?' * len(COLUMNS))})"
-)
+SQLITE_INSERT = insert_sql(activity_statement, COLUMNS)
 SQLITE_UPDATE = "UPDATE learner SET last_activity_at = ? WHERE id = ? AND last_activity_at < ?"
 
 
@@ -763,7 +762,7 @@ def read_sqlite_rows(path: Path) -> list[tuple[Any, ...]]:
     connection = sqlite3.connect(path)
     try:
         return connection.execute(
-            f"SELECT {', '.join(COLUMNS)} FROM activity_statement ORDER BY id"
+            f"SELECT {', '.join(quote(c) for c in COLUMNS)} FROM activity_statement ORDER BY id"
         ).fetchall()
     finally:
         connection.close()
@@ -806,16 +805,19 @@ def raw_sqlite(
     return Raw(name, len(timed), timer.seconds)
 
 
-PG_SELECT = ", ".join('"timestamp"' if c == "timestamp" else c for c in COLUMNS)
+PG_COLUMNS = ", ".join(quote(c, "postgresql") for c in COLUMNS)
 
 
 def read_postgres_rows(url: str) -> list[tuple[Any, ...]]:
     # jsonb as its text, as COPY and INSERT take it back.
-    select = ", ".join(
-        '"timestamp"' if c == "timestamp" else "raw::text" if c == "raw" else c for c in COLUMNS
+    listed = ", ".join(
+        f"{quote(c, 'postgresql')}::text"
+        if isinstance(activity_statement.c[c].type, JSON)
+        else quote(c, "postgresql")
+        for c in COLUMNS
     )
     with psycopg.connect(url) as connection:
-        return connection.execute(f"SELECT {select} FROM activity_statement ORDER BY id").fetchall()
+        return connection.execute(f"SELECT {listed} FROM activity_statement ORDER BY id").fetchall()
 
 
 def raw_postgres(
@@ -835,20 +837,19 @@ def raw_postgres(
     try:
         with psycopg.connect(pg.url(database)) as connection:
             cursor = connection.cursor()
-            values = ", ".join(["%s"] * len(COLUMNS))
-            insert_sql = f"INSERT INTO activity_statement ({PG_SELECT}) VALUES ({values})"
+            insert_rows = insert_sql(activity_statement, COLUMNS, dialect="postgresql")
             update_sql = SQLITE_UPDATE.replace("?", "%s")
 
             def insert(chunk: Sequence[tuple[Any, ...]]) -> None:
                 with connection.transaction():
                     if copy:
                         with cursor.copy(
-                            f"COPY activity_statement ({PG_SELECT}) FROM STDIN"
+                            f"COPY activity_statement ({PG_COLUMNS}) FROM STDIN"
                         ) as writer:
                             for row in chunk:
                                 writer.write_row(row)
                     else:
-                        cursor.executemany(insert_sql, chunk)
+                        cursor.executemany(insert_rows, chunk)
                     if updates:
                         cursor.executemany(update_sql, _last_activity(chunk))
 
@@ -1073,6 +1074,13 @@ def summary(outcomes: Sequence[Outcome], args: argparse.Namespace) -> None:
     for o in outcomes:
         if not o.raws:
             continue
+        figure(
+            f"{o.backend}: HTTP",
+            o.load.rate,
+            "statements/s",
+            baseline=f"raw {o.reference.name}",
+            base=o.reference.rate,
+        )
         if o.backend == "SQLite":
             met = "met" if o.load.rate >= TARGET_HTTP else "NOT met"
             print(
@@ -1108,14 +1116,17 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument(
         "--postgres-url",
-        default=os.environ.get(POSTGRES_ENV, DEFAULT_POSTGRES_URL),
-        help=f"an admin URL that may create databases (default: ${POSTGRES_ENV} or the local one)",
+        default=postgres_admin_url(),
+        help="an admin URL that may create databases (default: $GARDIEN_BENCH_POSTGRES_URL,"
+        " empty for none, else $GARDIEN_TEST_POSTGRES_URL, else the local development server)",
     )
     parser.add_argument(
         "--profile-server", type=Path, default=None, help="run the server under cProfile"
     )
     parser.add_argument("--workdir", type=Path, default=None, help="for the SQLite files")
-    args = parser.parse_args(argv)
+    args = parse_args(
+        parser, argv, smoke={"learners": 200, "statements": 1_000, "clients": 2, "warmup": 1}
+    )
     if args.profile_server is not None and args.workers > 1:
         parser.error("--profile-server profiles one process: use --workers 1")
     if min(args.learners, args.statements, args.batch, args.clients, args.workers) < 1:
@@ -1154,6 +1165,13 @@ def main(argv: list[str] | None = None) -> int:
             outcomes.append(
                 run_postgres(args, args.postgres_url, workdir, learners, warmup, batches)
             )
+        else:
+            why = (
+                "--skip-postgres"
+                if args.skip_postgres
+                else "no URL (empty $GARDIEN_BENCH_POSTGRES_URL)"
+            )
+            print(f"PostgreSQL: skipped ({why})")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     summary(outcomes, args)

@@ -1,6 +1,6 @@
 """Benchmark of xAPI statement validation (``gardien.domain.xapi``), against JSON decoding.
 
-    python bench/validate_xapi.py [--count 100000] [--repeat 3] [--seed 1]
+    python bench/validate_xapi.py [--count 100000] [--repeat 3] [--seed 1] [--smoke]
 
 1. Generates ``--count`` varied statements (fixed seed): ten shapes, from the three required
    properties alone to the long example of the specification's appendix A (a group with
@@ -13,7 +13,7 @@
 3. Prints the same per shape, then ``validate_batch`` on batches of 50, then
    ``statements_equivalent`` of each statement with a copy as a store returns it.
 
-It prints figures and asserts nothing (CONVENTIONS 9).
+It prints figures and asserts nothing (CONVENTIONS 9). ``--smoke``: 2,000 statements, once.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import argparse
 import copy
 import random
 import statistics
+import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from typing import Any
 
 import orjson
 
+from _common import figure, parse_args
 from gardien.domain.xapi import statements_equivalent, validate_batch, validate_statement
 
 Statement = dict[str, Any]
@@ -273,12 +275,14 @@ def as_stored(statement: Statement) -> Statement:
     return stored
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
-    options = parser.parse_args()
+    options = parse_args(parser, argv, smoke={"count": 2_000, "repeat": 1})
+    if options.count < len(SHAPES) or options.repeat < 1:
+        parser.error(f"--count must be at least {len(SHAPES)} (one per shape), --repeat >= 1")
 
     maker = Maker(options.seed)
     names = list(SHAPES)
@@ -302,7 +306,7 @@ def main() -> None:
     validating = best_of(options.repeat, validate_all) / options.count * 1e6
     print(f"orjson.loads          {decoding:7.2f} µs/statement (baseline)")
     print(f"validate_statement    {validating:7.2f} µs/statement")
-    print(f"ratio validate/decode {validating / decoding:7.2f}")
+    figure("validate_statement", validating, "µs/statement", baseline="orjson.loads", base=decoding)
     print(f"one core, validation alone: {1e6 / validating:,.0f} statements/s")
 
     print("\nper shape (µs/statement, validate_statement; orjson.loads)")
@@ -340,7 +344,8 @@ def main() -> None:
 
     comparing = best_of(options.repeat, compare_all) / len(sample) * 1e6
     print(f"statements_equivalent {comparing:7.2f} µs/pair (an id sent twice)")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
