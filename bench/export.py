@@ -40,6 +40,7 @@ import orjson
 import psycopg
 from sqlalchemy import Engine
 
+from _common import figure, postgres_admin_url
 from gardien.domain.clock import FixedClock
 from gardien.domain.lookup import SubjectLookup
 from gardien.policy import load_policy
@@ -148,11 +149,8 @@ def _fill(engine: Engine, statements: int) -> int:
     with engine.begin() as connection:
         people = _learners(OTHERS + 1)
         connection.execute(learner.insert(), people)
-        ids = dict(
-            connection.execute(learner.select().with_only_columns(learner.c.email, learner.c.id))
-            .tuples()
-            .all()
-        )
+        query = learner.select().with_only_columns(learner.c.email, learner.c.id)
+        ids = {email: learner_id for email, learner_id in connection.execute(query)}
         target = ids[EMAIL]
         for seed, person in enumerate(people, start=1):
             count = statements if person["email"] == EMAIL else OTHER_STATEMENTS
@@ -278,6 +276,10 @@ def measure(url: str, statements: int, repeat: int) -> dict[str, Any]:
 
 
 def _print(database: str, results: list[dict[str, Any]]) -> None:
+    for r in results:
+        n = f"{r['statements']:,} statements, {database}"
+        figure(f"export JSON of {n}", r["json_s"], "s", baseline="raw SELECT", base=r["select_s"])
+        figure(f"export zip of {n}", r["zip_s"], "s", baseline="raw SELECT", base=r["select_s"])
     print(f"\n{database}")
     print(
         f"{'statements':>10} {'raw SELECT':>11} {'export JSON':>12} {'ratio':>6} "
@@ -301,11 +303,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [200, 2000] if args.smoke else [int(s) for s in args.sizes.split(",")]
     repeat = 1 if args.smoke else args.repeat
-    admin = (
-        args.postgres_url
-        or os.environ.get("GARDIEN_BENCH_POSTGRES_URL")
-        or os.environ.get("GARDIEN_TEST_POSTGRES_URL")
-    )
+    admin = args.postgres_url or postgres_admin_url()
     print(f"export benchmark: sizes {sizes}, best of {repeat}, {OTHERS} other learners")
     with tempfile.TemporaryDirectory() as tmp:
         results = []
@@ -322,8 +320,8 @@ def main() -> None:
             finally:
                 drop()
         _print("PostgreSQL", results)
-    elif not args.skip_postgres:
-        print("\nPostgreSQL: skipped (no --postgres-url nor GARDIEN_TEST_POSTGRES_URL)")
+    else:
+        print("\nPostgreSQL: skipped")
     sys.stdout.flush()
 
 

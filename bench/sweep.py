@@ -68,12 +68,16 @@ from _common import (
     warm,
 )
 from gardien.domain.clock import FixedClock
+from gardien.domain.lookup import SubjectLookup
 from gardien.domain.retention import expiry_threshold
 from gardien.policy import Policy, load_policy
 from gardien.services.sweep import CLI_BATCH_SECONDS, CLI_MAX_BATCH, SweepReport, sweep
 from gardien.store.catalogue import record_catalogue
 from gardien.store.engine import make_engine
 from gardien.store.tables import learner, metadata
+
+# The keyed lookups written on what outlives an expired learner (docs/subject-lookup.md).
+LOOKUP = SubjectLookup("bench-sweep-secret")
 
 # What the learner rule erases, children first, as the raw baseline deletes it.
 LEARNER_CHILDREN = (
@@ -148,6 +152,7 @@ def run_sweep(path: Path, *, policy: Policy, as_of: date, options: argparse.Name
             engine,
             policy=policy,
             clock=clock,
+            lookup=LOOKUP,
             batch_size=options.batch_size,
             batch_seconds=options.batch_seconds or None,
             progress=progress,

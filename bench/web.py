@@ -45,6 +45,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import insert, select
 
+from _common import figure
 from gardien.domain.clock import FixedClock
 from gardien.services.accounts.passwords import PasswordHasher
 from gardien.services.xapi.clients import create_client
@@ -242,7 +243,7 @@ def main() -> None:
     args = parser.parse_args()
     clients, seconds, learners = args.clients, args.seconds, args.learners
     if args.smoke:
-        clients, seconds, learners = 8, 0.5, 30
+        clients, seconds, learners = 8, 0.5, 12
     tmp = Path(tempfile.mkdtemp(prefix="gardien-bench-web-"))
     try:
         run(tmp, clients=clients, seconds=seconds, learners=learners)
@@ -308,6 +309,14 @@ def run(tmp: Path, *, clients: int, seconds: float, learners: int) -> None:
             f"{target.name:<28} {figures.rate():>8.0f} {figures.percentile(0.50):>8.1f} "
             f"{figures.percentile(0.95):>8.1f} {figures.percentile(0.99):>8.1f} "
             f"{figures.errors:>7} {figures.rate() / baseline:>10.2f}"
+        )
+    for target, figures in results[1:]:
+        figure(
+            f"{target.name} under {clients} clients",
+            figures.rate(),
+            "req/s",
+            baseline="bare Starlette",
+            base=baseline,
         )
     failed = sum(figures.errors for _, figures in results)
     if failed:
