@@ -71,6 +71,7 @@ PROTECTED: dict[tuple[str, str], frozenset[str]] = {
 PUBLIC: set[tuple[str, str]] = {
     ("GET", "/"),
     ("GET", "/health"),
+    ("GET", "/static/gardien.css"),
     ("GET", "/confidentialite"),
     ("GET", "/privacy"),
     ("GET", "/newsletter"),

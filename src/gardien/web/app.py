@@ -23,6 +23,7 @@ from gardien.web import (
 from gardien.web.auth import CsrfCookieMiddleware, page_extras
 from gardien.web.handlers import install_handlers
 from gardien.web.ratelimit import FormLimits
+from gardien.web.security_headers import SecurityHeadersMiddleware
 from gardien.web.templating import Pages
 
 
@@ -44,6 +45,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(sponsor_pages.router)
     app.include_router(admin_pages.router)
     app.add_middleware(CsrfCookieMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, environment=container.settings.environment)
     install_handlers(app)
     if container.settings.environment is Environment.DEVELOPMENT:
         app.include_router(devmail.router)

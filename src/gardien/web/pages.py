@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from markupsafe import Markup
 from sqlalchemy import text
 
 from gardien.services.notice import render_notice
 from gardien.web.deps import ContainerDep, PagesDep
+from gardien.web.stylesheet import PATH as STYLESHEET_PATH
+from gardien.web.stylesheet import stylesheet_response
 
 router = APIRouter()
 
@@ -90,6 +92,12 @@ def notice_fr(request: Request, container: ContainerDep, pages: PagesDep) -> HTM
 def notice_en(request: Request, container: ContainerDep, pages: PagesDep) -> HTMLResponse:
     """The privacy notice, in English."""
     return _notice_page(request, container, pages, "en")
+
+
+@router.get(STYLESHEET_PATH, include_in_schema=False)
+def stylesheet(v: str | None = None) -> Response:
+    """The site's stylesheet (the CSP allows no inline style); ``v`` is its fingerprint."""
+    return stylesheet_response(v)
 
 
 @router.get("/health")

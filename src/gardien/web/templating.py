@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from gardien.i18n import SUPPORTED, translations
+from gardien.web.stylesheet import stylesheet
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -39,6 +40,7 @@ class Pages:
                 extensions=["jinja2.ext.i18n"],
             )
             env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+            env.globals["stylesheet_url"] = stylesheet().url
             self._templates[lang] = Jinja2Templates(env=env)
 
     def gettext(self, lang: str, message: str) -> str:
