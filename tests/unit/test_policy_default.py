@@ -19,7 +19,10 @@ from gardien.store.tables import metadata
 Json = dict[str, Any]
 
 # Category of every column of the shipped data model, "table.column" -> category (or None).
-COLUMN_CATEGORY = {column.dotted: column.category for column in classifications(metadata)}
+# Personal columns by category; keyed lookups (how a person finds a record, never shown) aside.
+COLUMN_CATEGORY = {
+    column.dotted: column.category for column in classifications(metadata) if not column.lookup
+}
 PATH_AND_ACTIVITY = {"learning_path", "activity"}
 
 
