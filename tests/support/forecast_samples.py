@@ -43,6 +43,7 @@ EXPECTED: dict[str, tuple[int, list[int]]] = {
     "parked_statements": (0, [0, 0, 0, 0, 0, 0]),
     "accounts": (0, [0, 0, 0, 0, 0, 0]),
     "sessions": (0, [0, 0, 0, 0, 0, 0]),
+    "throttle_counters": (0, [0, 0, 0, 0, 0, 0]),
     "subject_requests": (0, [0, 0, 0, 0, 0, 0]),
     "disclosure_log": (0, [0, 0, 0, 0, 0, 0]),
     "audit_log": (0, [0, 0, 0, 0, 0, 0]),

@@ -537,6 +537,7 @@ EVERYTHING_EXPIRED = {
     "parked_statements": 0,
     "accounts": 0,
     "sessions": 0,
+    "throttle_counters": 0,
     "subject_requests": 0,
     "disclosure_log": 0,
     "audit_log": 2,

@@ -89,6 +89,12 @@ _CLOCKS = (
         "subject_request", "closed", "après la clôture de la demande", "after the request is closed"
     ),
     RetentionClock("audit_entry", "recorded", "après l'enregistrement", "after it is recorded"),
+    RetentionClock(
+        "throttle_counter",
+        "lapsed",
+        "après la fin du décompte et de toute attente",
+        "after the count and any wait end",
+    ),
 )
 
 RETENTION_CLOCKS: dict[tuple[str, str], RetentionClock] = {

@@ -33,12 +33,13 @@ from gardien.web.auth import (
     set_cookie,
 )
 from gardien.web.deps import get_container, get_limits
+from gardien.web.devices import remember_device, sign_in_client
 from gardien.web.forms import (
     N_,
     PREFIXES,
     Handler,
-    client_of,
     field_of,
+    limit,
     message,
     page_base,
     too_many,
@@ -123,8 +124,8 @@ def _sign_in_post(lang: str) -> Handler:
         password = field_of(form, "password")
         limits = get_limits(request)
         try:
-            limits.sign_in_client.hit(f"sign-in:{client_of(request)}")
-            limits.sign_in_address.hit(f"sign-in:{email}")
+            client = sign_in_client(request, email)
+            attempt = await run_in_threadpool(limits.sign_in, email, client)
             container = get_container(request)
             # Argon2id takes tens of milliseconds of CPU: off the event loop.
             result = await run_in_threadpool(
@@ -144,9 +145,13 @@ def _sign_in_post(lang: str) -> Handler:
                 error=translate(request, lang, N_("Wrong e-mail address or password.")),
                 status=401,
             )
+        await run_in_threadpool(limits.signed_in, attempt)
         _end_previous(request)
         target = "/account/second-factor" if result.needs_second_factor else HOMES[result.role]
-        return _signed_in_redirect(request, lang, result.token, target)
+        response = _signed_in_redirect(request, lang, result.token, target)
+        if not result.needs_second_factor:
+            remember_device(request, response, email)
+        return response
 
     return submit
 
@@ -195,7 +200,9 @@ def _second_factor_post(lang: str) -> Handler:
         container = get_container(request)
         uow = UnitOfWork(container.engine, write=True)
         try:
-            get_limits(request).sign_in_address.hit(f"second-factor:{session.account.id}")
+            await run_in_threadpool(
+                get_limits(request).account_action, "second-factor", session.account.id
+            )
             if field_of(form, "carrier"):
                 token = signin.finish_enrolment(
                     uow,
@@ -213,7 +220,9 @@ def _second_factor_post(lang: str) -> Handler:
         except (AuthenticationError, InvalidLinkError):
             wrong = translate(request, lang, N_("Wrong code. Type the code your app shows now."))
             return _second_factor_page(request, lang, error=wrong, status=401)
-        return _signed_in_redirect(request, lang, token, HOMES[session.account.role])
+        response = _signed_in_redirect(request, lang, token, HOMES[session.account.role])
+        remember_device(request, response, session.account.email)
+        return response
 
     return submit
 
@@ -367,10 +376,8 @@ def _reset_post(lang: str) -> Handler:
         form = await request.form()
         check_csrf(request, form)
         email = field_of(form, "email").strip().lower()
-        limits = get_limits(request)
         try:
-            limits.per_client.hit(f"reset:{client_of(request)}")
-            limits.per_address.hit(f"reset:{email}")
+            await limit(request, "reset", email)
         except TooManyRequestsError as error:
             return too_many(request, lang, error)
         container = get_container(request)

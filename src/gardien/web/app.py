@@ -22,7 +22,7 @@ from gardien.web import (
 )
 from gardien.web.auth import CsrfCookieMiddleware, page_extras
 from gardien.web.handlers import install_handlers
-from gardien.web.ratelimit import FormLimits
+from gardien.web.ratelimit import Limits
 from gardien.web.security_headers import SecurityHeadersMiddleware
 from gardien.web.templating import Pages
 
@@ -32,7 +32,7 @@ def create_app(container: Container) -> FastAPI:
     app = FastAPI(title="gardien", version="0.1.0", docs_url="/api/docs", redoc_url=None)
     app.state.container = container
     app.state.pages = Pages(extra=page_extras)
-    app.state.limits = FormLimits()
+    app.state.limits = Limits(container)
     app.include_router(pages.router)
     app.include_router(api.router)
     app.include_router(xapi.router)

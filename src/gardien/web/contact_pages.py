@@ -79,7 +79,7 @@ def _contact_post(lang: str) -> Handler:
             return _contact_sent(request, lang)  # the honeypot: store nothing
         container = get_container(request)
         try:
-            limit(request, "contact", values["email"])
+            await limit(request, "contact", values["email"])
             receive_message(
                 UnitOfWork(container.engine, write=True),
                 name=values["name"],

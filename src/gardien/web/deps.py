@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from gardien.bootstrap import Container
-from gardien.web.ratelimit import FormLimits
+from gardien.web.ratelimit import Limits
 from gardien.web.templating import Pages
 
 
@@ -23,9 +23,9 @@ def get_pages(request: Request) -> Pages:
     return pages
 
 
-def get_limits(request: Request) -> FormLimits:
+def get_limits(request: Request) -> Limits:
     limits = request.app.state.limits
-    assert isinstance(limits, FormLimits)
+    assert isinstance(limits, Limits)
     return limits
 
 

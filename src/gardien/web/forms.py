@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from gardien.bootstrap import Container
 from gardien.errors import TooManyRequestsError
@@ -38,14 +39,15 @@ def translate(request: Request, lang: str, message: str, **values: Any) -> str:
 
 
 def client_of(request: Request) -> str:
+    """The client's network address as the app sees it: the connection's peer, or the address
+    a trusted proxy names in X-Forwarded-For (uvicorn's FORWARDED_ALLOW_IPS)."""
     return request.client.host if request.client else "unknown"
 
 
-def limit(request: Request, form: str, address: str | None) -> None:
-    limits = get_limits(request)
-    limits.per_client.hit(f"{form}:{client_of(request)}")
-    if address:
-        limits.per_address.hit(f"{form}:{address.strip().lower()}")
+async def limit(request: Request, form: str, address: str | None) -> None:
+    """Count a submission of ``form`` in the shared counters (off the event loop); raises
+    :class:`TooManyRequestsError` past a limit."""
+    await run_in_threadpool(get_limits(request).form, form, client_of(request), address)
 
 
 def message(

@@ -98,7 +98,7 @@ def _subscribe_post(lang: str) -> Handler:
                 status=400,
             )
         try:
-            limit(request, "newsletter", email)
+            await limit(request, "newsletter", email)
             container = get_container(request)
             newsletter.subscribe(
                 UnitOfWork(container.engine, write=True),

@@ -275,8 +275,8 @@ def _erase_post(lang: str) -> Handler:
             return _page(request, lang, session, error=error)
         container = get_container(request)
         try:
-            # The password is checked again: as many tries as at sign-in, no more.
-            get_limits(request).sign_in_address.hit(f"erase:{session.account.id}")
+            # The password is typed again: 5 tries per account in 15 minutes (web/ratelimit.py).
+            await run_in_threadpool(get_limits(request).account_action, "erase", session.account.id)
             erased = await run_in_threadpool(
                 portal.erase_me,
                 lambda: UnitOfWork(container.engine, write=True),

@@ -86,7 +86,7 @@ def _form_post(lang: str) -> Handler:
             return _form(request, lang, email=email, error=error, status=400)
         try:
             address = normalise_email(email)
-            limit(request, "request", address)
+            await limit(request, "request", address)
         except InvalidInputError:
             error = translate(request, lang, N_("This e-mail address is not valid."))
             return _form(request, lang, email=email, kind=kind, error=error, status=400)
@@ -158,7 +158,7 @@ def _verify_post(lang: str) -> Handler:
         check_csrf(request, form)
         container = get_container(request)
         try:
-            limit(request, "request-verify", None)
+            await limit(request, "request-verify", None)
             view, follow = dsr.file_verified(
                 UnitOfWork(container.engine, write=True),
                 container.accounts(),

@@ -63,6 +63,7 @@ CLOCKS: dict[str, str] = {
     "last_sign_in": N_("after the last sign-in"),
     "expired": N_("after the session ends"),
     "closed": N_("after the request is closed"),
+    "lapsed": N_("after the count and any wait end"),
 }
 
 # Fields a recipient may receive, as a person would name them.

@@ -36,6 +36,7 @@ from gardien.store.tables import (
     sponsor,
     sponsor_contact,
     subject_request,
+    throttle_counter,
     web_session,
     xapi_parked,
 )
@@ -106,6 +107,7 @@ CLOCK_SQL: dict[tuple[str, str], ClockSql] = {
     ("account", "last_sign_in"): ClockSql(account, _account_clock, account.c.last_sign_in_at),
     ("web_session", "expired"): _instant(web_session.c.expires_at),
     ("subject_request", "closed"): _instant(subject_request.c.closed_at),
+    ("throttle_counter", "lapsed"): _instant(throttle_counter.c.expires_at),
 }
 
 

@@ -23,6 +23,7 @@ from gardien.store.tables import (
     sponsor,
     sponsor_contact,
     subject_request,
+    throttle_counter,
     web_session,
     xapi_parked,
 )
@@ -45,6 +46,7 @@ _DELETED_BY_ID: dict[str, Table] = {
         account,
         web_session,
         subject_request,
+        throttle_counter,
     )
 }
 

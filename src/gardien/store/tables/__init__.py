@@ -23,6 +23,7 @@ from gardien.store.tables.learning import (
     module_progress,
 )
 from gardien.store.tables.mail import outbox_message
+from gardien.store.tables.throttle import throttle_counter
 from gardien.store.tables.website import contact_message, newsletter_subscription
 from gardien.store.tables.xapi import xapi_client, xapi_parked
 
@@ -52,6 +53,7 @@ __all__ = [
     "sponsor",
     "sponsor_contact",
     "subject_request",
+    "throttle_counter",
     "web_session",
     "xapi_client",
     "xapi_parked",
