@@ -20,6 +20,7 @@ from gardien.store import xapi as store
 from gardien.store.engine import make_engine
 from gardien.store.tables import activity_statement, enrolment, learner, xapi_client
 from gardien.store.uow import UnitOfWork
+from tests.support.lookup import LOOKUP
 from tests.support.threads import run_together
 from tests.support.xapi_samples import (
     HOME,
@@ -43,6 +44,7 @@ def post(engine: Engine, client: store.Client, *items: dict[str, Any], at: datet
         client=client,
         home_page=HOME,
         clock=FixedClock(at),
+        lookup=LOOKUP,
     )
 
 
