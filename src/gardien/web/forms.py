@@ -6,7 +6,7 @@ without JavaScript.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
@@ -18,7 +18,8 @@ from gardien.web.deps import get_container, get_limits, get_pages
 from gardien.web.templating import Pages
 
 PREFIXES = {"fr": "", "en": "/en"}
-Handler = Callable[..., Awaitable[Response]]
+# A route handler: a plain function, run in the thread pool (the form comes as ``FormDep``).
+Handler = Callable[..., Response]
 
 
 def page_base(request: Request) -> tuple[Container, Pages, dict[str, Any]]:
