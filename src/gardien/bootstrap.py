@@ -43,6 +43,19 @@ class Container:
         if isinstance(engine, Engine):
             engine.dispose()
 
+    def for_web(self) -> Container:
+        """This container as the web app uses it: an engine of its own whose writers wait at
+        most ``GARDIEN_WRITE_WAIT_SECONDS`` for a lock (a request's budget, then 503), not the
+        command line's long wait. An engine given to :func:`bootstrap` is used as it is."""
+        if self._engine is not None:
+            return self
+        engine = make_engine(
+            self.settings.database_url, write_wait=self.settings.write_wait_seconds
+        )
+        return Container(
+            settings=self.settings, policy=self.policy, clock=self.clock, _engine=engine
+        )
+
     def migrated_engine(self) -> Engine:
         """The engine, after checking the schema is at the migrations' head."""
         ensure_migrated(self.engine)

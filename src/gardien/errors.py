@@ -5,6 +5,7 @@
     ├── PolicyError             a policy file that does not validate (carries file and line)
     ├── ClassificationError     columns or categories that the policy does not cover
     ├── DatabaseNotReadyError   a database that is unreachable or not migrated to the head revision
+    ├── BusyError               another writer held the database longer than this caller waits
     ├── ImportDocumentError     an import document that is malformed or inconsistent
     ├── NotFoundError           a named record that does not exist
     ├── AuditChainBrokenError   the audit log's hash chain does not verify (services.audit)
@@ -74,6 +75,18 @@ class DatabaseNotReadyError(GardienError):
     """The database is unreachable, or its schema is not at the migrations' head."""
 
     exit_code = 2
+
+
+class BusyError(GardienError):
+    """Another writer held a lock longer than this caller waits; nothing was written.
+
+    On SQLite the database's write lock (``database is locked`` after the busy timeout), on
+    PostgreSQL a row or table lock (``lock_not_available`` after the web's ``lock_timeout``).
+    The web answers 503 with ``Retry-After``; the command line, which waits longer, says so
+    and exits 1: the same command run again finishes the work.
+    """
+
+    exit_code = 1
 
 
 class ImportDocumentError(GardienError):

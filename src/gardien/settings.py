@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # Have I Been Pwned's k-anonymity range API (only 5 hex digits of a SHA-1 leave); unset,
     # new passwords are checked against the bundled list of breached passwords only.
     pwned_passwords_url: str | None = None
+    # How long a web request waits for a lock another writer holds (SQLite's write lock, a
+    # PostgreSQL row lock) before it answers 503 with nothing written; commands wait longer.
+    write_wait_seconds: float = 2.0
 
     # Outgoing mail (gardien.mail.smtp): the defaults reach the development sink on loopback.
     smtp_host: str = "127.0.0.1"
@@ -105,6 +108,10 @@ class Settings(BaseSettings):
             )
         if self.session_idle_minutes < 1 or self.session_absolute_hours < 1:
             raise ConfigurationError("session timeouts must be positive")
+        if not 0 < self.write_wait_seconds <= 60:
+            raise ConfigurationError(
+                "GARDIEN_WRITE_WAIT_SECONDS must be a number of seconds above 0, at most 60"
+            )
         self._check_mail()
         return self
 

@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from fastapi.routing import APIRoute
 from sqlalchemy import Engine, insert, select
 
 from gardien.bootstrap import bootstrap
@@ -32,6 +31,7 @@ from gardien.store.tables import (
 )
 from gardien.web.app import create_app
 from tests.support.lrs import Activity, post_activity, register_client
+from tests.support.routes import api_routes, unprefixed
 from tests.support.server import running_server
 from tests.support.transmission_samples import load_contracts
 from tests.support.web import WebClient, csrf_of, make_account
@@ -105,31 +105,14 @@ PUBLIC: set[tuple[str, str]] = {
 MACHINE_PREFIXES = ("/xapi", "/api/")
 
 
-def _unprefixed(path: str) -> str:
-    path = re.sub(r"\{(\w+):\w+\}", r"{\1}", path)  # {reference:path} is {reference}
-    if path == "/en":
-        return "/"
-    return path[3:] if path.startswith("/en/") else path
-
-
-def _api_routes(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, APIRoute]]:
-    """Every APIRoute, through included routers (FastAPI keeps them as included objects)."""
-    for route in routes:
-        if isinstance(route, APIRoute):
-            yield prefix + route.path, route
-        elif hasattr(route, "original_router"):
-            inner = prefix + route.include_context.prefix
-            yield from _api_routes(route.original_router.routes, inner)
-
-
 def test_every_route_is_classified() -> None:
     app = create_app(bootstrap(database_url="sqlite://"))
     found = set()
-    for path, route in _api_routes(app.routes):
+    for path, route in api_routes(app.routes):
         if path.startswith(MACHINE_PREFIXES):
             continue
         for method in route.methods - {"HEAD"}:
-            found.add((method, _unprefixed(path)))
+            found.add((method, unprefixed(path)))
     unknown = found - set(PROTECTED) - PUBLIC
     assert not unknown, f"routes neither protected nor declared public: {sorted(unknown)}"
     assert set(PROTECTED) <= found, "the matrix names routes the app does not have"

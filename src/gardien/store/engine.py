@@ -1,16 +1,24 @@
-"""Engines for SQLite (embedded, WAL) and PostgreSQL (psycopg 3), with the same behaviour."""
+"""Engines for SQLite (embedded, WAL) and PostgreSQL (psycopg 3), with the same behaviour.
+
+How long a writer waits for a lock another writer holds is the engine's: the command line
+waits long (10 s on SQLite, as long as it takes on PostgreSQL), the web app only its request
+budget (``make_engine(url, write_wait=...)``, ``GARDIEN_WRITE_WAIT_SECONDS``). Either way a wait
+that runs out is a :class:`~gardien.errors.BusyError`, never a driver's error (docs/busy.md).
+"""
 
 from __future__ import annotations
 
+import math
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 
-from gardien.errors import ConfigurationError
+from gardien.errors import BusyError, ConfigurationError
 
 
 def normalise_url(url: str) -> str:
@@ -21,8 +29,16 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout."""
+def make_engine(url: str, *, write_wait: float | None = None) -> Engine:
+    """An engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout.
+
+    ``write_wait`` (seconds) bounds how long a statement waits for a lock held by another
+    writer: SQLite's busy timeout, PostgreSQL's ``lock_timeout``. None keeps the command
+    line's waits (:data:`SQLITE_BUSY_TIMEOUT_MS`; no limit on PostgreSQL).
+    """
+    if write_wait is not None and not write_wait > 0:
+        raise ConfigurationError("the wait for a lock must be a positive number of seconds")
+    wait_ms = None if write_wait is None else max(1, math.ceil(write_wait * 1000))
     url = normalise_url(url)
     try:
         parsed = make_url(url)
@@ -33,11 +49,16 @@ def make_engine(url: str) -> Engine:
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed, **_JSON)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(wait_ms or SQLITE_BUSY_TIMEOUT_MS))
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "handle_error", _raise_busy)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(parsed, pool_pre_ping=True, **_JSON)
+        engine = create_engine(parsed, pool_pre_ping=True, **_JSON)
+        if wait_ms is not None:
+            event.listen(engine, "connect", _postgres_lock_timeout(wait_ms))
+        event.listen(engine, "handle_error", _raise_busy)
+        return engine
     raise ConfigurationError(
         f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql"
     )
@@ -54,6 +75,8 @@ _JSON: dict[str, Any] = {"json_serializer": _json_text, "json_deserializer": orj
 
 # Execution option naming how a SQLite transaction begins; see ``UnitOfWork(write=True)``.
 SQLITE_BEGIN = "gardien_sqlite_begin"
+# Execution option: on SQLite, BEGIN without waiting for the lock; see ``UnitOfWork(wait=False)``.
+SQLITE_NO_WAIT = "gardien_sqlite_no_wait"
 
 
 # How long a SQLite connection waits for a lock before it gives up.
@@ -73,18 +96,69 @@ SQLITE_PRAGMAS = (
 )
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    assert isinstance(dbapi_connection, sqlite3.Connection)
-    # gardien begins transactions itself (below), not the sqlite3 module, so that a writer
-    # can take the write lock at BEGIN: a deferred transaction that reads, then tries to
-    # write while another writer holds the lock, fails at once instead of waiting.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    for pragma in SQLITE_PRAGMAS:
-        cursor.execute(f"PRAGMA {pragma}")
-    cursor.close()
+def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
+    def configure(dbapi_connection: Any, _record: Any) -> None:
+        assert isinstance(dbapi_connection, sqlite3.Connection)
+        # gardien begins transactions itself (below), not the sqlite3 module, so that a writer
+        # can take the write lock at BEGIN: a deferred transaction that reads, then tries to
+        # write while another writer holds the lock, fails at once instead of waiting.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(f"PRAGMA {pragma}")
+        if busy_timeout_ms != SQLITE_BUSY_TIMEOUT_MS:
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.close()
+
+    return configure
+
+
+def _postgres_lock_timeout(wait_ms: int) -> Callable[[Any, Any], None]:
+    def configure(dbapi_connection: Any, _record: Any) -> None:
+        # A session setting, so it lasts as long as the pooled connection; a SET in a
+        # transaction of its own, committed, so the pool hands the connection out idle.
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET lock_timeout = {int(wait_ms)}")
+        dbapi_connection.commit()
+
+    return configure
+
+
+# PostgreSQL's SQLSTATE for a lock not granted within lock_timeout.
+_LOCK_NOT_AVAILABLE = "55P03"
+
+
+def is_busy(error: BaseException) -> bool:
+    """Whether a driver's error means "another writer holds the lock and the wait ran out".
+
+    Only plain SQLITE_BUSY: SQLITE_BUSY_SNAPSHOT (a deferred transaction that read, then
+    tried to write after another writer committed) is a mistake in the code, not a wait.
+    """
+    if isinstance(error, sqlite3.OperationalError):
+        return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
+    return getattr(error, "sqlstate", None) == _LOCK_NOT_AVAILABLE
+
+
+def _raise_busy(context: ExceptionContext) -> None:
+    if is_busy(context.original_exception):
+        # SQLAlchemy rolls back and cleans up as usual, then raises this instead of its own.
+        raise BusyError(
+            "another writer holds the database: nothing was written, try again"
+        ) from context.original_exception
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    mode = connection.get_execution_options().get(SQLITE_BEGIN, "DEFERRED")
-    connection.exec_driver_sql(f"BEGIN {mode}")
+    options = connection.get_execution_options()
+    mode = options.get(SQLITE_BEGIN, "DEFERRED")
+    if not options.get(SQLITE_NO_WAIT):
+        connection.exec_driver_sql(f"BEGIN {mode}")
+        return
+    # The busy timeout only matters to take the lock: once BEGIN IMMEDIATE holds it, the
+    # statements and the commit (WAL) wait for nobody, so the connection's own is put back.
+    dbapi: Any = connection.connection.dbapi_connection
+    own = int(dbapi.execute("PRAGMA busy_timeout").fetchone()[0])
+    dbapi.execute("PRAGMA busy_timeout = 0")
+    try:
+        connection.exec_driver_sql(f"BEGIN {mode}")
+    finally:
+        dbapi.execute(f"PRAGMA busy_timeout = {own}")

@@ -21,8 +21,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from gardien.store.engine import SQLITE_BUSY_TIMEOUT_MS
-
 log = logging.getLogger(__name__)
 
 # A TRUNCATE checkpoint waits (through the busy handler) for every reader to move to the latest
@@ -76,6 +74,8 @@ def _checkpoint(
     dbapi: Any = connection.connection.dbapi_connection
     assert isinstance(dbapi, sqlite3.Connection)
     frames = (0, 0)
+    # The connection's own timeout is the engine's (the web's is shorter than the CLI's).
+    own_timeout = int(dbapi.execute("PRAGMA busy_timeout").fetchone()[0])
     dbapi.execute(f"PRAGMA busy_timeout = {attempt_timeout_ms}")
     try:
         for attempt in range(attempts):
@@ -94,7 +94,7 @@ def _checkpoint(
                 return Scrub.TRUNCATED
             frames = (checkpointed, log_frames)
     finally:
-        dbapi.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        dbapi.execute(f"PRAGMA busy_timeout = {own_timeout}")
     log.warning(
         "sqlite checkpoint incomplete after %d attempts (%d of %d WAL frames copied): a reader "
         "holds an older snapshot; freed pages stay in the WAL until the next checkpoint",

@@ -7,15 +7,21 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
-from gardien.store.engine import SQLITE_BEGIN
+from gardien.store.engine import SQLITE_BEGIN, SQLITE_NO_WAIT
 
 
 class UnitOfWork:
-    """``with UnitOfWork(engine) as uow: ...; uow.commit()``: anything not committed rolls back."""
+    """``with UnitOfWork(engine) as uow: ...; uow.commit()``: anything not committed rolls back.
 
-    def __init__(self, engine: Engine, *, write: bool = False) -> None:
+    ``wait=False`` (with ``write=True``) is for a write that can just as well happen later
+    (a session's touch): on SQLite it takes the write lock only if nobody holds it, else
+    raises :class:`~gardien.errors.BusyError` at once rather than after the engine's wait.
+    """
+
+    def __init__(self, engine: Engine, *, write: bool = False, wait: bool = True) -> None:
         self._engine = engine
         self._write = write
+        self._wait = wait
         self._connection: Connection | None = None
 
     @property
@@ -33,9 +39,17 @@ class UnitOfWork:
         if self._write:
             # On SQLite, take the write lock at BEGIN: a transaction that selects rows and
             # then changes them must not interleave with another writer (two sweeps).
-            connection = connection.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+            connection = connection.execution_options(
+                **{SQLITE_BEGIN: "IMMEDIATE", SQLITE_NO_WAIT: not self._wait}
+            )
+        try:
+            connection.begin()
+        except BaseException:
+            # A BEGIN that failed (on SQLite, a write lock never granted: BusyError) gives
+            # the connection back now: __exit__ does not run when __enter__ raises.
+            connection.close()
+            raise
         self._connection = connection
-        connection.begin()
         return self
 
     def __exit__(

@@ -13,7 +13,6 @@ from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from gardien.errors import (
     AuthenticationError,
@@ -32,7 +31,7 @@ from gardien.web.auth import (
     current_session,
     set_cookie,
 )
-from gardien.web.deps import get_container, get_limits
+from gardien.web.deps import FormDep, get_container, get_limits
 from gardien.web.devices import remember_device, sign_in_client
 from gardien.web.forms import (
     N_,
@@ -105,7 +104,7 @@ def _signed_in_redirect(request: Request, lang: str, token: str, target: str) ->
 
 
 def _sign_in_get(lang: str) -> Handler:
-    async def page(request: Request) -> Response:
+    def page(request: Request) -> Response:
         session = current_session(request)
         if session is not None and session.second_factor_done:
             return RedirectResponse(
@@ -117,19 +116,17 @@ def _sign_in_get(lang: str) -> Handler:
 
 
 def _sign_in_post(lang: str) -> Handler:
-    async def submit(request: Request) -> Response:
-        form = await request.form()
+    def submit(request: Request, form: FormDep) -> Response:
         check_csrf(request, form)
         email = field_of(form, "email").strip().lower()
         password = field_of(form, "password")
         limits = get_limits(request)
         try:
             client = sign_in_client(request, email)
-            attempt = await run_in_threadpool(limits.sign_in, email, client)
+            attempt = limits.sign_in(email, client)
             container = get_container(request)
-            # Argon2id takes tens of milliseconds of CPU: off the event loop.
-            result = await run_in_threadpool(
-                signin.sign_in,
+            # Argon2id takes tens of milliseconds of CPU: this handler runs in the thread pool.
+            result = signin.sign_in(
                 UnitOfWork(container.engine, write=True),
                 container.accounts(),
                 email=email,
@@ -145,7 +142,7 @@ def _sign_in_post(lang: str) -> Handler:
                 error=translate(request, lang, N_("Wrong e-mail address or password.")),
                 status=401,
             )
-        await run_in_threadpool(limits.signed_in, attempt)
+        limits.signed_in(attempt)
         _end_previous(request)
         target = "/account/second-factor" if result.needs_second_factor else HOMES[result.role]
         response = _signed_in_redirect(request, lang, result.token, target)
@@ -184,15 +181,14 @@ def _second_factor_page(
 
 
 def _second_factor_get(lang: str) -> Handler:
-    async def page(request: Request) -> Response:
+    def page(request: Request) -> Response:
         return _second_factor_page(request, lang)
 
     return page
 
 
 def _second_factor_post(lang: str) -> Handler:
-    async def submit(request: Request) -> Response:
-        form = await request.form()
+    def submit(request: Request, form: FormDep) -> Response:
         check_csrf(request, form)
         session = current_session(request)
         if session is None:
@@ -200,9 +196,7 @@ def _second_factor_post(lang: str) -> Handler:
         container = get_container(request)
         uow = UnitOfWork(container.engine, write=True)
         try:
-            await run_in_threadpool(
-                get_limits(request).account_action, "second-factor", session.account.id
-            )
+            get_limits(request).account_action("second-factor", session.account.id)
             if field_of(form, "carrier"):
                 token = signin.finish_enrolment(
                     uow,
@@ -228,8 +222,7 @@ def _second_factor_post(lang: str) -> Handler:
 
 
 def _sign_out_post(lang: str) -> Handler:
-    async def submit(request: Request) -> Response:
-        form = await request.form()
+    def submit(request: Request, form: FormDep) -> Response:
         check_csrf(request, form)
         session = current_session(request)
         if session is not None:
@@ -284,7 +277,7 @@ def _password_form(
 
 
 def _password_get(lang: str, kind: str) -> Handler:
-    async def page(request: Request, token: str) -> Response:
+    def page(request: Request, token: str) -> Response:
         container = get_container(request)
         uow = UnitOfWork(container.engine)
         try:
@@ -300,8 +293,7 @@ def _password_get(lang: str, kind: str) -> Handler:
 
 
 def _password_post(lang: str, kind: str) -> Handler:
-    async def submit(request: Request, token: str) -> Response:
-        form = await request.form()
+    def submit(request: Request, token: str, form: FormDep) -> Response:
         check_csrf(request, form)
         password = field_of(form, "password")
         if password != field_of(form, "confirm"):
@@ -311,16 +303,14 @@ def _password_post(lang: str, kind: str) -> Handler:
         uow = UnitOfWork(container.engine, write=True)
         try:
             if kind == "activate":
-                session_token = await run_in_threadpool(
-                    invitations.activate,
+                session_token = invitations.activate(
                     uow,
                     container.accounts(),
                     token=token,
                     password=password,
                 )
             else:
-                await run_in_threadpool(
-                    reset.reset_password,
+                reset.reset_password(
                     uow,
                     container.accounts(),
                     token=token,
@@ -365,19 +355,18 @@ def _reset_request_form(
 
 
 def _reset_get(lang: str) -> Handler:
-    async def page(request: Request) -> Response:
+    def page(request: Request) -> Response:
         return _reset_request_form(request, lang)
 
     return page
 
 
 def _reset_post(lang: str) -> Handler:
-    async def submit(request: Request, background: BackgroundTasks) -> Response:
-        form = await request.form()
+    def submit(request: Request, background: BackgroundTasks, form: FormDep) -> Response:
         check_csrf(request, form)
         email = field_of(form, "email").strip().lower()
         try:
-            await limit(request, "reset", email)
+            limit(request, "reset", email)
         except TooManyRequestsError as error:
             return too_many(request, lang, error)
         container = get_container(request)
@@ -403,7 +392,7 @@ def _queue_reset(engine: Any, services: Any, email: str, lang: str) -> None:
 
 
 def _account_home(lang: str) -> Handler:
-    async def page(request: Request) -> Response:
+    def page(request: Request) -> Response:
         session = current_session(request)
         if session is None:
             raise SignInRequired("sign in first")

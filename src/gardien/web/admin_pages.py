@@ -13,7 +13,7 @@ from gardien.services.accounts.invitations import invite
 from gardien.services.website.newsletter import normalise_email
 from gardien.store.uow import UnitOfWork
 from gardien.web.auth import check_csrf, require
-from gardien.web.deps import get_container
+from gardien.web.deps import FormDep, get_container
 from gardien.web.forms import N_, PREFIXES, Handler, field_of, page_base, translate
 from gardien.web.portal_pages import day
 
@@ -48,7 +48,7 @@ def _page(request: Request, lang: str, *, error: str = "", notice: str = "") -> 
 
 
 def _list(lang: str) -> Handler:
-    async def page(request: Request) -> Response:
+    def page(request: Request) -> Response:
         require(request, "admin")
         return _page(request, lang)
 
@@ -56,9 +56,8 @@ def _list(lang: str) -> Handler:
 
 
 def _invite(lang: str) -> Handler:
-    async def submit(request: Request) -> Response:
+    def submit(request: Request, form: FormDep) -> Response:
         session = require(request, "admin")
-        form = await request.form()
         check_csrf(request, form)
         container = get_container(request)
         role = field_of(form, "role")

@@ -4,7 +4,8 @@ Callers authenticate with ``Authorization: Bearer <GARDIEN_API_TOKEN>``; without
 token the API refuses everyone. The answer is the payload itself (JSON or CSV), with its
 SHA-256 and the disclosure-log ids in headers; errors are JSON ``{"error": ...}``: 401 without
 the token, 403 when the policy refuses (with the policy's words), 404 for an unknown contract or
-sponsor, 422 for a malformed request.
+sponsor, 422 for a malformed request, 503 with ``Retry-After`` when another writer holds the
+database past the request's budget (nothing logged, nothing sent).
 """
 
 from __future__ import annotations

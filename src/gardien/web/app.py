@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from gardien.bootstrap import Container
 from gardien.settings import Environment
@@ -21,6 +25,7 @@ from gardien.web import (
     xapi,
 )
 from gardien.web.auth import CsrfCookieMiddleware, page_extras
+from gardien.web.deps import write_turn
 from gardien.web.handlers import install_handlers
 from gardien.web.ratelimit import Limits
 from gardien.web.security_headers import SecurityHeadersMiddleware
@@ -29,10 +34,27 @@ from gardien.web.templating import Pages
 
 def create_app(container: Container) -> FastAPI:
     """The web app for ``container``, which holds all state (workers stay stateless)."""
-    app = FastAPI(title="gardien", version="0.1.0", docs_url="/api/docs", redoc_url=None)
-    app.state.container = container
+    # The web's own engine: a writer waits for a lock at most its budget, then 503.
+    web = container.for_web()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if web is not container:  # an engine of the web's own: its connections end with it
+            await run_in_threadpool(web.close)
+
+    app = FastAPI(
+        title="gardien",
+        version="0.1.0",
+        docs_url="/api/docs",
+        redoc_url=None,
+        # Writers take turns (web/deps.py) so that waiting writers never hold every thread.
+        dependencies=[Depends(write_turn)],
+        lifespan=lifespan,
+    )
+    app.state.container = web
     app.state.pages = Pages(extra=page_extras)
-    app.state.limits = Limits(container)
+    app.state.limits = Limits(web)
     app.include_router(pages.router)
     app.include_router(api.router)
     app.include_router(xapi.router)

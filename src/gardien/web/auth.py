@@ -25,9 +25,10 @@ from fastapi import Request
 from fastapi.responses import Response
 from starlette.middleware.base import BaseHTTPMiddleware
 
-from gardien.errors import CsrfError, PermissionDeniedError, SignInRequired
+from gardien.errors import BusyError, CsrfError, PermissionDeniedError, SignInRequired
 from gardien.services.accounts.sessions import (
     CurrentSession,
+    peek_session,
     read_session,
     session_needs_write,
 )
@@ -152,9 +153,17 @@ def current_session(request: Request) -> CurrentSession | None:
             if not write:
                 session = read_session(uow.connection, token, now=now, timeouts=timeouts)
         if write:
-            with UnitOfWork(container.engine, write=True) as uow:
-                session = read_session(uow.connection, token, now=now, timeouts=timeouts)
-                uow.commit()
+            try:
+                # The touch can wait for a later request: it never holds this one up.
+                with UnitOfWork(container.engine, write=True, wait=False) as uow:
+                    session = read_session(uow.connection, token, now=now, timeouts=timeouts)
+                    uow.commit()
+            except BusyError:
+                # Another writer holds the database: the touch (or the deletion of an ended
+                # session) is left to a later request and the page is served at once; an
+                # ended session is not honoured meanwhile.
+                with UnitOfWork(container.engine) as uow:
+                    session = peek_session(uow.connection, token, now=now, timeouts=timeouts)
     request.state.session = session
     return session
 

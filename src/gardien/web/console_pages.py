@@ -28,7 +28,7 @@ from gardien.services import console
 from gardien.services.requests import RequestView
 from gardien.store.uow import UnitOfWork
 from gardien.web.auth import check_csrf, require
-from gardien.web.deps import get_container
+from gardien.web.deps import FormDep, get_container
 from gardien.web.forms import N_, PREFIXES, Handler, field_of, page_base, translate
 
 router = APIRouter()
@@ -92,7 +92,7 @@ def _request_url(lang: str, reference: str) -> str:
 
 
 def _dashboard_get(lang: str) -> Handler:
-    async def page(request: Request) -> Response:
+    def page(request: Request) -> Response:
         require(request, "dpo")
         container, pages, context = page_base(request)
         board = console.dashboard(container.engine, policy=container.policy, clock=container.clock)
@@ -201,7 +201,7 @@ def _erasure_summary(outcome: dict[str, Any] | None, lang: str) -> dict[str, Any
 
 
 def _request_get(lang: str) -> Handler:
-    async def page(request: Request, reference: str) -> Response:
+    def page(request: Request, reference: str) -> Response:
         require(request, "dpo")
         return _request_page(request, lang, reference)
 
@@ -214,9 +214,8 @@ Decide = Callable[..., RequestView]
 def _decision_post(lang: str, name: str, decide: Decide, text_field: str) -> Handler:
     """A form that decides on a request with a text (extend, complete, refuse)."""
 
-    async def submit(request: Request, reference: str) -> Response:
+    def submit(request: Request, reference: str, form: FormDep) -> Response:
         session = require(request, "dpo")
-        form = await request.form()
         check_csrf(request, form)
         text = field_of(form, text_field)
         container = get_container(request)
@@ -241,9 +240,8 @@ def _decision_post(lang: str, name: str, decide: Decide, text_field: str) -> Han
 def _carry_out_post(lang: str, carry_out: Callable[..., object]) -> Handler:
     """A button that carries out a request filed by e-mail link (an erasure, an objection)."""
 
-    async def submit(request: Request, reference: str) -> Response:
+    def submit(request: Request, reference: str, form: FormDep) -> Response:
         session = require(request, "dpo")
-        form = await request.form()
         check_csrf(request, form)
         container = get_container(request)
         carry_out(
@@ -261,7 +259,7 @@ def _carry_out_post(lang: str, carry_out: Callable[..., object]) -> Handler:
 
 
 def _messages_get(lang: str) -> Handler:
-    async def page(request: Request) -> Response:
+    def page(request: Request) -> Response:
         session = require(request, "dpo")
         container, pages, context = page_base(request)
         messages = console.view_messages(

@@ -9,7 +9,7 @@ from gardien.errors import InvalidInputError, TooManyRequestsError
 from gardien.services.website.contact import receive_message
 from gardien.store.uow import UnitOfWork
 from gardien.web.auth import check_csrf
-from gardien.web.deps import get_container
+from gardien.web.deps import FormDep, get_container
 from gardien.web.forms import N_, PREFIXES, Handler, field_of, limit, page_base, too_many, translate
 
 router = APIRouter()
@@ -64,22 +64,21 @@ _CONTACT_ERRORS = {
 
 
 def _contact_get(lang: str) -> Handler:
-    async def page(request: Request) -> Response:
+    def page(request: Request) -> Response:
         return _contact_form(request, lang)
 
     return page
 
 
 def _contact_post(lang: str) -> Handler:
-    async def submit(request: Request) -> Response:
-        form = await request.form()
+    def submit(request: Request, form: FormDep) -> Response:
         check_csrf(request, form)
         values = {name: field_of(form, name) for name in ("name", "email", "message")}
         if field_of(form, "website"):
             return _contact_sent(request, lang)  # the honeypot: store nothing
         container = get_container(request)
         try:
-            await limit(request, "contact", values["email"])
+            limit(request, "contact", values["email"])
             receive_message(
                 UnitOfWork(container.engine, write=True),
                 name=values["name"],

@@ -6,12 +6,11 @@ without JavaScript.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from gardien.bootstrap import Container
 from gardien.errors import TooManyRequestsError
@@ -19,7 +18,8 @@ from gardien.web.deps import get_container, get_limits, get_pages
 from gardien.web.templating import Pages
 
 PREFIXES = {"fr": "", "en": "/en"}
-Handler = Callable[..., Awaitable[Response]]
+# A route handler: a plain function, run in the thread pool (the form comes as ``FormDep``).
+Handler = Callable[..., Response]
 
 
 def page_base(request: Request) -> tuple[Container, Pages, dict[str, Any]]:
@@ -44,10 +44,11 @@ def client_of(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-async def limit(request: Request, form: str, address: str | None) -> None:
-    """Count a submission of ``form`` in the shared counters (off the event loop); raises
-    :class:`TooManyRequestsError` past a limit."""
-    await run_in_threadpool(get_limits(request).form, form, client_of(request), address)
+def limit(request: Request, form: str, address: str | None) -> None:
+    """Count a submission of ``form`` in the shared counters; raises
+    :class:`TooManyRequestsError` past a limit. Handlers run in the thread pool, so the
+    database write is off the event loop."""
+    get_limits(request).form(form, client_of(request), address)
 
 
 def message(

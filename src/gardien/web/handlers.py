@@ -1,21 +1,33 @@
-"""How the pages answer the errors of access control: sign in first, not yours, bad form."""
+"""How the pages answer errors: sign in first, not yours, bad form, busy.
+
+The handlers are plain functions: Starlette runs them in its thread pool, like the routes,
+since a page reads the session (the database) to show who is signed in. The busy answer is
+the exception (see :func:`_busy`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from gardien.errors import (
+    BusyError,
     CsrfError,
     NotFoundError,
     PermissionDeniedError,
     RequestStateError,
     SignInRequired,
 )
+from gardien.services.xapi.ingest import VERSION as XAPI_VERSION
 from gardien.web.auth import current_session
 from gardien.web.forms import N_, PREFIXES, message
+
+# What a busy answer tells the client to wait: long enough for most sweep batches and import
+# transactions to end, short enough for a person about to press the button again.
+BUSY_RETRY_AFTER_SECONDS = 5
 
 
 def lang_of(request: Request) -> str:
@@ -27,7 +39,7 @@ def _message(request: Request, status: int, heading: str, paragraph: str) -> Res
     return message(request, lang_of(request), heading, paragraph, status=status)
 
 
-async def _sign_in_required(request: Request, _error: Exception) -> Response:
+def _sign_in_required(request: Request, _error: Exception) -> Response:
     lang = lang_of(request)
     if request.method == "GET":
         # Half signed in (password given, second factor owed): finish that first.
@@ -39,6 +51,33 @@ async def _sign_in_required(request: Request, _error: Exception) -> Response:
         401,
         N_("Please sign in"),
         N_("Your session has ended. Sign in again, then repeat what you were doing."),
+    )
+
+
+async def _busy(request: Request, _error: Exception) -> Response:
+    """503: another writer held the database past this request's budget; nothing was written.
+
+    Async, unlike the others: when many writers' budgets run out together, their JSON answers
+    are made on the event loop rather than queueing for threads that the readers need.
+    """
+    headers = {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)}
+    path = request.url.path
+    if path.startswith(("/api/", "/xapi/")):  # the machines' JSON errors, as their routes give
+        if path.startswith("/xapi/"):
+            headers["X-Experience-API-Version"] = XAPI_VERSION
+        problem = "the database is busy with another writer: nothing was stored, try again"
+        return JSONResponse({"error": problem}, status_code=503, headers=headers)
+    # The page does not look the session up: that could be one more wait on the same lock.
+    if not hasattr(request.state, "session"):
+        request.state.session = None
+    return await run_in_threadpool(
+        message,
+        request,
+        lang_of(request),
+        N_("The service is busy"),
+        N_("Nothing was recorded. Another task is using the database: try again in a few seconds."),
+        status=503,
+        headers=headers,
     )
 
 
@@ -61,8 +100,10 @@ _PAGES: tuple[tuple[type[Exception], int, str, str], ...] = (
 )
 
 
-def _page_for(status: int, heading: str, paragraph: str) -> Callable[..., Awaitable[Response]]:
-    async def answer(request: Request, _error: Exception) -> Response:
+def _page_for(
+    status: int, heading: str, paragraph: str
+) -> Callable[[Request, Exception], Response]:
+    def answer(request: Request, _error: Exception) -> Response:
         return _message(request, status, heading, paragraph)
 
     return answer
@@ -70,5 +111,6 @@ def _page_for(status: int, heading: str, paragraph: str) -> Callable[..., Awaita
 
 def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SignInRequired, _sign_in_required)
+    app.add_exception_handler(BusyError, _busy)
     for error, status, heading, paragraph in _PAGES:
         app.add_exception_handler(error, _page_for(status, heading, paragraph))

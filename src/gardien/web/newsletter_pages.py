@@ -21,7 +21,7 @@ from gardien.services.website import newsletter
 from gardien.services.website.newsletter import Outcome
 from gardien.store.uow import UnitOfWork
 from gardien.web.auth import check_csrf
-from gardien.web.deps import get_container
+from gardien.web.deps import FormDep, get_container
 from gardien.web.forms import (
     N_,
     PREFIXES,
@@ -75,15 +75,14 @@ def _check_your_inbox(request: Request, lang: str) -> HTMLResponse:
 
 
 def _subscribe_get(lang: str) -> Handler:
-    async def page(request: Request) -> Response:
+    def page(request: Request) -> Response:
         return _newsletter_form(request, lang)
 
     return page
 
 
 def _subscribe_post(lang: str) -> Handler:
-    async def submit(request: Request) -> Response:
-        form = await request.form()
+    def submit(request: Request, form: FormDep) -> Response:
         check_csrf(request, form)
         email = field_of(form, "email")
         if field_of(form, "website"):
@@ -98,7 +97,7 @@ def _subscribe_post(lang: str) -> Handler:
                 status=400,
             )
         try:
-            await limit(request, "newsletter", email)
+            limit(request, "newsletter", email)
             container = get_container(request)
             newsletter.subscribe(
                 UnitOfWork(container.engine, write=True),
@@ -209,30 +208,36 @@ def _link_page(request: Request, lang: str, kind: str, token: str) -> HTMLRespon
 
 
 def _link_get(lang: str, kind: str) -> Handler:
-    async def page(request: Request, token: str) -> Response:
+    def page(request: Request, token: str) -> Response:
         return _link_page(request, lang, kind, token)
 
     return page
 
 
-def _link_post(lang: str, kind: str) -> Handler:
-    async def act(request: Request, token: str) -> Response:
+def _link_act(request: Request, lang: str, kind: str, token: str) -> Response:
+    container = get_container(request)
+    uow = UnitOfWork(container.engine, write=True)
+    try:
         if kind == "confirm":
-            # Confirming comes from our page's button only; unsubscribing must also accept a
-            # bare POST from a mail client (RFC 8058), which its signed link protects.
-            check_csrf(request, await request.form())
-        container = get_container(request)
-        uow = UnitOfWork(container.engine, write=True)
-        try:
-            if kind == "confirm":
-                outcome = newsletter.confirm(uow, container.website(), token)
-            else:
-                outcome = newsletter.unsubscribe(uow, container.website(), token)
-        except InvalidLinkError as error:
-            return _link_error(request, lang, error)
-        return _outcome_page(request, lang, outcome)
+            outcome = newsletter.confirm(uow, container.website(), token)
+        else:
+            outcome = newsletter.unsubscribe(uow, container.website(), token)
+    except InvalidLinkError as error:
+        return _link_error(request, lang, error)
+    return _outcome_page(request, lang, outcome)
 
-    return act
+
+def _link_post(lang: str, kind: str) -> Handler:
+    # Confirming comes from our page's button only; unsubscribing must also accept a bare
+    # POST from a mail client (RFC 8058), which its signed link protects: it reads no form.
+    def confirm(request: Request, token: str, form: FormDep) -> Response:
+        check_csrf(request, form)
+        return _link_act(request, lang, kind, token)
+
+    def unsubscribe(request: Request, token: str) -> Response:
+        return _link_act(request, lang, kind, token)
+
+    return confirm if kind == "confirm" else unsubscribe
 
 
 for _lang, _prefix in PREFIXES.items():

@@ -16,7 +16,6 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
-from starlette.concurrency import run_in_threadpool
 
 from gardien.errors import AuthenticationError, InvalidInputError, TooManyRequestsError
 from gardien.i18n.dates import format_day, format_time
@@ -27,7 +26,7 @@ from gardien.services.objection import object_to_commercial
 from gardien.services.requests import requests_of
 from gardien.store.uow import UnitOfWork
 from gardien.web.auth import check_csrf, clear_session_cookie, require
-from gardien.web.deps import get_container, get_limits
+from gardien.web.deps import FormDep, get_container, get_limits
 from gardien.web.forms import N_, PREFIXES, Handler, field_of, page_base, too_many, translate
 
 router = APIRouter()
@@ -181,16 +180,15 @@ def _identity(exported: dict[str, Any]) -> dict[str, Any]:
 
 
 def _data_get(lang: str) -> Handler:
-    async def page(request: Request) -> Response:
+    def page(request: Request) -> Response:
         return _page(request, lang, _learner(request))
 
     return page
 
 
 def _export_post(lang: str) -> Handler:
-    async def download(request: Request) -> Response:
+    def download(request: Request, form: FormDep) -> Response:
         session = _learner(request)
-        form = await request.form()
         check_csrf(request, form)
         fmt = field_of(form, "format")
         if fmt not in ("json", "zip"):
@@ -222,9 +220,8 @@ def _export_post(lang: str) -> Handler:
 
 
 def _rectify_post(lang: str) -> Handler:
-    async def submit(request: Request) -> Response:
+    def submit(request: Request, form: FormDep) -> Response:
         session = _learner(request)
-        form = await request.form()
         check_csrf(request, form)
         container = get_container(request)
         values = {name: field_of(form, name) for name in portal.RECTIFIABLE}
@@ -245,9 +242,8 @@ def _rectify_post(lang: str) -> Handler:
 
 
 def _object_post(lang: str) -> Handler:
-    async def submit(request: Request) -> Response:
+    def submit(request: Request, form: FormDep) -> Response:
         session = _learner(request)
-        form = await request.form()
         check_csrf(request, form)
         container = get_container(request)
         object_to_commercial(
@@ -266,9 +262,8 @@ def _object_post(lang: str) -> Handler:
 
 
 def _erase_post(lang: str) -> Handler:
-    async def submit(request: Request) -> Response:
+    def submit(request: Request, form: FormDep) -> Response:
         session = _learner(request)
-        form = await request.form()
         check_csrf(request, form)
         if field_of(form, "confirm") != "yes":
             error = translate(request, lang, N_("Tick the box to confirm the erasure."))
@@ -276,9 +271,8 @@ def _erase_post(lang: str) -> Handler:
         container = get_container(request)
         try:
             # The password is typed again: 5 tries per account in 15 minutes (web/ratelimit.py).
-            await run_in_threadpool(get_limits(request).account_action, "erase", session.account.id)
-            erased = await run_in_threadpool(
-                portal.erase_me,
+            get_limits(request).account_action("erase", session.account.id)
+            erased = portal.erase_me(
                 lambda: UnitOfWork(container.engine, write=True),
                 container.accounts(),
                 session.account,

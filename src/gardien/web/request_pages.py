@@ -20,7 +20,7 @@ from gardien.services import requests as dsr
 from gardien.services.website.newsletter import normalise_email
 from gardien.store.uow import UnitOfWork
 from gardien.web.auth import check_csrf
-from gardien.web.deps import get_container
+from gardien.web.deps import FormDep, get_container
 from gardien.web.forms import (
     N_,
     PREFIXES,
@@ -70,15 +70,14 @@ def _message(
 
 
 def _form_get(lang: str) -> Handler:
-    async def page(request: Request) -> Response:
+    def page(request: Request) -> Response:
         return _form(request, lang)
 
     return page
 
 
 def _form_post(lang: str) -> Handler:
-    async def submit(request: Request) -> Response:
-        form = await request.form()
+    def submit(request: Request, form: FormDep) -> Response:
         check_csrf(request, form)
         email, kind = field_of(form, "email"), field_of(form, "kind")
         if kind not in REQUEST_KINDS:
@@ -86,7 +85,7 @@ def _form_post(lang: str) -> Handler:
             return _form(request, lang, email=email, error=error, status=400)
         try:
             address = normalise_email(email)
-            await limit(request, "request", address)
+            limit(request, "request", address)
         except InvalidInputError:
             error = translate(request, lang, N_("This e-mail address is not valid."))
             return _form(request, lang, email=email, kind=kind, error=error, status=400)
@@ -146,19 +145,18 @@ def _link_error(request: Request, lang: str) -> HTMLResponse:
 
 
 def _verify_get(lang: str) -> Handler:
-    async def page(request: Request, token: str) -> Response:
+    def page(request: Request, token: str) -> Response:
         return _verify_page(request, lang, token)
 
     return page
 
 
 def _verify_post(lang: str) -> Handler:
-    async def submit(request: Request, token: str) -> Response:
-        form = await request.form()
+    def submit(request: Request, token: str, form: FormDep) -> Response:
         check_csrf(request, form)
         container = get_container(request)
         try:
-            await limit(request, "request-verify", None)
+            limit(request, "request-verify", None)
             view, follow = dsr.file_verified(
                 UnitOfWork(container.engine, write=True),
                 container.accounts(),
@@ -198,7 +196,7 @@ def _status_page(request: Request, lang: str, view: dsr.RequestView, follow: str
 
 
 def _status_get(lang: str) -> Handler:
-    async def page(request: Request, token: str) -> Response:
+    def page(request: Request, token: str) -> Response:
         container = get_container(request)
         try:
             view = dsr.followed_request(UnitOfWork(container.engine), container.accounts(), token)

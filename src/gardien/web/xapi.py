@@ -3,7 +3,9 @@
 Version 1.0.3. Every request but About needs ``X-Experience-API-Version`` (1.0.x, or 2.0.0) and
 HTTP Basic credentials of a client (``gardien xapi client add``). Errors are JSON
 ``{"error": ..., "property": ...}``: 400 names the offending property, 401 asks for credentials,
-404 for an unknown statement, 409 for an id already stored with other content.
+404 for an unknown statement, 409 for an id already stored with other content, 503 with
+``Retry-After`` when another writer holds the database past the request's budget (nothing
+stored: send the batch again).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from gardien.services.xapi.ingest import VERSION, store_statements
 from gardien.services.xapi.read import StatementFilters, find_statements, statement_by_id
 from gardien.store import xapi as store
 from gardien.store.uow import UnitOfWork
-from gardien.web.deps import get_container
+from gardien.web.deps import BodyDep, get_container
 
 router = APIRouter(prefix="/xapi", include_in_schema=False)
 MAX_LIMIT = 500
@@ -78,8 +80,7 @@ def about() -> Response:
     return _json({"version": [VERSION, "1.0.0"]})
 
 
-async def _body(request: Request) -> Any:
-    raw = await request.body()
+def _parsed(raw: bytes) -> Any:
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
@@ -99,13 +100,13 @@ def _store(container: Container, client: store.Client, statements: list[dict[str
 
 
 @router.post("/statements")
-async def post_statements(request: Request) -> Response:
+def post_statements(request: Request, body: BodyDep) -> Response:
     checked = _checked(request)
     if isinstance(checked, Response):
         return checked
     container, client = checked
     try:
-        statements = validate_batch(await _body(request))
+        statements = validate_batch(_parsed(body))
         stored = _store(container, client, statements)
     except XapiValidationError as error:
         return _error(400, error.problem, error.prop)
@@ -115,7 +116,7 @@ async def post_statements(request: Request) -> Response:
 
 
 @router.put("/statements")
-async def put_statement(request: Request, statementId: str | None = None) -> Response:
+def put_statement(request: Request, body: BodyDep, statementId: str | None = None) -> Response:
     checked = _checked(request)
     if isinstance(checked, Response):
         return checked
@@ -123,7 +124,7 @@ async def put_statement(request: Request, statementId: str | None = None) -> Res
     if not statementId:
         return _error(400, "PUT needs the statementId parameter", "statementId")
     try:
-        statement = await _body(request)
+        statement = _parsed(body)
         validate_statement(statement)
         if str(statement.get("id", statementId)).lower() != statementId.lower():
             raise XapiValidationError("id", "differs from the statementId parameter")

@@ -98,6 +98,19 @@ def read_session(
     return CurrentSession(row.id, row.account, row.second_factor_done, row.created_at)
 
 
+def peek_session(
+    connection: Connection, token: str, *, now: datetime, timeouts: SessionTimeouts
+) -> CurrentSession | None:
+    """The live session behind ``token``, read only: neither touched nor, when it has ended,
+    deleted. For when the database's write lock is not to be had (another writer holds it)."""
+    if not token or len(token) > 100:
+        return None
+    row = session_by_token_digest(connection, token_digest(token))
+    if row is None or now >= row.expires_at or now >= row.created_at + timeouts.absolute:
+        return None
+    return CurrentSession(row.id, row.account, row.second_factor_done, row.created_at)
+
+
 def session_needs_write(
     connection: Connection, token: str, *, now: datetime, timeouts: SessionTimeouts
 ) -> bool:
