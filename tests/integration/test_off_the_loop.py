@@ -50,7 +50,12 @@ MODULE = "https://learning.example.org/paths/fle-a2/modules/m1"
 ASYNC_ALLOWED: set[Callable[..., Any]] = {read_form, read_body, write_turn}
 # Routes that answer without the database (so the guard cannot see them use it): the xAPI's
 # About, and a development mail that is not there (a plain 404).
-NO_DATABASE = {("GET", "/xapi/about"), ("GET", "/dev/mail/{name}")}
+# Routes that need no database: the xAPI about resource, a dev-mail file, the stylesheet.
+NO_DATABASE = {
+    ("GET", "/xapi/about"),
+    ("GET", "/dev/mail/{name}"),
+    ("GET", "/static/gardien.css"),
+}
 FORM = {
     "format": "json",
     "given_name": "Chloé",
