@@ -1,4 +1,10 @@
-"""Wire gardien together once, the same way for the web app, the CLI and the tests."""
+"""Wire gardien together once, the same way for the web app, the CLI and the tests.
+
+Collaborators that pull in heavy libraries (the database engine and its migrations, the password
+hasher, the website's services) are imported when first asked for, not with this module: a
+command that only reads the policy (``gardien notice``, ``gardien policy show``) starts without
+them (docs/configuration.md, "A command line that starts at once").
+"""
 
 from __future__ import annotations
 
@@ -6,22 +12,25 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
-
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING
 
 from gardien.domain.clock import Clock, FixedClock, SystemClock, parse_instant
 from gardien.domain.lookup import SubjectLookup
 from gardien.errors import ConfigurationError
 from gardien.policy import Policy, load_policy
-from gardien.services.accounts.breached import BreachedPasswords, breached_passwords
-from gardien.services.accounts.context import AccountServices
-from gardien.services.accounts.passwords import PasswordHasher
-from gardien.services.accounts.sessions import SessionTimeouts
-from gardien.services.website.newsletter import Site
-from gardien.settings import Settings
+from gardien.settings import Settings, load_settings
+
+# The policy is checked against the tables' columns: SQLAlchemy Core comes with the container,
+# the engine, the migrations and the services only when asked for.
 from gardien.store.catalogue import record_catalogue
-from gardien.store.engine import make_engine
-from gardien.store.migrate import ensure_migrated, upgrade
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from gardien.services.accounts.breached import BreachedPasswords
+    from gardien.services.accounts.context import AccountServices
+    from gardien.services.accounts.passwords import PasswordHasher
+    from gardien.services.website.newsletter import Site
 
 
 @dataclass
@@ -35,12 +44,14 @@ class Container:
 
     @cached_property
     def engine(self) -> Engine:
+        from gardien.store.engine import make_engine
+
         return self._engine or make_engine(self.settings.database_url)
 
     def close(self) -> None:
         """Release the engine's connections, if the engine was ever built."""
         engine = self.__dict__.get("engine")
-        if isinstance(engine, Engine):
+        if engine is not None:
             engine.dispose()
 
     def for_web(self) -> Container:
@@ -58,11 +69,15 @@ class Container:
 
     def migrated_engine(self) -> Engine:
         """The engine, after checking the schema is at the migrations' head."""
+        from gardien.store.migrate import ensure_migrated
+
         ensure_migrated(self.engine)
         return self.engine
 
     def website(self) -> Site:
         """What the newsletter's use cases need: policy, clock, signing key, public URL."""
+        from gardien.services.website.newsletter import Site
+
         return Site(
             policy=self.policy,
             clock=self.clock,
@@ -79,14 +94,21 @@ class Container:
 
     @cached_property
     def password_hasher(self) -> PasswordHasher:
+        from gardien.services.accounts.passwords import PasswordHasher
+
         return PasswordHasher()
 
     @cached_property
     def breached_passwords(self) -> BreachedPasswords:
+        from gardien.services.accounts.breached import breached_passwords
+
         return breached_passwords(self.settings.pwned_passwords_url)
 
     def accounts(self) -> AccountServices:
         """What the account and request use cases need (one hasher per process)."""
+        from gardien.services.accounts.context import AccountServices
+        from gardien.services.accounts.sessions import SessionTimeouts
+
         return AccountServices(
             policy=self.policy,
             clock=self.clock,
@@ -103,6 +125,8 @@ class Container:
 
     def upgraded_engine(self) -> Engine:
         """The engine, after applying any pending migration (empty databases included)."""
+        from gardien.store.migrate import upgrade
+
         upgrade(self.engine)
         return self.engine
 
@@ -126,7 +150,7 @@ def bootstrap(
     engine: Engine | None = None,
 ) -> Container:
     """Build the container: settings from the environment, overridden by explicit arguments."""
-    settings = (settings or Settings()).check()
+    settings = (settings or load_settings()).check()
     if database_url:
         settings = settings.model_copy(update={"database_url": database_url})
     if policy_path:

@@ -1,18 +1,93 @@
-"""One settings object, read from the environment (prefix ``GARDIEN_``)."""
+"""One settings object, read from the environment (prefix ``GARDIEN_``).
+
+In production the secret key must be worth 32 random bytes (:func:`secret_weakness` says how
+that is judged); every command refuses to run otherwise (docs/configuration.md).
+"""
 
 from __future__ import annotations
 
+import string
 from email.utils import parseaddr
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, field_validator
+from pydantic import SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gardien.errors import ConfigurationError
 
 DEFAULT_SECRET = "development-only-secret-change-me"
+GENERATE_SECRET = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the gettext catalogue; ``gardien check-config`` translates it."""
+    return message
+
+
+# Why a secret is refused: English sentences, which are also the msgids of the French catalogue.
+SECRET_MISSING = N_("not set")
+SECRET_EMPTY = N_("empty")
+SECRET_DEFAULT = N_("the development default, which is published with the code")
+SECRET_NOT_GENERATED = N_(
+    "not a generated key: give 64 hex digits or at least 43 characters of base64url"
+)
+SECRET_SHORT = N_(
+    "shorter than 32 random bytes: give 64 hex digits or at least 43 characters of base64url"
+)
+SECRET_LOW_VARIETY = N_(
+    "not random enough: letters of one case only, few different characters or a repeated sequence"
+)
+
+_HEX = frozenset(string.hexdigits)
+_BASE64 = frozenset(string.ascii_letters + string.digits + "+/-_")
+HEX_DIGITS = 64  # 64 x 4 bits = 32 bytes
+BASE64_CHARACTERS = 43  # 43 x 6 bits = 258 bits >= 32 bytes
+# A random key of that length shows at least this many different characters and no run of
+# REPEAT_WINDOW characters twice, except with a chance below 1e-8 (docs/configuration.md gives
+# the arithmetic); a repeated word or "aaaa..." never passes.
+HEX_DISTINCT = 10
+BASE64_DISTINCT = 16
+REPEAT_WINDOW = 10
+
+
+def secret_weakness(value: str) -> str | None:
+    """Why ``value`` is not worth 32 random bytes, or None when it is.
+
+    Only generated keys pass: at least 64 hex digits, or at least 43 characters of base64 or
+    base64url (padding aside) mixing both letter cases; then a crude test of randomness refuses
+    few different characters and any run of :data:`REPEAT_WINDOW` characters seen twice. A
+    passphrase, however long, is refused: it is not random, and nobody has to remember this key.
+    """
+    if value == "":
+        return SECRET_EMPTY
+    if value == DEFAULT_SECRET:
+        return SECRET_DEFAULT
+    if set(value) <= _HEX:
+        text, length, distinct = value.lower(), HEX_DIGITS, HEX_DISTINCT
+    else:
+        text = value.rstrip("=")
+        if not set(text) <= _BASE64 or len(value) - len(text) > 2:
+            return SECRET_NOT_GENERATED
+        length, distinct = BASE64_CHARACTERS, BASE64_DISTINCT
+        if text.lower() == text or text.upper() == text:
+            return SECRET_LOW_VARIETY if len(text) >= length else SECRET_SHORT
+    if len(text) < length:
+        return SECRET_SHORT
+    if len(set(text)) < distinct or _repeats(text, REPEAT_WINDOW):
+        return SECRET_LOW_VARIETY
+    return None
+
+
+def _repeats(text: str, width: int) -> bool:
+    seen: set[str] = set()
+    for start in range(len(text) - width + 1):
+        run = text[start : start + width]
+        if run in seen:
+            return True
+        seen.add(run)
+    return False
 
 
 class Environment(StrEnum):
@@ -97,15 +172,38 @@ class Settings(BaseSettings):
         """Whether outgoing mail is DKIM-signed: domain, selector and key file all set."""
         return None not in (self.dkim_domain, self.dkim_selector, self.dkim_private_key_file)
 
+    @property
+    def secret_key_problem(self) -> str | None:
+        """Why the secret key is not fit for production (a msgid), or None when it is."""
+        if "secret_key" not in self.model_fields_set:
+            return SECRET_MISSING
+        return secret_weakness(self.secret_key.get_secret_value())
+
+    @property
+    def retires_current_secret(self) -> bool:
+        """Whether GARDIEN_PREVIOUS_SECRET_KEYS lists the current secret as retired."""
+        return self.secret_key.get_secret_value() in self.retired_secrets
+
     def check(self) -> Settings:
-        """Refuse settings that cannot be used safely; return self for chaining."""
-        if (
-            self.environment is Environment.PRODUCTION
-            and self.secret_key.get_secret_value() == DEFAULT_SECRET
-        ):
+        """Refuse settings that cannot be used safely; return self for chaining.
+
+        In production, a secret key not worth 32 random bytes (:func:`secret_weakness`).
+        """
+        problem = self.secret_key_problem
+        if self.environment is Environment.PRODUCTION and problem is not None:
             raise ConfigurationError(
-                "GARDIEN_SECRET_KEY must be set to a secret of your own in production"
+                f"GARDIEN_SECRET_KEY is {problem}; production needs a random key of 32 bytes,"
+                f" e.g. {GENERATE_SECRET}"
             )
+        if self.retires_current_secret:
+            raise ConfigurationError(
+                "GARDIEN_PREVIOUS_SECRET_KEYS holds the current GARDIEN_SECRET_KEY:"
+                " list there only the secrets you retired"
+            )
+        return self.check_consistency()
+
+    def check_consistency(self) -> Settings:
+        """Refuse settings that cannot work together, whatever the environment."""
         if self.session_idle_minutes < 1 or self.session_absolute_hours < 1:
             raise ConfigurationError("session timeouts must be positive")
         if not 0 < self.write_wait_seconds <= 60:
@@ -139,3 +237,16 @@ class Settings(BaseSettings):
             raise ConfigurationError("GARDIEN_MAIL_FROM must hold an e-mail address")
         if self.smtp_timeout <= 0:
             raise ConfigurationError("GARDIEN_SMTP_TIMEOUT must be a positive number of seconds")
+
+
+def load_settings() -> Settings:
+    """The settings from the environment; a value that cannot be read is one clear error.
+
+    The message names the variable and what is wrong, never the value: it may be a secret.
+    """
+    try:
+        return Settings()
+    except ValidationError as exc:
+        error = exc.errors(include_url=False, include_input=False)[0]
+        name = "GARDIEN_" + str(error["loc"][0]).upper() if error["loc"] else "GARDIEN_*"
+        raise ConfigurationError(f"{name}: {error['msg']}") from None

@@ -132,7 +132,8 @@ def test_cookies_are_httponly_samesite_and_secure_outside_development(
     env = {
         "GARDIEN_DATABASE_URL": url,
         "GARDIEN_ENVIRONMENT": environment,
-        "GARDIEN_SECRET_KEY": "a-secret-of-this-test-only-0123456789",
+        # Production refuses a key that is not random (docs/configuration.md).
+        "GARDIEN_SECRET_KEY": "OoL1IFVgkvtt8qLtB3hAb5anqWPGh_dS0kzKSSJGEgM",
     }
     try:
         with running_server(env) as base, httpx.Client(base_url=base) as client:

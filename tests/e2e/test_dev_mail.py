@@ -1,5 +1,6 @@
 """``make demo``'s mailbox: with ``--dev-mail`` the server runs a local SMTP sink and sends the
-outbox to it; ``/dev/mail`` shows the messages in development, and exists nowhere else."""
+outbox to it; ``/dev/mail`` shows the messages in development with ``--dev-mail``, and exists
+nowhere else: not without the flag, not outside development."""
 
 from __future__ import annotations
 
@@ -52,9 +53,23 @@ def test_there_is_no_mailbox_outside_development(tmp_path: Path) -> None:
     env = {
         "GARDIEN_DATABASE_URL": database(tmp_path),
         "GARDIEN_ENVIRONMENT": "production",
-        "GARDIEN_SECRET_KEY": "a-production-secret-for-this-test",
+        "GARDIEN_SECRET_KEY": "OoL1IFVgkvtt8qLtB3hAb5anqWPGh_dS0kzKSSJGEgM",  # token_urlsafe(32)
         "GARDIEN_MAIL_SINK_DIR": str(tmp_path / "mail"),
     }
     with running_server(env) as base:
         assert httpx.get(f"{base}/dev/mail").status_code == 404
+        assert httpx.get(f"{base}/newsletter").status_code == 200
+
+
+def test_there_is_no_mailbox_without_dev_mail_even_in_development(tmp_path: Path) -> None:
+    env = {
+        "GARDIEN_DATABASE_URL": database(tmp_path),
+        "GARDIEN_ENVIRONMENT": "development",
+        "GARDIEN_MAIL_SINK_DIR": str(tmp_path / "mail"),
+    }
+    (tmp_path / "mail").mkdir()
+    (tmp_path / "mail" / "left-over.eml").write_text("Subject: hello\n\nbody\n", encoding="utf-8")
+    with running_server(env) as base:
+        assert httpx.get(f"{base}/dev/mail").status_code == 404
+        assert httpx.get(f"{base}/dev/mail/left-over.eml").status_code == 404
         assert httpx.get(f"{base}/newsletter").status_code == 200

@@ -75,6 +75,6 @@ def test_the_development_mailbox_is_refused_in_production(
     database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("GARDIEN_ENVIRONMENT", "production")
-    monkeypatch.setenv("GARDIEN_SECRET_KEY", "a-production-secret-for-this-test")
+    monkeypatch.setenv("GARDIEN_SECRET_KEY", "gudcDShL5ac5hxCD54Zins-diOArbqoYkxhaM6dJ5JU")
     assert main(["--database-url", database_url, "serve", "--dev-mail"]) == 2
     assert "--dev-mail is for development" in capsys.readouterr().err

@@ -13,10 +13,6 @@ import typer
 
 from gardien.cli.context import container, emit
 from gardien.errors import InvalidInputError, NotFoundError
-from gardien.services.accounts.directory import sponsor_contact_id
-from gardien.services.accounts.invitations import invite, invite_learners
-from gardien.services.website.newsletter import normalise_email
-from gardien.store.uow import UnitOfWork
 
 app = typer.Typer(
     help="Accounts: invitations to learners, sponsor contacts, staff.", no_args_is_help=True
@@ -38,6 +34,11 @@ def invite_command(
 ) -> None:
     """Invite a staff member (DPO, admin) or a sponsor's contact; the e-mail goes through the
     outbox (``gardien outbox send``)."""
+    from gardien.services.accounts.directory import sponsor_contact_id
+    from gardien.services.accounts.invitations import invite
+    from gardien.services.website.newsletter import normalise_email
+    from gardien.store.uow import UnitOfWork
+
     app_ = container(ctx)
     if lang not in ("fr", "en"):
         raise InvalidInputError("choose fr or en", field="--lang")
@@ -76,6 +77,9 @@ def invite_learners_command(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Invite every learner who has no account yet, at the address of their contract."""
+    from gardien.services.accounts.invitations import invite_learners
+    from gardien.store.uow import UnitOfWork
+
     app_ = container(ctx)
     if lang not in ("fr", "en"):
         raise InvalidInputError("choose fr or en", field="--lang")

@@ -7,8 +7,6 @@ import json
 import typer
 
 from gardien.cli.context import container, emit
-from gardien.services import audit
-from gardien.store.uow import UnitOfWork
 
 app = typer.Typer(help="The audit log: prove its hash chain untouched.", no_args_is_help=True)
 
@@ -27,6 +25,9 @@ def verify_command(
     ),
 ) -> None:
     """Check every entry of the audit log; exit 1 naming the first broken entry."""
+    from gardien.services import audit
+    from gardien.store.uow import UnitOfWork
+
     app_ = container(ctx)
     engine = app_.migrated_engine()
     report = audit.report(UnitOfWork(engine))

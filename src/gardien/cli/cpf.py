@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -11,8 +12,9 @@ from gardien.cli.context import container, emit
 from gardien.domain.edof import STATUS_LABELS, ExitReason, ServiceDeclaration
 from gardien.domain.vocabulary import CpfStatus
 from gardien.errors import InvalidInputError
-from gardien.services.cpf import CpfDossier, Moved, declare_service, get_dossier, move_dossier
-from gardien.store.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from gardien.services.cpf import CpfDossier, Moved
 
 app = typer.Typer(
     help="CPF dossiers on EDOF: move them through their states, declare the service done.",
@@ -32,6 +34,9 @@ def move_command(
     ),
 ) -> None:
     """Move a dossier to another state, as EDOF allows (declare the service with declare)."""
+    from gardien.services.cpf import move_dossier
+    from gardien.store.uow import UnitOfWork
+
     entry = _day(entry_date, "--entry-date") if entry_date is not None else None
     app_ = container(ctx)
     moved = move_dossier(
@@ -58,6 +63,9 @@ def declare_command(
     ),
 ) -> None:
     """Declare the service done for a dossier that left the training (terminated)."""
+    from gardien.services.cpf import declare_service
+    from gardien.store.uow import UnitOfWork
+
     declaration = ServiceDeclaration(
         entry_date=_day(entry, "--entry"),
         exit_date=_day(exit_, "--exit"),
@@ -81,6 +89,9 @@ def show_command(
     as_json: bool = typer.Option(False, "--json", help="Print the dossier as JSON."),
 ) -> None:
     """Show a dossier's state, its dates and the states it can move to next."""
+    from gardien.services.cpf import get_dossier
+    from gardien.store.uow import UnitOfWork
+
     dossier = get_dossier(UnitOfWork(container(ctx).migrated_engine()), edof_number=edof_number)
     if as_json:
         emit(json.dumps(dossier.as_json(), indent=2, ensure_ascii=False))

@@ -5,13 +5,6 @@ from __future__ import annotations
 import typer
 
 from gardien.cli.context import AS_OF_HELP, container, emit
-from gardien.cli.progress import progress_bar
-from gardien.services.demo.accounts import create_demo_accounts
-from gardien.services.demo.loading import load_demo
-from gardien.services.demo_data import build_demo_document
-from gardien.settings import Environment
-from gardien.store.uow import UnitOfWork
-from gardien.web.background import serving_in_background
 
 
 def demo_data_command(
@@ -26,6 +19,14 @@ def demo_data_command(
     the app, served on a loopback port while the command runs, as an e-learning platform
     sends it.
     """
+    from gardien.cli.progress import progress_bar
+    from gardien.services.demo.accounts import create_demo_accounts
+    from gardien.services.demo.loading import load_demo
+    from gardien.services.demo_data import build_demo_document
+    from gardien.settings import Environment
+    from gardien.store.uow import UnitOfWork
+    from gardien.web.background import serving_in_background
+
     app = container(ctx, as_of=as_of)
     engine = app.upgraded_engine()
     document = build_demo_document(learners=learners, seed=seed, today=app.clock.today())

@@ -10,7 +10,6 @@ import typer
 from gardien.cli.context import AS_OF_HELP, container, emit
 from gardien.domain.clock import parse_instant
 from gardien.errors import ConfigurationError
-from gardien.services.forecast import forecast
 
 
 def forecast_command(
@@ -22,6 +21,8 @@ def forecast_command(
     as_json: bool = typer.Option(False, "--json", help="Print the forecast as JSON."),
 ) -> None:
     """Show what the retention rules will delete or anonymise from now until a date."""
+    from gardien.services.forecast import forecast
+
     last_day = _day(until)
     app = container(ctx, as_of=as_of)
     today = app.clock.today()

@@ -7,11 +7,6 @@ from pathlib import Path
 import typer
 
 from gardien.cli.context import AS_OF_HELP, container, emit
-from gardien.cli.progress import progress_bar
-from gardien.services.importing.reader import read_document
-from gardien.services.importing.writer import import_document
-from gardien.services.xapi.parked import attach_parked
-from gardien.store.uow import UnitOfWork
 
 
 def import_command(
@@ -20,6 +15,12 @@ def import_command(
     as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
 ) -> None:
     """Load a JSON document of records: idempotent on natural keys, all or nothing."""
+    from gardien.cli.progress import progress_bar
+    from gardien.services.importing.reader import read_document
+    from gardien.services.importing.writer import import_document
+    from gardien.services.xapi.parked import attach_parked
+    from gardien.store.uow import UnitOfWork
+
     app = container(ctx, as_of=as_of)
     document = read_document(file)
     engine = app.upgraded_engine()

@@ -15,15 +15,6 @@ import typer
 
 from gardien.cli.context import AS_OF_HELP, container, emit
 from gardien.errors import ConfigurationError, InvalidInputError
-from gardien.services.documents import (
-    certificate_data_from,
-    certificate_of_completion,
-    dossier_id_by_agreement,
-    invoice_pdf,
-)
-from gardien.services.documents.pdf import format_money
-from gardien.services.invoices import cents_from_euros, issue_credit_note
-from gardien.store.uow import UnitOfWork
 
 app = typer.Typer(
     help="Invoices: their PDF, and credit notes to correct them.", no_args_is_help=True
@@ -51,6 +42,8 @@ def pdf_command(
     out: Path = OUT_OPTION,
 ) -> None:
     """Write the invoice or credit note NUMBER as a PDF, from its stored row."""
+    from gardien.services.documents import invoice_pdf
+
     app_ = container(ctx)
     with app_.migrated_engine().connect() as connection:
         content = invoice_pdf(connection, number, policy=app_.policy, lang=lang.value)
@@ -72,6 +65,10 @@ def credit_note_command(
     tax: str = typer.Option(..., "--tax", help="Tax in euros, negative or zero: --tax=-50.00."),
 ) -> None:
     """Issue a credit note that corrects an invoice (an issued invoice never changes)."""
+    from gardien.services.documents.pdf import format_money
+    from gardien.services.invoices import cents_from_euros, issue_credit_note
+    from gardien.store.uow import UnitOfWork
+
     excl_tax_cents = cents_from_euros(amount_excl_tax, field="--amount-excl-tax")
     tax_cents = cents_from_euros(tax, field="--tax")
     day = _day(issued_on)
@@ -104,6 +101,12 @@ def certificate_command(
 
     It is dated today, or the day of --as-of.
     """
+    from gardien.services.documents import (
+        certificate_data_from,
+        certificate_of_completion,
+        dossier_id_by_agreement,
+    )
+
     app_ = container(ctx, as_of=as_of)
     with app_.migrated_engine().connect() as connection:
         dossier_id = dossier_id_by_agreement(connection, agreement)

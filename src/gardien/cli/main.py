@@ -1,14 +1,22 @@
-"""The ``gardien`` command line; :func:`main` maps every error to a message and an exit code."""
+"""The ``gardien`` command line; :func:`main` maps every error to a message and an exit code.
+
+Every command module imports its work inside its functions: this module lists the commands
+without importing the web app, SQLAlchemy or the PDF library, so ``gardien --help`` answers at
+once (docs/configuration.md). Before any command runs, :class:`RootGroup` checks the settings:
+in production, a weak secret key stops every command but ``check-config``, whose job is to say so.
+"""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import click
 import typer
+from typer.core import TyperGroup
 
 from gardien.cli import account, audit, cpf, db, invoice, outbox, policy, subject, xapi
+from gardien.cli.check_config import check_config_command
 from gardien.cli.context import GlobalOptions
 from gardien.cli.demo import demo_data_command
 from gardien.cli.forecast import forecast_command
@@ -21,12 +29,43 @@ from gardien.cli.sweep import sweep_command
 from gardien.cli.transmit import transmit_command
 from gardien.errors import GardienError
 
+if TYPE_CHECKING:
+    # The context type of TyperGroup's methods (typer vendors its own click).
+    from typer._click import Command as ClickCommand
+    from typer._click import Context as ClickContext
+
+# Commands that judge the settings rather than use them.
+REPORTS_ON_SETTINGS = frozenset({"check-config"})
+
+
+class RootGroup(TyperGroup):
+    """The ``gardien`` group: refuses unsafe settings before any command parses its arguments.
+
+    So no command, present or future, runs in production with a weak secret key; asking a
+    command for its ``--help`` stays possible.
+    """
+
+    def resolve_command(
+        self, ctx: ClickContext, args: list[str]
+    ) -> tuple[str | None, ClickCommand | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if name not in REPORTS_ON_SETTINGS and "--help" not in rest and not ctx.resilient_parsing:
+            from gardien.settings import load_settings
+
+            load_settings().check()
+        return name, command, rest
+
+
 app = typer.Typer(
     name="gardien",
+    cls=RootGroup,
     help="gardien: personal data held as the privacy notice promises.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Plain help, as click writes it: Rich's boxes would cost more to import than all the
+    # commands together (docs/configuration.md).
+    rich_markup_mode=None,
 )
 
 
@@ -64,28 +103,28 @@ app.command("forecast")(forecast_command)
 app.command("notice")(notice_command)
 app.command("register")(register_command)
 app.command("transmit")(transmit_command)
+app.command("check-config")(check_config_command)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line on ``argv``; return the exit code instead of raising."""
     try:
-        # Without standalone mode, click returns (not raises) the code of a typer.Exit.
+        # Without standalone mode, typer returns (not raises) the code of a typer.Exit.
         result = app(args=argv, prog_name="gardien", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
+    except typer.Exit as exc:
         return exc.exit_code
     except typer.TyperException as exc:
-        # Typer vendors its own click, whose usage errors (a missing option, a value of the
-        # wrong type, an unknown command) are not click.ClickException.
-        click.echo(f"gardien: {exc.format_message()}", err=True)
+        # Typer's own click: usage errors (a missing option, a value of the wrong type, an
+        # unknown command) are one line, as every error of gardien.
+        message = exc.format_message()
+        if message:  # empty when the help was shown for want of a command
+            typer.echo(f"gardien: {message}", err=True)
         return exc.exit_code
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
         return 1
     except GardienError as exc:
-        click.echo(f"gardien: {exc}", err=True)
+        typer.echo(f"gardien: {exc}", err=True)
         return exc.exit_code
     return result if isinstance(result, int) else 0
 

@@ -9,11 +9,6 @@ import typer
 
 from gardien.cli.context import container, emit
 from gardien.errors import InvalidInputError
-from gardien.services.outbox_sender import SendReport, send_due
-from gardien.services.website.campaign import parse_campaign
-from gardien.services.website.contact import list_messages
-from gardien.services.website.newsletter import queue_campaign
-from gardien.store.uow import UnitOfWork
 
 newsletter_app = typer.Typer(help="The newsletter: campaigns to confirmed subscribers.")
 contact_app = typer.Typer(help="Messages sent through the contact form.")
@@ -35,6 +30,11 @@ def send_command(
     Sending again the same file queues nothing more: nobody gets two copies. If the mail server
     is down, the e-mails stay queued and 'gardien outbox send' delivers them later.
     """
+    from gardien.services.outbox_sender import SendReport, send_due
+    from gardien.services.website.campaign import parse_campaign
+    from gardien.services.website.newsletter import queue_campaign
+    from gardien.store.uow import UnitOfWork
+
     app = container(ctx)
     engine = app.migrated_engine()
     try:
@@ -69,6 +69,8 @@ def list_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """The latest contact-form messages, newest first (they hold personal data: for staff)."""
+    from gardien.services.website.contact import list_messages
+
     app = container(ctx)
     with app.migrated_engine().connect() as connection:
         messages = list_messages(connection, limit=limit)

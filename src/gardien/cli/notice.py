@@ -7,10 +7,8 @@ from pathlib import Path
 
 import typer
 
-from gardien.cli.context import container
+from gardien.cli.context import LANGUAGES, container
 from gardien.errors import ConfigurationError
-from gardien.i18n import DEFAULT_LANGUAGE, SUPPORTED, translations
-from gardien.services.notice import notice_document, render_notice
 
 
 class NoticeFormat(StrEnum):
@@ -21,7 +19,7 @@ class NoticeFormat(StrEnum):
 def notice_command(
     ctx: typer.Context,
     lang: str = typer.Option(
-        DEFAULT_LANGUAGE, "--lang", help=f"Language of the notice: {', '.join(SUPPORTED)}."
+        LANGUAGES[0], "--lang", help=f"Language of the notice: {', '.join(LANGUAGES)}."
     ),
     fmt: NoticeFormat = typer.Option(
         NoticeFormat.MD, "--format", help="Markdown, or a standalone HTML page."
@@ -31,6 +29,9 @@ def notice_command(
     ),
 ) -> None:
     """Print the privacy notice: every duration, recipient and contact comes from the policy."""
+    from gardien.i18n import translations
+    from gardien.services.notice import notice_document, render_notice
+
     translations(lang)  # an unsupported language fails before the policy is even read
     policy = container(ctx).policy
     if fmt is NoticeFormat.HTML:

@@ -10,14 +10,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import typer
 
 from gardien.cli.context import container, emit
 from gardien.errors import ConfigurationError
-from gardien.mail.sink import start_sink
-from gardien.services.outbox_sender import DEFAULT_LIMIT, SendReport, send_due
-from gardien.settings import Environment
+
+if TYPE_CHECKING:
+    from gardien.services.outbox_sender import SendReport
+
+# gardien.services.outbox_sender's DEFAULT_LIMIT, named here so that listing the commands does
+# not import the sender (tests/unit/test_cli_start.py checks that they agree).
+DEFAULT_LIMIT = 100
 
 app = typer.Typer(
     help="The outbox: e-mails queued by gardien, delivered over SMTP.", no_args_is_help=True
@@ -90,6 +95,8 @@ def send_command(
     as_json: bool = typer.Option(False, "--json", help="Print each run's counts as JSON."),
 ) -> None:
     """Send the due e-mails of the outbox over SMTP (GARDIEN_SMTP_*), retrying with backoff."""
+    from gardien.services.outbox_sender import SendReport, send_due
+
     built = container(ctx)
     engine = built.migrated_engine()
     total = SendReport()
@@ -134,6 +141,9 @@ def sink_command(
     ),
 ) -> None:
     """Development only: an SMTP server on loopback that keeps every message as a .eml file."""
+    from gardien.mail.sink import start_sink
+    from gardien.settings import Environment
+
     settings = container(ctx).settings
     if settings.environment is Environment.PRODUCTION:
         raise ConfigurationError("the mail sink is for development: not in production")

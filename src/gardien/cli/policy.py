@@ -7,12 +7,8 @@ from enum import StrEnum
 from typing import Any
 
 import typer
-import yaml
 
 from gardien.cli.context import container, emit
-from gardien.policy import DEFAULT_POLICY_PATH
-from gardien.services.policy_check import check_classification
-from gardien.store.tables import metadata
 
 app = typer.Typer(
     help="The policy: show it, check the data model against it.", no_args_is_help=True
@@ -30,6 +26,10 @@ def show(
     format: Format = typer.Option(Format.YAML, "--format", help="Output format."),
 ) -> None:
     """Print the effective policy (the default one, or the file given), with its version."""
+    import yaml
+
+    from gardien.policy import DEFAULT_POLICY_PATH
+
     app_ = container(ctx)
     policy = app_.policy
     data: dict[str, Any] = {
@@ -46,6 +46,9 @@ def show(
 @app.command("check")
 def check(ctx: typer.Context) -> None:
     """Fail, listing the culprits, when a column is not classified or a category not covered."""
+    from gardien.services.policy_check import check_classification
+    from gardien.store.tables import metadata
+
     policy = container(ctx).policy
     summary = check_classification(policy, metadata)
     emit(

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from gardien.cli.context import container, emit
 from gardien.errors import ConfigurationError
-from gardien.services.register import Register, as_csv, as_html, as_json, build_register
+
+if TYPE_CHECKING:
+    from gardien.services.register import Register
 
 
 class Format(StrEnum):
@@ -33,6 +36,8 @@ def register_command(
     ),
 ) -> None:
     """Print the record of processing activities (GDPR art. 30), one row per purpose."""
+    from gardien.services.register import build_register
+
     register = build_register(container(ctx).policy, lang.value)
     text = _render(register, format)
     if out is None:
@@ -50,6 +55,8 @@ def register_command(
 
 
 def _render(register: Register, format: Format) -> str:
+    from gardien.services.register import as_csv, as_html, as_json
+
     if format is Format.JSON:
         return json.dumps(as_json(register), indent=2, ensure_ascii=False) + "\n"
     if format is Format.HTML:

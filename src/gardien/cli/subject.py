@@ -9,9 +9,6 @@ import typer
 
 from gardien.cli.context import AS_OF_HELP, container, emit
 from gardien.errors import ConfigurationError
-from gardien.services.erasure import erase_subject
-from gardien.services.subject_export import open_export
-from gardien.store.uow import UnitOfWork
 
 app = typer.Typer(help="One person's data: export it, erase it.", no_args_is_help=True)
 
@@ -23,6 +20,9 @@ def export(
     as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
 ) -> None:
     """Print, as JSON, every record held about a person, grouped by policy category."""
+    from gardien.services.subject_export import open_export
+    from gardien.store.uow import UnitOfWork
+
     app_ = container(ctx, as_of=as_of)
     uow = UnitOfWork(app_.migrated_engine())
     # Streamed: a learner with 100,000 statements costs no more memory than one with ten.
@@ -43,6 +43,9 @@ def erase(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Erase a person's data now; print what a legal duty keeps, why and until when."""
+    from gardien.services.erasure import erase_subject
+    from gardien.store.uow import UnitOfWork
+
     app_ = container(ctx, as_of=as_of)
     engine = app_.migrated_engine()
     if not yes:

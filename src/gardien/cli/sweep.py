@@ -7,10 +7,11 @@ import json
 import typer
 
 from gardien.cli.context import AS_OF_HELP, container, emit
-from gardien.cli.progress import progress_bar
-from gardien.services.inactivity import queue_inactivity_warnings
-from gardien.services.sweep import CLI_BATCH_SECONDS, CLI_MAX_BATCH, DEFAULT_BATCH, sweep
-from gardien.store.uow import UnitOfWork
+
+# gardien.services.sweep's CLI_MAX_BATCH and CLI_BATCH_SECONDS, named here so that listing the
+# commands does not import the sweep (tests/unit/test_cli_start.py checks that they agree).
+CLI_MAX_BATCH = 20_000
+CLI_BATCH_SECONDS = 0.5
 
 
 def sweep_command(
@@ -33,6 +34,11 @@ def sweep_command(
     ),
 ) -> None:
     """Delete or anonymise what the policy says has expired, in bounded, audited batches."""
+    from gardien.cli.progress import progress_bar
+    from gardien.services.inactivity import queue_inactivity_warnings
+    from gardien.services.sweep import DEFAULT_BATCH, sweep
+    from gardien.store.uow import UnitOfWork
+
     app = container(ctx, as_of=as_of)
     engine = app.migrated_engine()
     with progress_bar() as progress:

@@ -11,8 +11,6 @@ import typer
 
 from gardien.cli.context import AS_OF_HELP, container
 from gardien.errors import ConfigurationError, InvalidInputError
-from gardien.services.transmission import Target, transmit
-from gardien.store.uow import UnitOfWork
 
 
 class Format(StrEnum):
@@ -50,6 +48,9 @@ def transmit_command(
     as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
 ) -> None:
     """Build the payload the policy allows for RECIPIENT, log it, and write it out."""
+    from gardien.services.transmission import Target, transmit
+    from gardien.store.uow import UnitOfWork
+
     app = container(ctx, as_of=as_of)
     target = Target(
         contract=contract,

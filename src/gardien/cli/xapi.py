@@ -8,9 +8,6 @@ import typer
 
 from gardien.cli.context import container, emit
 from gardien.errors import NotFoundError
-from gardien.services.xapi.clients import create_client
-from gardien.store import xapi as store
-from gardien.store.uow import UnitOfWork
 
 app = typer.Typer(help="gardien's Learning Record Store (xAPI).", no_args_is_help=True)
 client_app = typer.Typer(help="xAPI clients: authoring tools, LMSs.", no_args_is_help=True)
@@ -24,6 +21,9 @@ def add_command(
     as_json: bool = typer.Option(False, "--json", help="Print the credentials as JSON."),
 ) -> None:
     """Create a client; prints its key and secret once (only a digest of the secret is kept)."""
+    from gardien.services.xapi.clients import create_client
+    from gardien.store.uow import UnitOfWork
+
     app_ = container(ctx)
     made = create_client(
         UnitOfWork(app_.migrated_engine(), write=True), name=name, clock=app_.clock
@@ -45,6 +45,9 @@ def revoke_command(
     ctx: typer.Context, name: str = typer.Argument(..., help="The client's name.")
 ) -> None:
     """Revoke a client: its credentials stop working (within a minute on running servers)."""
+    from gardien.store import xapi as store
+    from gardien.store.uow import UnitOfWork
+
     app_ = container(ctx)
     with UnitOfWork(app_.migrated_engine(), write=True) as uow:
         if not store.revoke_client(uow.connection, name, now=app_.clock.now()):

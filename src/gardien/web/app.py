@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from gardien.bootstrap import Container
+from gardien.bootstrap import Container, bootstrap
+from gardien.errors import ConfigurationError
 from gardien.settings import Environment
 from gardien.web import (
     account_pages,
@@ -32,8 +33,14 @@ from gardien.web.security_headers import SecurityHeadersMiddleware
 from gardien.web.templating import Pages
 
 
-def create_app(container: Container) -> FastAPI:
-    """The web app for ``container``, which holds all state (workers stay stateless)."""
+def create_app(container: Container, *, dev_mail: bool = False) -> FastAPI:
+    """The web app for ``container``, which holds all state (workers stay stateless).
+
+    ``dev_mail`` mounts the development mailbox (``/dev/mail``, ``gardien serve --dev-mail``);
+    it is refused outside development. In production the API's documentation and schema are
+    not served: they map every operation for whoever asks.
+    """
+    production = container.settings.environment is Environment.PRODUCTION
     # The web's own engine: a writer waits for a lock at most its budget, then 503.
     web = container.for_web()
 
@@ -46,8 +53,9 @@ def create_app(container: Container) -> FastAPI:
     app = FastAPI(
         title="gardien",
         version="0.1.0",
-        docs_url="/api/docs",
+        docs_url=None if production else "/api/docs",
         redoc_url=None,
+        openapi_url=None if production else "/openapi.json",
         # Writers take turns (web/deps.py) so that waiting writers never hold every thread.
         dependencies=[Depends(write_turn)],
         lifespan=lifespan,
@@ -69,6 +77,23 @@ def create_app(container: Container) -> FastAPI:
     app.add_middleware(CsrfCookieMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, environment=container.settings.environment)
     install_handlers(app)
-    if container.settings.environment is Environment.DEVELOPMENT:
+    if dev_mail:
+        if container.settings.environment is not Environment.DEVELOPMENT:
+            raise ConfigurationError("--dev-mail is for development (GARDIEN_ENVIRONMENT)")
         app.include_router(devmail.router)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker of ``gardien serve --workers N``, bootstrapped from the environment.
+
+    An import string for uvicorn (``gardien.web.app:app_from_environment``, ``factory=True``):
+    every worker process builds its own container; none of them has ``/dev/mail``.
+    """
+    container = bootstrap()
+    try:
+        container.migrated_engine()
+    except BaseException:
+        container.close()  # a worker that cannot serve leaves no connection behind
+        raise
+    return create_app(container)

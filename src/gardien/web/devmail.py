@@ -1,7 +1,8 @@
 """The development mailbox: what the demo's local SMTP sink caught, readable in the browser.
 
-Mounted only when ``GARDIEN_ENVIRONMENT=development`` (the app factory checks); it reads the
-sink's folder (``GARDIEN_MAIL_SINK_DIR``) and shows nothing else.
+Mounted only by ``gardien serve --dev-mail``, which only development allows (the app factory
+checks): otherwise ``/dev/mail`` is a 404. It reads the sink's folder (``GARDIEN_MAIL_SINK_DIR``)
+and shows nothing else.
 """
 
 from __future__ import annotations
