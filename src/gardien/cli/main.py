@@ -19,7 +19,7 @@ from gardien.cli.register import register_command
 from gardien.cli.serve import serve_command
 from gardien.cli.sweep import sweep_command
 from gardien.cli.transmit import transmit_command
-from gardien.errors import GardienError
+from gardien.errors import GardienError, escape_controls
 
 app = typer.Typer(
     name="gardien",
@@ -73,18 +73,17 @@ def main(argv: list[str] | None = None) -> int:
         result = app(args=argv, prog_name="gardien", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except typer.TyperException as exc:
+    except (click.ClickException, typer.TyperException) as exc:
         # Typer vendors its own click, whose usage errors (a missing option, a value of the
-        # wrong type, an unknown command) are not click.ClickException.
-        click.echo(f"gardien: {exc.format_message()}", err=True)
+        # wrong type, an unknown command) are not click.ClickException. Both quote the
+        # arguments given: escaped, one line, like every message below.
+        click.echo(f"gardien: {escape_controls(exc.format_message())}", err=True)
         return exc.exit_code
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 1
     except GardienError as exc:
+        # str() of a GardienError is escaped already (errors.escape_controls): one line.
         click.echo(f"gardien: {exc}", err=True)
         return exc.exit_code
     return result if isinstance(result, int) else 0
