@@ -19,8 +19,8 @@ from pydantic_core import ErrorDetails
 from gardien.errors import PolicyError
 from gardien.policy.catalogue import RecordCatalogue
 from gardien.policy.model import FORMAT, MAX_MONTHS, Policy
-from gardien.policy.source import Path as KeyPath
 from gardien.policy.source import MAX_CHARACTERS, SourceDocument, read_yaml
+from gardien.policy.source import Path as KeyPath
 from gardien.policy.validate import check_references, first_of
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("default.yaml")
