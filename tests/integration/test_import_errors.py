@@ -335,6 +335,14 @@ REFUSED: list[tuple[str, Text, str]] = [
         f" {NUL}",
     ),
     (
+        # The message quotes the refused address: its CR/LF must not split the line in two.
+        "control-characters-in-an-address",
+        _edited("learners", 1, "email", "noe\r\n\x1b[2J@example.com"),
+        'learners[1] (email "noe\\r\\n\\x1b[2J@example.com"): email:'
+        " 'noe\\r\\n\\x1b[2J@example.com' is not a valid e-mail address: The email address"
+        " contains invalid characters before the @-sign: '[', U+000A, U+000D, U+001B.",
+    ),
+    (
         "instant-before-year-1-in-utc",
         _edited("learners", 0, "created_at", "0001-01-01T00:00:00+14:00"),
         f"{ALIX}: created_at: '0001-01-01T00:00:00+14:00' {OUT_OF_RANGE}",
