@@ -29,6 +29,10 @@ from gardien.store import xapi as store
 from gardien.store.uow import UnitOfWork
 from gardien.web.deps import get_container
 
+# Not in the OpenAPI schema: these resources follow the xAPI specification, a contract of its
+# own (the version header, the client's Basic credentials, statements as xAPI defines them,
+# errors as LRSs answer them) that learning platforms already implement; docs/xapi.md and
+# docs/xapi-validation.md describe them, tests/e2e/test_xapi*.py test them.
 router = APIRouter(prefix="/xapi", include_in_schema=False)
 MAX_LIMIT = 500
 HEADERS = {"X-Experience-API-Version": VERSION}
