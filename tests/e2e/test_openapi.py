@@ -35,7 +35,12 @@ TOKEN = "openapi-test-token-0123456789abcdef"
 # no example database kept between runs, nothing cached on disk.
 CONFIG: dict[str, Any] = {
     "auth": {"openapi": {"apiToken": {"bearer": TOKEN}}},
-    "generation": {"max-examples": 25, "deterministic": True, "database": "none"},
+    "generation": {
+        "mode": "all",  # valid and invalid requests
+        "max-examples": 25,
+        "deterministic": True,
+        "database": "none",
+    },
     "cache": {"enabled": False},
     "checks": {"enabled": True},
 }
