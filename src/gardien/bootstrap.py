@@ -60,6 +60,8 @@ class Container:
         command line's long wait. An engine given to :func:`bootstrap` is used as it is."""
         if self._engine is not None:
             return self
+        from gardien.store.engine import make_engine
+
         engine = make_engine(
             self.settings.database_url, write_wait=self.settings.write_wait_seconds
         )

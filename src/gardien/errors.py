@@ -29,15 +29,59 @@
 
 Entry points map these to a clear message: the CLI prints it on stderr and exits non-zero,
 the web layer answers with an HTTP status and a page. Domain errors never subclass HTTP types.
+
+A message often quotes what it refuses (a file name, an address, a property of a statement), and
+what it quotes may hold control characters: a CR/LF would split a one-line error in two (or forge
+a second line in a log), an ESC would drive the terminal. So ``str()`` of every error goes
+through :func:`escape_controls`, and the attributes the web layer shows as they are
+(``problem``, ``prop``, ``field``...) are escaped when the error is made: whoever prints an
+error never has to think about it.
 """
 
 from __future__ import annotations
+
+import re
+
+# C0 and C1 controls and DEL; the line and paragraph separators; the marks and overrides that
+# reorder text on screen (a "Trojan source" message would read other than it is); lone
+# surrogates (undecodable bytes of a file name), which no encoder would write out.
+_CONTROLS = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with every control character written as a Python escape (``\\n``, ``\\x1b``).
+
+    Printable text, accents and other scripts included, is left as it is; the result holds no
+    control character, so it stays on one line. Escaping twice changes nothing more.
+    """
+    if _CONTROLS.search(text) is None:
+        return text
+    return _CONTROLS.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group()
+    named = _NAMED.get(char)
+    if named is not None:
+        return named
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _escaped_or_none(text: str | None) -> str | None:
+    return None if text is None else escape_controls(text)
 
 
 class GardienError(Exception):
     """Base of every error gardien raises on purpose; its message is meant for people."""
 
     exit_code: int = 1
+
+    def __str__(self) -> str:
+        return escape_controls(super().__str__())
 
 
 class ConfigurationError(GardienError):
@@ -52,8 +96,8 @@ class PolicyError(GardienError):
     exit_code = 2
 
     def __init__(self, problem: str, *, source: str, line: int | None = None) -> None:
-        self.problem = problem
-        self.source = source
+        self.problem = escape_controls(problem)
+        self.source = escape_controls(source)
         self.line = line
         where = f"{source}:{line}" if line is not None else source
         super().__init__(f"{where}: {problem}")
@@ -69,6 +113,11 @@ class ClassificationError(GardienError):
         super().__init__(
             "policy check failed:\n" + "\n".join(f"  - {culprit}" for culprit in culprits)
         )
+
+    def __str__(self) -> str:
+        # One line per culprit, by design; each culprit is escaped on its own line.
+        lines = [escape_controls(culprit) for culprit in self.culprits]
+        return "policy check failed:\n" + "\n".join(f"  - {line}" for line in lines)
 
 
 class DatabaseNotReadyError(GardienError):
@@ -128,8 +177,8 @@ class InvalidInputError(GardienError):
     exit_code = 2
 
     def __init__(self, problem: str, *, field: str | None = None) -> None:
-        self.problem = problem
-        self.field = field
+        self.problem = escape_controls(problem)
+        self.field = _escaped_or_none(field)
         super().__init__(f"{field}: {problem}" if field else problem)
 
 
@@ -216,7 +265,7 @@ class DisclosureRefusedError(GardienError):
     def __init__(
         self, problem: str, *, policy_fr: str | None = None, policy_en: str | None = None
     ) -> None:
-        self.problem = problem
+        self.problem = escape_controls(problem)
         self.policy_fr = policy_fr
         self.policy_en = policy_en
         cited = f' — policy: "{policy_en}" / « {policy_fr} »' if policy_en and policy_fr else ""
@@ -262,8 +311,9 @@ class XapiValidationError(XapiError):
     """
 
     def __init__(self, prop: str, problem: str) -> None:
-        self.prop = prop
-        self.problem = problem
+        # ``prop`` holds keys of the statement received (an unknown property, a language tag).
+        self.prop = escape_controls(prop)
+        self.problem = escape_controls(problem)
         super().__init__(f"{prop}: {problem}")
 
 
@@ -293,10 +343,10 @@ class XapiSendError(XapiError):
         error: str | None = None,
         prop: str | None = None,
     ) -> None:
-        self.problem = problem
+        self.problem = escape_controls(problem)
         self.status = status
-        self.error = error
-        self.prop = prop
+        self.error = _escaped_or_none(error)
+        self.prop = _escaped_or_none(prop)
         answer = "no answer" if status is None else f"HTTP {status}"
         said = f"{prop}: {error}" if prop and error else error
         super().__init__(f"{problem}: {answer}" + (f", {said}" if said else ""))

@@ -34,7 +34,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
         yield base, url
 
 
-def post(base: str, body: dict[str, object], token: str | None = TOKEN) -> httpx.Response:
+def post(base: str, body: object, token: str | None = TOKEN) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return httpx.post(f"{base}/api/transmissions", json=body, headers=headers)
 
@@ -99,3 +99,54 @@ def test_refusals_cite_the_policy_and_errors_are_json(api: tuple[str, str]) -> N
     assert malformed.status_code == 422
     both = post(base, {"contract": "C-CPF", "sponsor": "SP-EMP", "recipient": "employer"})
     assert both.status_code == 422 and "either a contract or a sponsor" in json.dumps(both.json())
+
+
+def test_every_refusal_of_the_body_is_one_sentence_naming_the_field(api: tuple[str, str]) -> None:
+    base, _ = api
+    cases: list[tuple[object, int, str]] = [
+        (
+            {"recipient": "employer"},
+            422,
+            "name either a contract or a sponsor (with from and until)",
+        ),
+        (
+            {"sponsor": "SP-EMP", "from": "2025-01-01", "recipient": "employer"},
+            422,
+            "until: is required",
+        ),
+        (
+            {"sponsor": "SP-EMP", "from": 20250101, "until": "2025-12-31", "recipient": "employer"},
+            422,
+            'from: must be a date written "YYYY-MM-DD"',
+        ),
+        (
+            {"contract": "C-CPF", "recipient": "funding_body", "start": "x"},
+            422,
+            "start: is not a property of this request",
+        ),
+        ({"contract": "C-CPF", "recipient": ""}, 422, "recipient: must not be empty"),
+        (["C-CPF"], 422, "the body must be a JSON object naming a contract, or a sponsor"),
+        (
+            # A period that ends before it starts holds no day: no contract runs in it.
+            {
+                "sponsor": "SP-EMP",
+                "from": "2026-01-01",
+                "until": "2025-01-01",
+                "recipient": "employer",
+            },
+            403,
+            "no contract runs in a period that ends before it starts",
+        ),
+    ]
+    for body, status, message in cases:
+        answer = post(base, body)
+        assert answer.status_code == status, (body, answer.text)
+        assert answer.json()["error"].startswith(message), answer.text
+    not_json = httpx.post(
+        f"{base}/api/transmissions",
+        content=b"\xff\xfe{",
+        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
+    )
+    assert not_json.status_code == 422 and "JSON object" in not_json.json()["error"]
+    # Without the token, nothing is said about the body, not even that it is malformed.
+    assert post(base, {"nonsense": True}, token=None).status_code == 401

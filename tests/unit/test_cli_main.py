@@ -25,3 +25,16 @@ def test_usage_errors_are_one_line(
     assert captured.err.count("\n") == 1
     assert "Traceback" not in captured.err
     assert captured.out == ""
+
+
+def test_a_message_quoting_input_escapes_its_control_characters(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    forged = "/nowhere/policy\r\nERROR: forged second line\x1b[2J.yaml"
+    assert main(["--policy", forged, "policy", "show"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == (
+        "gardien: /nowhere/policy\\r\\nERROR: forged second line\\x1b[2J.yaml:"
+        " no such policy file\n"
+    )
+    assert captured.out == ""

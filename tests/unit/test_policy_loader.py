@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from gardien.cli.main import main
 from gardien.errors import PolicyError
 from gardien.policy import DEFAULT_POLICY_PATH, Policy, load_policy, parse_policy
+from gardien.policy.source import MAX_CHARACTERS, MAX_DEPTH, read_yaml
 from gardien.store.catalogue import record_catalogue
 
 SMALL = Path(__file__).parents[1] / "fixtures" / "policies" / "small.yaml"
@@ -488,3 +490,56 @@ def test_default_policy_path_is_shipped_in_the_package() -> None:
     assert load_policy(None, catalogue=CATALOGUE) == load_policy(
         DEFAULT_POLICY_PATH, catalogue=CATALOGUE
     )
+
+
+DEEP = [
+    ("flow", "format: " + "[" * 5000 + "]" * 5000 + "\n", 1),
+    # A thousand levels of indentation: deep enough for PyYAML's composer to exhaust the stack.
+    ("block", "format:\n" + "".join(f"{'  ' * n}- \n" for n in range(1, 1000)), 21),
+    (
+        "aliases",
+        "a0: &a0 [x]\n" + "".join(f"a{n}: &a{n} [*a{n - 1}]\n" for n in range(1, 40)),
+        1,  # where the value that ends up too deep is written
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "line"), [(t, n) for _, t, n in DEEP], ids=[i for i, _, _ in DEEP]
+)
+def test_excessive_nesting_is_one_policy_error_not_a_recursion_error(
+    text: str, line: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "deep.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert main(["--policy", str(path), "policy", "show"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == (
+        f"gardien: {path}:{line}: values nested more than {MAX_DEPTH} levels deep:"
+        " a policy is a few levels deep\n"
+    )
+    assert captured.out == ""
+
+
+def test_nesting_up_to_the_bound_is_read() -> None:
+    # The document's mapping is one level; MAX_DEPTH - 2 lists and the value make MAX_DEPTH.
+    deepest = "x: " + "[" * (MAX_DEPTH - 2) + "1" + "]" * (MAX_DEPTH - 2) + "\n"
+    value: Any = read_yaml(deepest, source="ok.yaml").data["x"]
+    for _ in range(MAX_DEPTH - 2):
+        value = value[0]
+    assert value == 1
+    with pytest.raises(PolicyError, match="nested more than"):
+        read_yaml("x: [" + deepest[3:-1] + "]\n", source="deep.yaml")
+
+
+def test_a_huge_file_is_refused_before_it_is_parsed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "huge.yaml"
+    path.write_bytes(SMALL.read_bytes() + b"#" * MAX_CHARACTERS)
+    assert main(["--policy", str(path), "policy", "show"]) == 2
+    assert capsys.readouterr().err == (
+        f"gardien: {path}: the file is larger than {MAX_CHARACTERS:,} bytes: not a policy file\n"
+    )
+    with pytest.raises(PolicyError, match="larger than"):
+        read_yaml("#" * (MAX_CHARACTERS + 1), source="huge.yaml")

@@ -26,7 +26,14 @@ from gardien.domain.xapi import (
     validate_batch,
     validate_statement,
 )
-from gardien.domain.xapi.formats import is_duration, is_iri, is_language_tag
+from gardien.domain.xapi.formats import (
+    EARLIEST,
+    LATEST,
+    OUT_OF_RANGE,
+    is_duration,
+    is_iri,
+    is_language_tag,
+)
 from gardien.errors import GardienError, XapiConflictError, XapiError, XapiValidationError
 
 Statement = dict[str, Any]
@@ -1104,11 +1111,38 @@ ZONES = st.builds(
 )
 
 
-@given(st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=ZONES))
-def test_any_isoformat_gives_back_its_instant(moment: datetime) -> None:
+@given(st.datetimes(timezones=ZONES))
+def test_any_isoformat_gives_back_its_instant_or_is_out_of_range(moment: datetime) -> None:
     text = moment.isoformat()
-    assert parse_timestamp(text) == moment
-    assert parse_timestamp(text.replace("T", " ")) == moment
+    try:
+        in_range = EARLIEST <= moment.astimezone(UTC) <= LATEST
+    except OverflowError:  # year 0 or 10000 in UTC
+        in_range = False
+    if in_range:
+        assert parse_timestamp(text) == moment
+        assert parse_timestamp(text.replace("T", " ")) == moment
+    else:
+        with pytest.raises(XapiValidationError, match=r"^timestamp: is out of range"):
+            parse_timestamp(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0001-01-01T00:00:00+14:00",  # year 0 in UTC: no datetime holds it
+        "0001-01-01t00:00:00+14:00",  # the same, read by the slower path
+        "9999-12-31T23:59:59-14:00",  # year 10000 in UTC
+        "00010101T000000+1400",
+        "0001-01-01T23:59:59Z",  # in UTC, but year 0 somewhere west
+        "9999-12-31T00:00:00Z",  # in UTC, but year 10000 somewhere east
+    ],
+)
+def test_instants_at_the_edges_of_the_calendar_are_out_of_range(text: str) -> None:
+    with pytest.raises(XapiValidationError) as caught:
+        parse_timestamp(text, prop="until")
+    assert (caught.value.prop, caught.value.problem) == ("until", OUT_OF_RANGE)
+    assert parse_timestamp("0001-01-02T00:00:00Z") == EARLIEST
+    assert parse_timestamp("9999-12-30T23:59:59.999999Z") == LATEST
 
 
 @given(st.text(max_size=40))

@@ -27,7 +27,7 @@ from gardien.cli.register import register_command
 from gardien.cli.serve import serve_command
 from gardien.cli.sweep import sweep_command
 from gardien.cli.transmit import transmit_command
-from gardien.errors import GardienError
+from gardien.errors import GardienError, escape_controls
 
 if TYPE_CHECKING:
     # The context type of TyperGroup's methods (typer vendors its own click).
@@ -115,15 +115,17 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except typer.TyperException as exc:
         # Typer's own click: usage errors (a missing option, a value of the wrong type, an
-        # unknown command) are one line, as every error of gardien.
+        # unknown command) are one line, as every error of gardien; they quote the arguments
+        # given, escaped.
         message = exc.format_message()
         if message:  # empty when the help was shown for want of a command
-            typer.echo(f"gardien: {message}", err=True)
+            typer.echo(f"gardien: {escape_controls(message)}", err=True)
         return exc.exit_code
     except typer.Abort:
         typer.echo("aborted", err=True)
         return 1
     except GardienError as exc:
+        # str() of a GardienError is escaped already (errors.escape_controls): one line.
         typer.echo(f"gardien: {exc}", err=True)
         return exc.exit_code
     return result if isinstance(result, int) else 0

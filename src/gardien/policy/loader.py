@@ -19,8 +19,8 @@ from pydantic_core import ErrorDetails
 from gardien.errors import PolicyError
 from gardien.policy.catalogue import RecordCatalogue
 from gardien.policy.model import FORMAT, MAX_MONTHS, Policy
+from gardien.policy.source import MAX_CHARACTERS, SourceDocument, read_yaml
 from gardien.policy.source import Path as KeyPath
-from gardien.policy.source import SourceDocument, read_yaml
 from gardien.policy.validate import check_references, first_of
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("default.yaml")
@@ -31,13 +31,19 @@ def load_policy(path: Path | None, *, catalogue: RecordCatalogue) -> Policy:
     path = path or DEFAULT_POLICY_PATH
     source = str(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as stream:
+            # Never more than the bound in memory: a policy is small, a huge file is refused.
+            raw = stream.read(MAX_CHARACTERS + 1)
     except FileNotFoundError:
         raise PolicyError("no such policy file", source=source) from None
     except IsADirectoryError:
         raise PolicyError("is a directory, not a policy file", source=source) from None
     except OSError as exc:
         raise PolicyError(f"cannot read the policy file ({exc.strerror})", source=source) from None
+    if len(raw) > MAX_CHARACTERS:
+        raise PolicyError(
+            f"the file is larger than {MAX_CHARACTERS:,} bytes: not a policy file", source=source
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

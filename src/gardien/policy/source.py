@@ -19,6 +19,11 @@ Path = tuple[str | int, ...]
 # Aliases let a small file expand into a huge tree ("billion laughs"); a policy is a few
 # hundred values, so anything past this is refused rather than expanded.
 MAX_VALUES = 50_000
+# PyYAML composes nested collections by recursion: "[[[[...]]]]" a few thousand deep would end
+# in a RecursionError, not a message. The shipped policy nests 6 levels; past this, refused.
+MAX_DEPTH = 20
+# The shipped policy is some 17 kB; a file a hundred times larger is a mistake (or an attack).
+MAX_CHARACTERS = 2_000_000
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
 FLOW_OPENERS = {"while parsing a flow sequence": "[", "while parsing a flow mapping": "{"}
@@ -53,9 +58,20 @@ def describe_path(path: Path, problem: str) -> str:
 
 
 def read_yaml(text: str, *, source: str) -> SourceDocument:
-    """Parse ``text`` (YAML, safe subset) into plain Python, keeping the line of every key."""
+    """Parse ``text`` (YAML, safe subset) into plain Python, keeping the line of every key.
+
+    Refuses a text longer than :data:`MAX_CHARACTERS`, and values nested deeper than
+    :data:`MAX_DEPTH` (by the text or through aliases), with a :class:`PolicyError`.
+    """
+    if len(text) > MAX_CHARACTERS:
+        raise PolicyError(
+            f"the policy is larger than {MAX_CHARACTERS:,} characters: not a policy file",
+            source=source,
+        )
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_DepthBoundLoader)
+    except _TooDeep as exc:
+        raise PolicyError(_TOO_DEEP, source=source, line=_line(exc.mark)) from None
     except yaml.MarkedYAMLError as exc:
         line, problem = _runaway_quote(text, exc) or _explain(exc)
         raise PolicyError(f"malformed YAML: {problem}", source=source, line=line) from None
@@ -75,6 +91,35 @@ def read_yaml(text: str, *, source: str) -> SourceDocument:
     converter = _Converter(document)
     document.data = converter.convert(root, ())
     return document
+
+
+_TOO_DEEP = f"values nested more than {MAX_DEPTH} levels deep: a policy is a few levels deep"
+
+
+class _TooDeep(Exception):
+    def __init__(self, mark: yaml.Mark | None) -> None:
+        self.mark = mark
+
+
+class _DepthBoundLoader(yaml.SafeLoader):
+    """The safe loader, stopping before its composer recurses past :data:`MAX_DEPTH`.
+
+    PyYAML's scanner and parser keep their own stacks; only the composer recurses, once a level.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                event = self.peek_event()  # type: ignore[no-untyped-call]
+                raise _TooDeep(event.start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def _explain(exc: yaml.MarkedYAMLError) -> tuple[int | None, str]:
@@ -155,6 +200,8 @@ class _Converter:
         self.count += 1
         if self.count > MAX_VALUES:
             raise self._error(node, f"the policy expands to more than {MAX_VALUES} values")
+        if len(path) >= MAX_DEPTH:  # aliases of aliases nest deeper than the text itself
+            raise self._error(node, _TOO_DEEP)
         self.document.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)

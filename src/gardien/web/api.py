@@ -5,78 +5,125 @@ token the API refuses everyone. The answer is the payload itself (JSON or CSV), 
 SHA-256 and the disclosure-log ids in headers; errors are JSON ``{"error": ...}``: 401 without
 the token, 403 when the policy refuses (with the policy's words), 404 for an unknown contract or
 sponsor, 422 for a malformed request, 503 with ``Retry-After`` when another writer holds the
-database past the request's budget (nothing logged, nothing sent).
+database past the request's budget (nothing logged, nothing sent). The OpenAPI schema
+(``/openapi.json``) states exactly this; its models are in :mod:`gardien.web.api_models`.
 """
 
 from __future__ import annotations
 
 import hmac
-from datetime import date
-from typing import Annotated, Literal
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Body, Depends, Request, Security
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException
 
 from gardien.errors import DisclosureRefusedError, InvalidInputError, NotFoundError
 from gardien.services.transmission import Target, transmit
 from gardien.store.uow import UnitOfWork
+from gardien.web.api_models import (
+    TRANSMISSION_EXAMPLES,
+    TRANSMISSION_RESPONSES,
+    SponsorTransmission,
+    TransmissionRequest,
+    explain,
+)
 from gardien.web.deps import ContainerDep
 
-router = APIRouter(prefix="/api")
+
+class _Unauthenticated(Exception):
+    pass
 
 
-class TransmissionRequest(BaseModel):
-    """One contract, or a sponsor's contracts over a period, for one recipient."""
+class _ApiRoute(APIRoute):
+    """A route whose refusals before the handler (no token, a malformed body) are API errors."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
 
-    recipient: str = Field(min_length=1, max_length=64)
-    contract: str | None = Field(default=None, max_length=64)
-    sponsor: str | None = Field(default=None, max_length=64)
-    start: date | None = Field(default=None, alias="from")
-    end: date | None = Field(default=None, alias="until")
-    format: Literal["json", "csv"] = "json"
+        async def answer(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except _Unauthenticated:
+                return JSONResponse(
+                    {"error": "authentication required: Authorization: Bearer <token>"},
+                    status_code=401,
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
+            except RequestValidationError as invalid:
+                return _error(422, explain(invalid.errors(), await _json_body(request)))
+            except HTTPException as refused:
+                if refused.status_code != 400:  # FastAPI's answer to bytes that are no text
+                    raise
+                return _error(422, explain([], None))
+
+        return answer
+
+
+router = APIRouter(prefix="/api", route_class=_ApiRoute)
+_BEARER = HTTPBearer(scheme_name="apiToken", description="GARDIEN_API_TOKEN", auto_error=False)
 
 
 def _error(status: int, message: str, **extra: object) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status)
 
 
-def _authorised(container: ContainerDep, authorization: str | None) -> bool:
-    token = container.settings.api_token
-    if token is None or authorization is None:
-        return False
-    scheme, _, given = authorization.partition(" ")
-    expected = token.get_secret_value().encode()
-    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), expected)
-
-
-@router.post("/transmissions", response_model=None)
-def create_transmission(
-    request: Request,
-    body: TransmissionRequest,
-    container: ContainerDep,
-    authorization: Annotated[str | None, Header()] = None,
-) -> Response:
-    """Build, log and return a transmission; only what the policy allows leaves."""
-    if not _authorised(container, authorization):
-        return JSONResponse(
-            {"error": "authentication required: Authorization: Bearer <token>"},
-            status_code=401,
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+async def _json_body(request: Request) -> Any:
     try:
-        target = Target(
-            contract=body.contract, sponsor=body.sponsor, start=body.start, end=body.end
-        )
+        return await request.json()
+    except ValueError:
+        return None
+
+
+async def _authenticated(
+    container: ContainerDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)],
+) -> None:
+    # A dependency: it runs before the body is read, so a caller without the token learns
+    # nothing, not even whether its body is well formed.
+    token = container.settings.api_token
+    if token is None or credentials is None:
+        raise _Unauthenticated
+    expected = token.get_secret_value().encode()
+    if not hmac.compare_digest(credentials.credentials.strip().encode(), expected):
+        raise _Unauthenticated
+
+
+@router.post(
+    "/transmissions",
+    response_model=None,
+    responses=TRANSMISSION_RESPONSES,
+    dependencies=[Depends(_authenticated)],
+)
+def create_transmission(
+    body: Annotated[TransmissionRequest, Body(openapi_examples=TRANSMISSION_EXAMPLES)],
+    container: ContainerDep,
+) -> Response:
+    """Build, log and return a transmission; only what the policy allows leaves.
+
+    The body names one contract, or a sponsor and a period: every contract of that sponsor
+    that runs at some point in it.
+    """
+    asked = body.root
+    if isinstance(asked, SponsorTransmission) and asked.start > asked.end:
+        # The schema cannot say "from <= until"; a period without a day has no contract in it.
+        return _error(403, "no contract runs in a period that ends before it starts")
+    try:
+        if isinstance(asked, SponsorTransmission):
+            target = Target(sponsor=asked.sponsor, start=asked.start, end=asked.end)
+        else:
+            target = Target(contract=asked.contract)
         sent = transmit(
             UnitOfWork(container.engine, write=True),
             policy=container.policy,
             clock=container.clock,
             target=target,
-            recipient=body.recipient,
-            fmt=body.format,
+            recipient=asked.recipient,
+            fmt=asked.format,
             actor="api",
         )
     except DisclosureRefusedError as refusal:

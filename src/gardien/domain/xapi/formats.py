@@ -17,6 +17,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from gardien.errors import XapiValidationError
 
 __all__ = [
+    "EARLIEST",
+    "LATEST",
     "is_duration",
     "is_iri",
     "is_language_tag",
@@ -129,6 +131,14 @@ def is_language_tag(tag: str) -> bool:
     return True
 
 
+# The instants a statement may carry: a day inside the years Python (and so the store) can
+# represent, so that the instant can be written in any time zone (offsets reach 14 hours)
+# without leaving them: 9999-12-31T23:00:00Z is already in year 10000 in Paris.
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 30, 23, 59, 59, 999999, tzinfo=UTC)
+OUT_OF_RANGE = "is out of range: an instant must fall between 0001-01-02 and 9999-12-30 (UTC)"
+
+
 def parse_timestamp(text: str, *, prop: str = "timestamp") -> datetime:
     """The instant an ISO 8601 timestamp names, as an aware datetime in UTC.
 
@@ -140,7 +150,8 @@ def parse_timestamp(text: str, *, prop: str = "timestamp") -> datetime:
     A timestamp without an offset is read as UTC: xAPI 1.0.3 only says a timestamp SHOULD*
     include one (Data 4.5.s1.b4), so it cannot be refused. An offset of ``-00:00`` (RFC 3339's
     "local offset unknown") is refused, as xAPI 2.0's conformance tests require. Reduced
-    precision (no seconds), week and ordinal dates, hour 24 and leap seconds are refused.
+    precision (no seconds), week and ordinal dates, hour 24 and leap seconds are refused, and
+    so is an instant outside ``EARLIEST`` .. ``LATEST`` (UTC), whatever its offset.
 
     Raises ``XapiValidationError(prop, ...)``: ``prop`` names the property in the message.
     """
@@ -161,8 +172,15 @@ def parse_timestamp(text: str, *, prop: str = "timestamp") -> datetime:
     except ValueError:
         instant = _from_parts(match, prop)  # lower-case "t" or "z", or no such date
     if instant.tzinfo is None:
-        return instant.replace(tzinfo=UTC)
-    return instant if instant.tzinfo is UTC else instant.astimezone(UTC)
+        instant = instant.replace(tzinfo=UTC)
+    elif instant.tzinfo is not UTC:
+        try:
+            instant = instant.astimezone(UTC)
+        except OverflowError:  # 0001-01-01T00:00:00+14:00 is in year 0 in UTC
+            raise XapiValidationError(prop, OUT_OF_RANGE) from None
+    if not EARLIEST <= instant <= LATEST:
+        raise XapiValidationError(prop, OUT_OF_RANGE)
+    return instant
 
 
 def _from_parts(match: re.Match[str], prop: str) -> datetime:

@@ -6,7 +6,7 @@ reference), never by database ids, so the same file can be loaded into any datab
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -18,6 +18,7 @@ from pydantic import (
     PrivateAttr,
     StringConstraints,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 from pydantic.dataclasses import dataclass
@@ -53,6 +54,16 @@ Uuid = Annotated[
     ),
 ]
 Percent = Annotated[int, Field(ge=0, le=100)]
+# Dates and instants far from an organisation's life are typing mistakes (0024, 20224), and near
+# year 1 or 9999 an instant cannot even be moved to UTC: these bounds are documented
+# (docs/import.md). An instant is compared as the instant it names, whatever its offset.
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2200, 12, 31)
+Day = Annotated[date, Field(ge=EARLIEST_DAY, le=LATEST_DAY)]
+Instant = Annotated[
+    AwareDatetime,
+    Field(ge=datetime(1900, 1, 1, tzinfo=UTC), lt=datetime(2201, 1, 1, tzinfo=UTC)),
+]
 # Amounts are stored in 32-bit integer columns (up to some 21 million euros).
 Cents = Annotated[int, Field(ge=0, le=2_147_483_647)]
 Scaled = Annotated[float, Field(ge=-1.0, le=1.0)]
@@ -88,8 +99,8 @@ class LearnerIn(_Record):
     email: Email
     given_name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     family_name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    created_at: AwareDatetime
-    last_activity_at: AwareDatetime
+    created_at: Instant
+    last_activity_at: Instant
 
 
 class SponsorContactIn(_Record):
@@ -120,9 +131,9 @@ class ContractIn(_Record):
     funding_type: FundingType
     sponsor: Code | None = None
     path: Code | None = None
-    signed_on: date
-    starts_on: date
-    ends_on: date
+    signed_on: Day
+    starts_on: Day
+    ends_on: Day
     amount_cents: Cents | None = None
     learners: list[EmailRef] = Field(default_factory=list)
 
@@ -133,7 +144,7 @@ class ModuleProgressIn(_Record):
     module: Code
     status: Literal["attempted", "completed", "passed", "failed"]
     score_scaled: Scaled | None = None
-    updated_at: AwareDatetime
+    updated_at: Instant
 
 
 class EnrolmentIn(_Record):
@@ -142,10 +153,10 @@ class EnrolmentIn(_Record):
     learner: EmailRef
     path: Code
     contract: Code | None = None
-    enrolled_at: AwareDatetime
+    enrolled_at: Instant
     status: EnrolmentStatus
     progress: Percent
-    completed_at: AwareDatetime | None = None
+    completed_at: Instant | None = None
     modules: list[ModuleProgressIn] = Field(default_factory=list)
 
 
@@ -175,7 +186,7 @@ class StatementIn:
     verb: VerbIri
     object: Iri
     result: ResultIn | None = None
-    timestamp: AwareDatetime
+    timestamp: Instant
     raw: dict[str, Any] | None = None
 
 
@@ -184,7 +195,7 @@ class InvoiceIn(_Record):
 
     number: Code
     contract: Code | None = None
-    issued_on: date
+    issued_on: Day
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "EUR"
     amount_excl_tax_cents: Cents
     tax_cents: Cents
@@ -200,8 +211,8 @@ class CpfDossierIn(_Record):
     contract: Code
     learner: EmailRef
     status: CpfStatus
-    entry_date: date | None = None
-    exit_date: date | None = None
+    entry_date: Day | None = None
+    exit_date: Day | None = None
     completion_rate: Percent | None = None
     exit_reason: Annotated[str, StringConstraints(max_length=100)] | None = None
     certification_result: Annotated[str, StringConstraints(max_length=100)] | None = None
@@ -216,9 +227,9 @@ class OpcoDossierIn(_Record):
     opco_name: Name
     employer_name: Name
     training_title: Name
-    training_start: date
-    training_end: date
-    duration_hours: Annotated[float, Field(gt=0)]
+    training_start: Day
+    training_end: Day
+    duration_hours: Annotated[float, Field(gt=0, allow_inf_nan=False)]
     certificate_ref: Annotated[str, StringConstraints(max_length=200)] | None = None
     attendance_summary: dict[str, Any] | None = None
 
@@ -228,13 +239,13 @@ class NewsletterSubscriptionIn(_Record):
 
     email: Email
     status: Literal["pending", "confirmed", "unsubscribed"]
-    created_at: AwareDatetime
-    consent_at: AwareDatetime
+    created_at: Instant
+    consent_at: Instant
     consent_source: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     consent_notice_version: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     consent_wording: Annotated[str, StringConstraints(min_length=1)]
-    confirmed_at: AwareDatetime | None = None
-    unsubscribed_at: AwareDatetime | None = None
+    confirmed_at: Instant | None = None
+    unsubscribed_at: Instant | None = None
 
     @model_validator(mode="after")
     def _unsubscribed_has_its_date(self) -> NewsletterSubscriptionIn:
@@ -250,8 +261,8 @@ class ContactMessageIn(_Record):
     name: Name
     email: Email
     message: Annotated[str, StringConstraints(min_length=1, max_length=10000)]
-    received_at: AwareDatetime
-    last_exchange_at: AwareDatetime
+    received_at: Instant
+    last_exchange_at: Instant
 
 
 class ImportDocument(_Record):
@@ -272,6 +283,14 @@ class ImportDocument(_Record):
 
     # Where the document was read from, so that messages about its records name the file.
     _source: str | None = PrivateAttr(default=None)
+
+    @field_validator("format", mode="before")
+    @classmethod
+    def _format_is_a_number(cls, value: object) -> object:
+        # Literal[1] takes true for 1 (True == 1 in Python), even in strict mode.
+        if isinstance(value, bool):
+            raise ValueError("must be the number 1, not a boolean")
+        return value
 
     @property
     def source(self) -> str | None:

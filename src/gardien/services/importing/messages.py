@@ -17,7 +17,7 @@ from pydantic.dataclasses import is_pydantic_dataclass
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
-from gardien.services.importing.document import ImportDocument
+from gardien.services.importing.document import EARLIEST_DAY, LATEST_DAY, ImportDocument
 from gardien.services.importing.keys import where
 
 _JSON_TYPES = {
@@ -42,6 +42,30 @@ def shown(value: Any, limit: int = 60) -> str:
     if value is None:
         text = "null"
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# What a field of each type must be, for a value of another JSON type (the reader is strict:
+# true is not 1, 5 is not "5", "5" is not 5).
+_EXPECTED = {
+    "int_type": "a whole number",
+    "float_type": "a number",
+    "string_type": "a string",
+    "bool_type": "true or false",
+    "date_type": 'a date, written "YYYY-MM-DD"',
+    "datetime_type": 'a date and time with its offset, written "2024-03-05T14:30:00Z"',
+}
+_BOUNDS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
+_OUT_OF_RANGE = (
+    f"is out of range: dates and instants must fall in the years {EARLIEST_DAY.year}"
+    f" to {LATEST_DAY.year} (instants in UTC)"
+)
+
+
+def _as_json(value: Any) -> str:
+    """A scalar as the file spells it: true, not Python's True."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return shown(value)
 
 
 def _choices(expected: str) -> str:
@@ -70,6 +94,16 @@ def _problem(error: ErrorDetails, allowed: Callable[[], Sequence[str]]) -> str:
         return f"must be an object, not {json_kind(value)}"
     if kind == "list_type":
         return f"must be an array, not {json_kind(value)}"
+    if kind == "int_type" and isinstance(value, float):
+        return f"must be a whole number, got {shown(value)}"
+    if kind in _EXPECTED:
+        given = f" ({_as_json(value)})" if not isinstance(value, dict | list) else ""
+        return f"must be {_EXPECTED[kind]}, not {json_kind(value)}{given}"
+    if kind in _BOUNDS and isinstance(value, str):
+        # Only dates and instants have bounds and arrive as strings.
+        return f"{shown(value)} {_OUT_OF_RANGE}"
+    if kind == "value_error":
+        return str(context.get("error") or error["msg"])
     message = error["msg"]
     message = message[0].lower() + message[1:]
     return f"{message}, got {shown(value)}"
