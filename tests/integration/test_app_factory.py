@@ -45,9 +45,12 @@ class Client:
 def _client(database_url: str, environment: Environment, *, dev_mail: bool) -> Iterator[Client]:
     settings = Settings(environment=environment, secret_key=SECRET, database_url=database_url)
     container = bootstrap(settings)
+    app = create_app(container, dev_mail=dev_mail)
     try:
-        yield Client(create_app(container, dev_mail=dev_mail))
+        yield Client(app)
     finally:
+        # The web's own engine (create_app's lifespan closes it when served) and the CLI's.
+        app.state.container.close()
         container.close()
 
 

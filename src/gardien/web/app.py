@@ -93,7 +93,8 @@ def app_from_environment() -> FastAPI:
     container = bootstrap()
     try:
         container.migrated_engine()
-    except BaseException:
-        container.close()  # a worker that cannot serve leaves no connection behind
-        raise
+    finally:
+        # The check's connections end here, served or not: the app serves through an engine
+        # of its own (``Container.for_web``), closed when the worker stops.
+        container.close()
     return create_app(container)
