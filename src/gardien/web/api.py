@@ -79,7 +79,7 @@ async def _json_body(request: Request) -> Any:
         return None
 
 
-async def _authenticated(
+def _authenticated(
     container: ContainerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)],
 ) -> None:
