@@ -104,7 +104,7 @@ def find_subject_rows(
 ) -> list[SubjectRow]:
     """Every row that holds data about the person, in a stable order, but their statements.
 
-    A learner's statements are counted and streamed apart (:func:`stream_statements`);
+    A learner's statements are counted and streamed apart (``store/subject_statements.py``);
     invoices run on the close of ``financial_year`` in which they were issued.
     """
     key = keys.email.strip().lower()

@@ -6,10 +6,10 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from uuid import uuid4
 
+from gardien.domain.xapi.identifiers import mbox_sha1sum
 from gardien.services.importing.context import ImportContext, LearnerRef, require, utc
 from gardien.services.importing.document import EnrolmentIn, LearnerIn, LearningPathIn
 from gardien.services.importing.keys import record_error
-from gardien.services.importing.pseudonymise import mbox_sha1sum
 from gardien.services.importing.sync import Key, Spec, Values, upsert
 from gardien.store.tables import (
     enrolment,

@@ -9,11 +9,11 @@ and a statement that still holds the learner's address or full name is refused.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import orjson
 
+from gardien.domain.xapi.identifiers import mbox_sha1sum
 from gardien.services.importing.document import ResultIn, StatementIn
 
 # Places of the xAPI statement (1.0.3 and 2.0) where people other than the actor are named.
@@ -117,11 +117,6 @@ def scrubbed_statement(statement: StatementIn, agent: dict[str, Any]) -> dict[st
     if isinstance(context, dict):
         document["context"] = {k: v for k, v in context.items() if k not in _CONTEXT_AGENTS}
     return document
-
-
-def mbox_sha1sum(email: str) -> str:
-    """The xAPI ``mbox_sha1sum`` of an address: SHA-1 of ``mailto:<address>``."""
-    return hashlib.sha1(f"mailto:{email}".encode(), usedforsecurity=False).hexdigest()
 
 
 def leaks(text: str, *, email: str, full_name: str | None) -> str | None:
