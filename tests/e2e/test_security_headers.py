@@ -364,17 +364,26 @@ def test_signed_in_pages_answer_200_and_are_not_stored(site: dict[str, Any]) -> 
         assert problems(answer, cacheable=False, production=False) == []
 
 
-def test_a_first_visit_is_not_cached_then_public_pages_are(site: dict[str, Any]) -> None:
+def test_public_pages_are_cacheable_from_the_first_visit_and_form_pages_seed_csrf(
+    site: dict[str, Any],
+) -> None:
     with httpx.Client(base_url=site["base"]) as visitor:
-        first = visitor.get("/")
-        # It hands out the CSRF seed cookie: a shared cache must not give that to others.
-        assert "set-cookie" in first.headers
-        assert problems(first, cacheable=False, production=False) == []
-        again = visitor.get("/")
+        # The public pages show no form to a visitor who is not signed in: no CSRF seed, so
+        # the very first answer is the same for everyone and a shared cache may keep it.
+        for path in ("/", "/en", "/confidentialite", "/privacy"):
+            first = visitor.get(path)
+            assert "set-cookie" not in first.headers, path
+            assert problems(first, cacheable=True, production=False) == [], path
+            # The page differs once signed in: a cache keys it on the cookies.
+            assert first.headers["vary"] == "Cookie"
+        # A page with a form hands out the seed, once, and is never cached.
+        form = visitor.get("/contact")
+        assert "gardien_csrf=" in form.headers["set-cookie"]
+        assert problems(form, cacheable=False, production=False) == []
+        again = visitor.get("/contact")
         assert "set-cookie" not in again.headers
-        assert problems(again, cacheable=True, production=False) == []
-        # The page differs once signed in: a cache keys it on the cookies.
-        assert again.headers["vary"] == "Cookie"
+        # JSON answers carry no seed: they hold no form.
+        assert "set-cookie" not in visitor.get("/health").headers
 
 
 def test_the_stylesheet_is_kept_a_year_at_its_fingerprinted_address(site: dict[str, Any]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from gardien.bootstrap import Container, bootstrap
@@ -25,12 +25,13 @@ from gardien.web import (
     sponsor_pages,
     xapi,
 )
-from gardien.web.auth import CsrfCookieMiddleware, page_extras
-from gardien.web.deps import write_turn
+from gardien.web.auth import page_extras
+from gardien.web.csrf_seed import CsrfSeedMiddleware
 from gardien.web.handlers import install_handlers
 from gardien.web.ratelimit import Limits
 from gardien.web.security_headers import SecurityHeadersMiddleware
 from gardien.web.templating import Pages
+from gardien.web.write_turns import WriteTurnsMiddleware
 
 
 def create_app(container: Container, *, dev_mail: bool = False) -> FastAPI:
@@ -56,13 +57,12 @@ def create_app(container: Container, *, dev_mail: bool = False) -> FastAPI:
         docs_url=None if production else "/api/docs",
         redoc_url=None,
         openapi_url=None if production else "/openapi.json",
-        # Writers take turns (web/deps.py) so that waiting writers never hold every thread.
-        dependencies=[Depends(write_turn)],
         lifespan=lifespan,
     )
     app.state.container = web
     app.state.pages = Pages(extra=page_extras)
     app.state.limits = Limits(web)
+    app.state.public_pages = {}  # web/pages.py: the public pages, rendered once
     app.include_router(pages.router)
     app.include_router(api.router)
     app.include_router(xapi.router)
@@ -74,7 +74,9 @@ def create_app(container: Container, *, dev_mail: bool = False) -> FastAPI:
     app.include_router(console_pages.router)
     app.include_router(sponsor_pages.router)
     app.include_router(admin_pages.router)
-    app.add_middleware(CsrfCookieMiddleware)
+    # Innermost first: writers take turns (web/write_turns.py) inside the security headers.
+    app.add_middleware(WriteTurnsMiddleware, wait_seconds=web.settings.write_wait_seconds)
+    app.add_middleware(CsrfSeedMiddleware, environment=container.settings.environment)
     app.add_middleware(SecurityHeadersMiddleware, environment=container.settings.environment)
     install_handlers(app)
     if dev_mail:

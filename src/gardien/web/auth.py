@@ -17,13 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
-from starlette.middleware.base import BaseHTTPMiddleware
 
 from gardien.errors import BusyError, CsrfError, PermissionDeniedError, SignInRequired
 from gardien.services.accounts.sessions import (
@@ -77,25 +74,6 @@ def clear_session_cookie(request: Request, response: Response) -> None:
         secure=secure_cookies(request),
         path="/",
     )
-
-
-class CsrfCookieMiddleware(BaseHTTPMiddleware):
-    """Give every visitor a random CSRF seed cookie on the first page they open."""
-
-    async def dispatch(
-        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        seed = read_cookie(request, CSRF_COOKIE)
-        fresh = None
-        if not seed or len(seed) > 100:
-            fresh = secrets.token_urlsafe(24)
-        request.state.csrf_seed = seed if fresh is None else fresh
-        response = await call_next(request)
-        # Only pages (GET) hand out the seed: a form is always shown before it is sent, and an
-        # answer to a mail client's one-click POST must not set cookies.
-        if fresh is not None and request.method == "GET" and request.url.path != "/health":
-            set_cookie(request, response, CSRF_COOKIE, fresh)
-        return response
 
 
 def _csrf_key(request: Request) -> bytes:

@@ -2,7 +2,7 @@
 
 The handlers are plain functions: Starlette runs them in its thread pool, like the routes,
 since a page reads the session (the database) to show who is signed in. The busy answer is
-the exception (see :func:`_busy`).
+the exception (see :func:`busy_answer`).
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def _sign_in_required(request: Request, _error: Exception) -> Response:
     )
 
 
-async def _busy(request: Request, _error: Exception) -> Response:
+async def busy_answer(request: Request, _error: Exception) -> Response:
     """503: another writer held the database past this request's budget; nothing was written.
 
     Async, unlike the others: when many writers' budgets run out together, their JSON answers
@@ -111,6 +111,6 @@ def _page_for(
 
 def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SignInRequired, _sign_in_required)
-    app.add_exception_handler(BusyError, _busy)
+    app.add_exception_handler(BusyError, busy_answer)
     for error, status, heading, paragraph in _PAGES:
         app.add_exception_handler(error, _page_for(status, heading, paragraph))

@@ -1,14 +1,24 @@
-"""The public pages and the health endpoint."""
+"""The public pages and the health endpoint.
+
+The home page and the notice depend on nothing but the policy, loaded once per process, for a
+visitor who is not signed in: they are rendered once (in the thread pool: the notice's
+rendering is real work) and then served from memory on the event loop (docs/performance.md).
+A signed-in visitor's copy names them and offers to sign out: it is rendered each time.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from markupsafe import Markup
 from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
 
 from gardien.services.notice import render_notice
 from gardien.web.deps import ContainerDep, PagesDep
+from gardien.web.security_headers import carries_session
 from gardien.web.stylesheet import PATH as STYLESHEET_PATH
 from gardien.web.stylesheet import stylesheet_response
 
@@ -31,6 +41,18 @@ def _other(lang: str) -> str:
     return "en" if lang == "fr" else "fr"
 
 
+async def public_page(request: Request, render: Callable[[], HTMLResponse]) -> HTMLResponse:
+    """``render``'s page: once per process for visitors who are not signed in, kept by path;
+    each time, in the thread pool, for a request that carries a session cookie."""
+    if carries_session(request.scope):
+        return await run_in_threadpool(render)
+    kept: dict[str, bytes] = request.app.state.public_pages
+    body = kept.get(request.url.path)
+    if body is None:
+        body = kept.setdefault(request.url.path, bytes((await run_in_threadpool(render)).body))
+    return HTMLResponse(body)
+
+
 def _home(request: Request, container: ContainerDep, pages: PagesDep, lang: str) -> HTMLResponse:
     policy = container.policy
     other = _other(lang)
@@ -49,15 +71,15 @@ def _home(request: Request, container: ContainerDep, pages: PagesDep, lang: str)
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, container: ContainerDep, pages: PagesDep) -> HTMLResponse:
+async def home(request: Request, container: ContainerDep, pages: PagesDep) -> HTMLResponse:
     """La page d'accueil, en français."""
-    return _home(request, container, pages, "fr")
+    return await public_page(request, lambda: _home(request, container, pages, "fr"))
 
 
 @router.get("/en", response_class=HTMLResponse)
-def home_en(request: Request, container: ContainerDep, pages: PagesDep) -> HTMLResponse:
+async def home_en(request: Request, container: ContainerDep, pages: PagesDep) -> HTMLResponse:
     """The home page, in English."""
-    return _home(request, container, pages, "en")
+    return await public_page(request, lambda: _home(request, container, pages, "en"))
 
 
 def _notice_page(
@@ -83,15 +105,15 @@ def _notice_page(
 
 
 @router.get("/confidentialite", response_class=HTMLResponse)
-def notice_fr(request: Request, container: ContainerDep, pages: PagesDep) -> HTMLResponse:
+async def notice_fr(request: Request, container: ContainerDep, pages: PagesDep) -> HTMLResponse:
     """La politique de confidentialité, en français."""
-    return _notice_page(request, container, pages, "fr")
+    return await public_page(request, lambda: _notice_page(request, container, pages, "fr"))
 
 
 @router.get("/privacy", response_class=HTMLResponse)
-def notice_en(request: Request, container: ContainerDep, pages: PagesDep) -> HTMLResponse:
+async def notice_en(request: Request, container: ContainerDep, pages: PagesDep) -> HTMLResponse:
     """The privacy notice, in English."""
-    return _notice_page(request, container, pages, "en")
+    return await public_page(request, lambda: _notice_page(request, container, pages, "en"))
 
 
 @router.get(STYLESHEET_PATH, include_in_schema=False)

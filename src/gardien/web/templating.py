@@ -38,6 +38,8 @@ class Pages:
                 loader=FileSystemLoader(directory),
                 autoescape=select_autoescape(default=True),
                 extensions=["jinja2.ext.i18n"],
+                # The templates ship with the package: no file is checked at each render.
+                auto_reload=False,
             )
             env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
             env.globals["stylesheet_url"] = stylesheet().url
