@@ -1,0 +1,199 @@
+"""Pseudonyms of every person an xAPI statement or document names (docs/xapi.md).
+
+gardien stores no agent as it arrives. Wherever an agent stands — the actor, a group's members,
+an agent or group as object, a sub-statement's actor, object and context, the context's
+instructor and team, xAPI 2.0's context agents and groups, the authority, the agent of a State
+or Agent Profile document — it is replaced by an account that names nobody:
+
+- an agent already named by a pseudonym (an account on gardien's home page, which is how a
+  learner's pseudonym is written, or on its pseudonym page) is kept as that account;
+- anyone else becomes an account on ``<home>/pseudonyms`` whose name is a keyed digest
+  (HMAC-SHA-256 under the server key, :class:`~gardien.domain.lookup.SubjectLookup`) of the
+  agent's identifier. ``mbox`` and ``mbox_sha1sum`` are one identifier (the digest of the
+  ``mailto:`` IRI), so both ways of naming one person give one pseudonym.
+
+The same agent always gets the same pseudonym under one key, so a client's query by agent still
+finds its statements (its filter is pseudonymised the same way, under every key still in use),
+and a learner who later appears with that address is linked to what was stored before. Names
+(``name``) are dropped: they identify, and xAPI never needs them to match an agent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from gardien.domain.lookup import SubjectLookup
+from gardien.domain.xapi.identifiers import identifier_text, mbox_sha1sum
+
+PSEUDONYM_PATH = "/pseudonyms"
+# Where agents stand in a statement (and in a sub-statement, whose context has them too).
+CONTEXT_PEOPLE = ("instructor", "team")
+
+
+def agent_identifier(agent: Mapping[str, Any]) -> str | None:
+    """The identifier of an agent or identified group, as one line of text; None when it has
+    none (an anonymous group). ``mbox`` is written as its ``mbox_sha1sum``."""
+    mbox = agent.get("mbox")
+    if isinstance(mbox, str):
+        return identifier_text("sha1", mbox_sha1sum(mbox.removeprefix("mailto:")))
+    digest = agent.get("mbox_sha1sum")
+    if isinstance(digest, str):
+        return identifier_text("sha1", digest.lower())
+    openid = agent.get("openid")
+    if isinstance(openid, str):
+        return identifier_text("openid", openid)
+    account = agent.get("account")
+    if isinstance(account, Mapping):
+        home = str(account.get("homePage", "")).rstrip("/")
+        return identifier_text("account", f"{home}|{account.get('name', '')}")
+    return None
+
+
+@dataclass(frozen=True)
+class Pseudonyms:
+    """Pseudonymises agents for the site at ``home`` (its public URL) under ``lookup``'s keys."""
+
+    lookup: SubjectLookup
+    home: str
+
+    @property
+    def learner_home(self) -> str:
+        """The home page of learners' own pseudonyms (``learner.pseudonym``)."""
+        return self.home.rstrip("/")
+
+    @property
+    def pseudonym_home(self) -> str:
+        """The home page of the keyed pseudonyms of everyone else."""
+        return self.learner_home + PSEUDONYM_PATH
+
+    def stored_name(self, agent: Mapping[str, Any]) -> str | None:
+        """The account name ``agent`` is stored under (None: an anonymous group)."""
+        account = agent.get("account")
+        if isinstance(account, Mapping) and self._ours(account):
+            return str(account.get("name", ""))
+        identifier = agent_identifier(agent)
+        return None if identifier is None else self.lookup.of(identifier)
+
+    def candidates(self, agent: Mapping[str, Any]) -> list[str]:
+        """Every account name ``agent`` may have been stored under: its keyed pseudonym under
+        the current key and each retired one (or the pseudonym it already is)."""
+        account = agent.get("account")
+        if isinstance(account, Mapping) and self._ours(account):
+            return [str(account.get("name", ""))]
+        identifier = agent_identifier(agent)
+        return [] if identifier is None else self.lookup.candidates(identifier)
+
+    def agent(self, agent: Mapping[str, Any]) -> dict[str, Any]:
+        """``agent`` (an Agent or a Group) as it is stored: pseudonyms only, no names."""
+        if agent.get("objectType") == "Group":
+            group: dict[str, Any] = {"objectType": "Group"}
+            if agent_identifier(agent) is not None:
+                group["account"] = self._account(agent)
+            members = agent.get("member")
+            if isinstance(members, list):
+                group["member"] = [self.agent(m) for m in members if isinstance(m, Mapping)]
+            return group
+        return {"objectType": "Agent", "account": self._account(agent)}
+
+    def statement(self, statement: Mapping[str, Any]) -> dict[str, Any]:
+        """A copy of ``statement`` with every agent it names pseudonymised (the authority too:
+        the caller replaces it with the client's own when it stores the statement)."""
+        return _map_agents(statement, self.agent)
+
+    def _account(self, agent: Mapping[str, Any]) -> dict[str, str]:
+        account = agent.get("account")
+        if isinstance(account, Mapping) and self._ours(account):
+            return {"homePage": str(account["homePage"]), "name": str(account.get("name", ""))}
+        name = self.stored_name(agent)
+        return {"homePage": self.pseudonym_home, "name": name or ""}
+
+    def _ours(self, account: Mapping[str, Any]) -> bool:
+        home = str(account.get("homePage", "")).rstrip("/")
+        return home in (self.learner_home, self.pseudonym_home)
+
+
+AgentMap = Callable[[Mapping[str, Any]], dict[str, Any]]
+
+
+def _map_agents(statement: Mapping[str, Any], replace: AgentMap) -> dict[str, Any]:
+    """``statement`` with ``replace`` applied to each agent it names, sub-statement included."""
+    copy = dict(statement)
+    for key in ("actor", "authority"):
+        if isinstance(copy.get(key), Mapping):
+            copy[key] = replace(copy[key])
+    target = copy.get("object")
+    if isinstance(target, Mapping):
+        kind = target.get("objectType")
+        if kind in ("Agent", "Group"):
+            copy["object"] = replace(target)
+        elif kind == "SubStatement":
+            copy["object"] = _map_agents(target, replace)
+    context = copy.get("context")
+    if isinstance(context, Mapping):
+        copy["context"] = _map_context(context, replace)
+    return copy
+
+
+def _map_context(context: Mapping[str, Any], replace: AgentMap) -> dict[str, Any]:
+    copy = dict(context)
+    for key in CONTEXT_PEOPLE:
+        if isinstance(copy.get(key), Mapping):
+            copy[key] = replace(copy[key])
+    # xAPI 2.0: contextAgents [{"agent": ...}], contextGroups [{"group": ...}].
+    for key, inner in (("contextAgents", "agent"), ("contextGroups", "group")):
+        entries = copy.get(key)
+        if isinstance(entries, list):
+            copy[key] = [
+                {**entry, inner: replace(entry[inner])}
+                if isinstance(entry, Mapping) and isinstance(entry.get(inner), Mapping)
+                else entry
+                for entry in entries
+            ]
+    return copy
+
+
+def agents_in(statement: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Each agent ``statement`` names, with where it stands (``actor``, ``object``,
+    ``context.instructor``, ``object.actor`` for a sub-statement's...); a group's members are
+    listed under the group's place with ``.member``."""
+    found: list[tuple[str, Mapping[str, Any]]] = []
+
+    def visit(where: str) -> AgentMap:
+        def record(agent: Mapping[str, Any]) -> dict[str, Any]:
+            found.append((where, agent))
+            members = agent.get("member") if agent.get("objectType") == "Group" else None
+            for member in members if isinstance(members, list) else []:
+                if isinstance(member, Mapping):
+                    found.append((where + ".member", member))
+            return dict(agent)
+
+        return record
+
+    _walk_places(statement, "", visit)
+    yield from found
+
+
+def _walk_places(
+    statement: Mapping[str, Any], prefix: str, visit: Callable[[str], AgentMap]
+) -> None:
+    for key in ("actor", "authority"):
+        if isinstance(statement.get(key), Mapping):
+            visit(prefix + key)(statement[key])
+    target = statement.get("object")
+    if isinstance(target, Mapping):
+        if target.get("objectType") in ("Agent", "Group"):
+            visit(prefix + "object")(target)
+        elif target.get("objectType") == "SubStatement":
+            _walk_places(target, prefix + "object.", visit)
+    context = statement.get("context")
+    if isinstance(context, Mapping):
+        for key in CONTEXT_PEOPLE:
+            if isinstance(context.get(key), Mapping):
+                visit(f"{prefix}context.{key}")(context[key])
+        for key, inner in (("contextAgents", "agent"), ("contextGroups", "group")):
+            entries = context.get(key)
+            for entry in entries if isinstance(entries, list) else []:
+                if isinstance(entry, Mapping) and isinstance(entry.get(inner), Mapping):
+                    visit(f"{prefix}context.{key}")(entry[inner])
