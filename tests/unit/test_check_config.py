@@ -206,3 +206,13 @@ def test_settings_that_cannot_work_exit_2_in_one_line(
     assert main(["check-config"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "exclude each other" in err
+
+
+def test_an_unparsable_database_url_is_refused_without_showing_its_password() -> None:
+    from gardien.errors import ConfigurationError
+    from gardien.store.engine import make_engine
+
+    with pytest.raises(ConfigurationError) as refused:
+        make_engine("postgresql://gardien:s3cret-Pa55@db.example.org:notaport/gardien")
+    assert "s3cret-Pa55" not in str(refused.value)
+    assert "postgresql" in str(refused.value)

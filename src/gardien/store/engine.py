@@ -43,7 +43,12 @@ def make_engine(url: str, *, write_wait: float | None = None) -> Engine:
     try:
         parsed = make_url(url)
     except Exception as exc:  # sqlalchemy raises ArgumentError, not a GardienError
-        raise ConfigurationError(f"not a database URL: {url!r}") from exc
+        # Not the URL itself: it may hold a password, and this message reaches logs.
+        scheme = url.partition("://")[0] if "://" in url else "no scheme"
+        raise ConfigurationError(
+            f"not a database URL (scheme {scheme[:40]!r}; the rest is not shown: it may hold a"
+            " password)"
+        ) from None
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:":
