@@ -259,8 +259,7 @@ def test_no_route_uses_the_database_on_the_event_loop(database_url: str, guard: 
                             answer = http.get(target)
                         else:
                             token = csrf_of(http.get("/account/reset").text)
-                            # An address of its own: under the fixed clock, the same address
-                            # twice in one instant is refused by the contact table.
+                            # An address of its own per form, as a visitor would use.
                             address = f"loop.{guard.checkouts}@example.org"
                             data = {**FORM, "email": address, "csrf": token}
                             answer = http.post(target, data=data)

@@ -78,3 +78,24 @@ def test_the_development_mailbox_is_refused_in_production(
     monkeypatch.setenv("GARDIEN_SECRET_KEY", "gudcDShL5ac5hxCD54Zins-diOArbqoYkxhaM6dJ5JU")
     assert main(["--database-url", database_url, "serve", "--dev-mail"]) == 2
     assert "--dev-mail is for development" in capsys.readouterr().err
+
+
+def test_two_messages_from_one_address_in_one_instant_are_both_kept(
+    engine: Engine, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A double click under a fixed clock: the second is filed a microsecond later, not a 500.
+    ids = [
+        receive_message(
+            UnitOfWork(engine, write=True),
+            name="Personne Pressée",
+            email="pressee@example.org",
+            message=text,
+            now=RECEIVED,
+        )
+        for text in ("Premier envoi", "Second envoi")
+    ]
+    assert len(set(ids)) == 2
+    assert main(["--database-url", database_url, "contact", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [m["message"] for m in listed] == ["Second envoi", "Premier envoi"]
+    assert listed[0]["received_at"] == "2026-05-04T14:30:00.000001+00:00"
