@@ -42,7 +42,7 @@ def make_engine(url: str, *, write_wait: float | None = None) -> Engine:
     url = normalise_url(url)
     try:
         parsed = make_url(url)
-    except Exception as exc:  # sqlalchemy raises ArgumentError, not a GardienError
+    except Exception:  # sqlalchemy raises ArgumentError, not a GardienError
         # Not the URL itself: it may hold a password, and this message reaches logs.
         scheme = url.partition("://")[0] if "://" in url else "no scheme"
         raise ConfigurationError(
