@@ -3,7 +3,7 @@
 Collaborators that pull in heavy libraries (the database engine and its migrations, the password
 hasher, the website's services) are imported when first asked for, not with this module: a
 command that only reads the policy (``gardien notice``, ``gardien policy show``) starts without
-them (docs/configuration.md, "A command line that starts at once").
+them, and without SQLAlchemy (docs/configuration.md, "A command line that starts at once").
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from gardien.errors import ConfigurationError
 from gardien.policy import Policy, load_policy
 from gardien.settings import Settings, load_settings
 
-# The policy is checked against the tables' columns: SQLAlchemy Core comes with the container,
-# the engine, the migrations and the services only when asked for.
+# The policy is checked against the tables' columns, read from the written-out field list
+# (store/field_list.py): no SQLAlchemy. The engine, the migrations and the services come when
+# asked for.
 from gardien.store.catalogue import record_catalogue
 
 if TYPE_CHECKING:

@@ -47,6 +47,12 @@ print("\\n" + json.dumps({"code": code, "modules": sorted(sys.modules)}))
 
 
 def _imported(argv: list[str], env: dict[str, str] | None = None) -> tuple[int, set[str]]:
+    code, modules, _ = _run(argv, env)
+    return code, modules
+
+
+def _run(argv: list[str], env: dict[str, str] | None = None) -> tuple[int, set[str], str]:
+    """The exit code, the top-level packages imported, and what the command wrote on stderr."""
     clean = {k: v for k, v in os.environ.items() if not k.upper().startswith("GARDIEN_")}
     result = subprocess.run(
         [sys.executable, "-c", PROBE, json.dumps(argv)],
@@ -59,7 +65,7 @@ def _imported(argv: list[str], env: dict[str, str] | None = None) -> tuple[int, 
     assert "Traceback" not in result.stderr, result.stderr
     report = json.loads(result.stdout.splitlines()[-1])
     roots = {name.split(".")[0] for name in report["modules"]}
-    return int(report["code"]), roots
+    return int(report["code"]), roots, result.stderr
 
 
 @pytest.mark.parametrize(
@@ -85,14 +91,50 @@ def test_check_config_reads_settings_only() -> None:
     code, modules = _imported(["check-config"])
     assert code == 1  # development: not ready for production
     assert "pydantic_settings" in modules  # it did read the settings
+    assert modules & {*HEAVY, "yaml"} == set()  # nor the policy, which it does not need
+
+
+@pytest.mark.parametrize(
+    ("argv", "needs"),
+    [
+        (["policy", "show"], set()),
+        (["policy", "show", "--format", "json"], set()),
+        # The notice is one Jinja template for both formats; its dates are formatted by Babel.
+        (["notice"], {"jinja2", "babel"}),
+        (["notice", "--lang", "en"], {"jinja2", "babel"}),
+        (["notice", "--format", "html"], {"jinja2", "babel"}),
+    ],
+)
+def test_commands_on_the_policy_import_no_database_toolkit(
+    argv: list[str], needs: set[str]
+) -> None:
+    # The policy is checked against the field list written out from the tables
+    # (tests/unit/test_field_list.py), not against the tables: no SQLAlchemy.
+    code, modules = _imported(argv)
+    assert code == 0
+    assert {"pydantic", "yaml"} <= modules  # it did read and validate the policy
+    assert needs <= modules
+    assert modules & (set(HEAVY) - needs) == set()
+
+
+def test_a_policy_naming_a_missing_field_is_still_refused_without_sqlalchemy(
+    tmp_path: Path,
+) -> None:
+    default = (SRC / "gardien" / "policy" / "default.yaml").read_text(encoding="utf-8")
+    assert "learner.email" in default
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(default.replace("learner.email", "learner.e_mail", 1), encoding="utf-8")
+    code, modules, stderr = _run(["--policy", str(policy), "policy", "show"])
+    assert code == 2
+    assert "field 'learner.e_mail' does not exist in the data model" in stderr
     assert modules & set(HEAVY) == set()
 
 
-@pytest.mark.parametrize("argv", [["policy", "show"], ["notice", "--lang", "en"]])
-def test_commands_on_the_policy_leave_out_the_web_app_pdf_and_hasher(argv: list[str]) -> None:
-    # The policy is checked against the tables' columns: SQLAlchemy Core is needed, and only it.
-    code, modules = _imported(argv)
+def test_policy_check_reads_the_tables_but_not_the_web_app() -> None:
+    # Its job is to read each column's classification on the tables themselves.
+    code, modules = _imported(["policy", "check"])
     assert code == 0
+    assert "sqlalchemy" in modules
     assert modules & {"fastapi", "starlette", "uvicorn", "alembic", "fpdf", "argon2"} == set()
 
 
