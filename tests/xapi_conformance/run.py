@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-x", "--version", action="append", choices=harness.VERSIONS)
     parser.add_argument("--update", action="store_true", help="rewrite the expected failures")
     parser.add_argument("--reason", default=harness.DEFAULT_REASON, help="for newly listed cases")
-    parser.add_argument("--keep", action="store_true", help="keep the suite's copy and logs")
+    parser.add_argument("--keep", action="store_true", help="keep the copy, logs")
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="gardien-xapi-conformance-"))
     agree = True
@@ -45,9 +45,10 @@ def main(argv: list[str] | None = None) -> int:
             sys.stdout.write(harness.report(outcome, differences) + "\n")
     except harness.SuiteError as error:
         sys.stderr.write(f"{error}\n")
+        agree = False
         return 2
     finally:
-        if args.keep:
+        if args.keep or not agree:  # the run logs the report points at
             sys.stdout.write(f"kept: {workdir}\n")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
