@@ -49,6 +49,12 @@ class Container:
 
         return self._engine or make_engine(self.settings.database_url)
 
+    @cached_property
+    def policy_version(self) -> str:
+        """The policy's version, computed once: the policy of a container never changes (a
+        hash of its whole content: every page shows it)."""
+        return self.policy.version
+
     def close(self) -> None:
         """Release the engine's connections, if the engine was ever built."""
         engine = self.__dict__.get("engine")

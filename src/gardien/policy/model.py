@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
@@ -171,7 +170,7 @@ class Policy(_Strict):
     retention: Annotated[dict[Identifier, RetentionRule], Field(min_length=1)]
     disclosure: dict[FundingType, DisclosureRule]
 
-    @cached_property
+    @property
     def version(self) -> str:
         """A short hash of the policy's content: the version a notice or a consent refers to."""
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)

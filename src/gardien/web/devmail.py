@@ -28,7 +28,7 @@ def mailbox(request: Request, container: ContainerDep, pages: PagesDep) -> HTMLR
         request,
         "dev_mail.html",
         "en",
-        {"policy": policy, "version": policy.version, "messages": _messages(container)},
+        {"policy": policy, "version": container.policy_version, "messages": _messages(container)},
     )
 
 
@@ -44,5 +44,5 @@ def one_message(
         request,
         "dev_mail.html",
         "en",
-        {"policy": policy, "version": policy.version, "message": found[0]},
+        {"policy": policy, "version": container.policy_version, "message": found[0]},
     )

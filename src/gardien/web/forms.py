@@ -25,7 +25,7 @@ Handler = Callable[..., Response]
 def page_base(request: Request) -> tuple[Container, Pages, dict[str, Any]]:
     container = get_container(request)
     policy = container.policy
-    return container, get_pages(request), {"policy": policy, "version": policy.version}
+    return container, get_pages(request), {"policy": policy, "version": container.policy_version}
 
 
 def N_(message: str) -> str:

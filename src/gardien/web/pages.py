@@ -62,7 +62,7 @@ def _home(request: Request, container: ContainerDep, pages: PagesDep, lang: str)
         lang,
         {
             "policy": policy,
-            "version": policy.version,
+            "version": container.policy_version,
             "other_lang": other,
             "other_url": _HOMES[other][0],
             "other_label": _HOMES[lang][1],
@@ -93,7 +93,7 @@ def _notice_page(
         lang,
         {
             "policy": policy,
-            "version": policy.version,
+            "version": container.policy_version,
             "title": _NOTICES[lang][1],
             # The notice is rendered by gardien's own templates with autoescaping on.
             "notice": Markup(render_notice(policy, lang=lang, fmt="html")),
@@ -136,7 +136,7 @@ def health(container: ContainerDep) -> JSONResponse:
         {
             "status": "ok" if status == 200 else "degraded",
             "database": database,
-            "policy_version": container.policy.version,
+            "policy_version": container.policy_version,
             "now": container.clock.now().isoformat(),
         },
         status_code=status,
