@@ -221,6 +221,8 @@ def test_activity_definitions_are_merged_and_written_only_when_they_change(engin
             "object": {"id": COURSE, "definition": {"name": name}},
         }
 
+    with UnitOfWork(engine, write=True) as uow:  # rolled back: nothing is remembered
+        assert remember_activities(uow.connection, [sent({"en-US": "Course"})]) == 1
     with UnitOfWork(engine, write=True) as uow:
         assert remember_activities(uow.connection, [sent({"en-US": "Course"})]) == 1
         assert remember_activities(uow.connection, [sent({"fr-FR": "Cours"})]) == 1

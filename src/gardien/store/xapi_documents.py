@@ -15,9 +15,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import orjson
-from sqlalchemy import Connection, Table, and_, bindparam, delete, or_, select, update
+from sqlalchemy import Connection, Engine, Table, and_, bindparam, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from gardien.domain.xapi.activities import definitions_in, merge_definition
@@ -255,15 +256,38 @@ def activity_key(activity_id: str) -> str:
     return hashlib.sha256(activity_id.encode()).hexdigest()
 
 
+# The definitions last read from each database, by activity key: a batch whose activities
+# are all known with nothing new (the usual case: content names the same activities again and
+# again) costs no query. Filled only from what was read, never from what a transaction that
+# may roll back wrote; bounded; per engine, and gone with it. Another process's change is seen
+# at the next read: until then a definition this one already knows is not sent again.
+_KNOWN: WeakKeyDictionary[Engine, dict[str, dict[str, Any] | None]] = WeakKeyDictionary()
+_KNOWN_MAX = 20_000
+_MISSING: Any = object()
+
+
 def remember_activities(connection: Connection, statements: Iterable[Mapping[str, Any]]) -> int:
     """Keep the canonical definition of every activity ``statements`` name, merged with what
-    was known (``domain/xapi/activities.py``); in the caller's transaction. One read per call;
-    a write only for an activity that is new or whose definition changes. Rows written."""
+    was known (``domain/xapi/activities.py``); in the caller's transaction. At most one read
+    per call, none when every activity is known with nothing new; a write only for an
+    activity that is new or whose definition changes. Rows written."""
     received = definitions_in(statements)
     if not received:
         return 0
-    keys = {activity_key(activity_id): activity_id for activity_id in received}
-    known = {
+    known = _KNOWN.setdefault(connection.engine, {})
+    keys: dict[str, str] = {}
+    for activity_id, definition in received.items():
+        key = activity_key(activity_id)
+        kept = known.get(key, _MISSING)
+        if kept is _MISSING or (
+            definition is not None
+            and definition != kept
+            and merge_definition(kept, definition) != kept
+        ):
+            keys[key] = activity_id
+    if not keys:
+        return 0
+    stored = {
         row.key_sha256: row.definition
         for row in connection.execute(
             select(xapi_activity.c.key_sha256, xapi_activity.c.definition).where(
@@ -271,14 +295,17 @@ def remember_activities(connection: Connection, statements: Iterable[Mapping[str
             )
         )
     }
+    if len(known) + len(stored) > _KNOWN_MAX:
+        known.clear()
+    known.update(stored)
     new, changed = [], []
     for key, activity_id in keys.items():
         definition = received[activity_id]
-        if key not in known:
+        if key not in stored:
             new.append({"key_sha256": key, "activity_id": activity_id, "definition": definition})
             continue
-        merged = merge_definition(known[key], definition)
-        if merged != known[key]:
+        merged = merge_definition(stored[key], definition)
+        if merged != stored[key]:
             changed.append({"key": key, "merged": merged})
     if new:
         dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
@@ -293,6 +320,8 @@ def remember_activities(connection: Connection, statements: Iterable[Mapping[str
             .values(definition=bindparam("merged")),
             changed,
         )
+    for written in (*(str(row["key_sha256"]) for row in new), *(str(r["key"]) for r in changed)):
+        known.pop(written, None)  # read again next time: this transaction may roll back
     return len(new) + len(changed)
 
 

@@ -11,7 +11,7 @@ every other property takes its latest value. Plain Python: no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 LANGUAGE_MAPS = ("name", "description")
@@ -34,35 +34,43 @@ def merge_definition(
     return result
 
 
-def _activities(statement: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+def _activities(statement: Mapping[str, Any], found: list[dict[str, Any]]) -> None:
+    """Append to ``found`` the activities ``statement`` names. Statements are parsed JSON:
+    ``dict`` checks, which cost a fraction of ``Mapping``'s, on the ingest path."""
     target = statement.get("object")
-    if isinstance(target, Mapping):
+    if isinstance(target, dict):
         kind = target.get("objectType", "Activity")
         if kind == "Activity" and isinstance(target.get("id"), str):
-            yield target
+            found.append(target)
         elif kind == "SubStatement":
-            yield from _activities(target)
+            _activities(target, found)
     context = statement.get("context")
-    found = context.get("contextActivities") if isinstance(context, Mapping) else None
-    if isinstance(found, Mapping):
+    listed = context.get("contextActivities") if isinstance(context, dict) else None
+    if isinstance(listed, dict):
         for key in CONTEXT_ACTIVITIES:
-            listed = found.get(key)
-            for activity in listed if isinstance(listed, list) else [listed]:
-                if isinstance(activity, Mapping) and isinstance(activity.get("id"), str):
-                    yield activity
+            value = listed.get(key)
+            for activity in value if isinstance(value, list) else (value,):
+                if isinstance(activity, dict) and isinstance(activity.get("id"), str):
+                    found.append(activity)
 
 
 def definitions_in(
     statements: Iterable[Mapping[str, Any]],
 ) -> dict[str, dict[str, Any] | None]:
     """Every activity the statements name, by id, with its definitions merged in order."""
-    found: dict[str, dict[str, Any] | None] = {}
+    named: list[dict[str, Any]] = []
     for statement in statements:
-        for activity in _activities(statement):
-            definition = activity.get("definition")
-            received = definition if isinstance(definition, Mapping) else None
-            activity_id = str(activity["id"])
-            found[activity_id] = merge_definition(found.get(activity_id), received)
+        _activities(statement, named)
+    found: dict[str, dict[str, Any] | None] = {}
+    for activity in named:
+        activity_id = activity["id"]
+        definition = activity.get("definition")
+        if not isinstance(definition, dict) or not definition:
+            found.setdefault(activity_id, None)  # nothing to merge
+        elif activity_id not in found:
+            found[activity_id] = definition  # copied when merged into, never changed in place
+        elif found[activity_id] != definition:
+            found[activity_id] = merge_definition(found[activity_id], definition)
     return found
 
 
