@@ -25,6 +25,8 @@
     └── XapiError               an xAPI statement the Learning Record Store cannot accept
         ├── XapiValidationError   a statement that breaks the xAPI rules (names the property)
         ├── XapiConflictError     a statement id already stored with different content
+        ├── XapiDocumentConflictError  a document PUT without If-Match over a stored one (409)
+        ├── XapiPreconditionError  an If-Match / If-None-Match a document does not meet (412)
         └── XapiSendError         statements sent to a Learning Record Store and not stored there
 
 Entry points map these to a clear message: the CLI prints it on stderr and exits non-zero,
@@ -323,6 +325,26 @@ class XapiConflictError(XapiError):
     def __init__(self, statement_id: str) -> None:
         self.statement_id = statement_id
         super().__init__(f"statement {statement_id} is already stored with different content")
+
+
+class XapiDocumentConflictError(XapiError):
+    """A document write that would overwrite a document the client has not seen (HTTP 409).
+
+    ``problem`` says what to do (read the document, send its ETag in If-Match).
+    """
+
+    def __init__(self, problem: str) -> None:
+        self.problem = escape_controls(problem)
+        super().__init__(problem)
+
+
+class XapiPreconditionError(XapiError):
+    """A document write whose ``header`` (If-Match, If-None-Match) does not hold (HTTP 412)."""
+
+    def __init__(self, header: str, problem: str) -> None:
+        self.header = header
+        self.problem = escape_controls(problem)
+        super().__init__(f"{header}: {problem}")
 
 
 class XapiSendError(XapiError):

@@ -535,6 +535,7 @@ EVERYTHING_EXPIRED = {
     "contact_messages": 1,
     "outbox": 1,
     "parked_statements": 0,
+    "unlinked_documents": 0,
     "accounts": 0,
     "sessions": 0,
     "throttle_counters": 0,

@@ -75,6 +75,13 @@ _CLOCKS = (
         "contact_message", "last_exchange", "après le dernier échange", "after the last exchange"
     ),
     RetentionClock("xapi_parked", "received", "après la réception", "after it is received"),
+    # Documents about someone who is no learner; a learner's go with the learner.
+    RetentionClock(
+        "xapi_document",
+        "last_change",
+        "après sa dernière modification",
+        "after it last changed",
+    ),
     RetentionClock("disclosure", "recorded", "après la transmission", "after the transmission"),
     RetentionClock(
         "account",

@@ -55,6 +55,7 @@ from gardien.store.tables import (
     xapi_client,
     xapi_parked,
 )
+from gardien.store.xapi_documents import documents_of
 
 ClockReading = date | datetime | None
 ClockKey = tuple[str, str]  # (record, clock), as a retention rule names them
@@ -148,6 +149,7 @@ def find_subject_rows(
         clocks = {("subject_request", "closed"): found["closed_at"]}
         rows.append(SubjectRow("subject_request", found, clocks=clocks))
     rows.extend(_parked_rows(connection, keys))
+    rows.extend(_document_rows(connection, keys, learners))
     return rows
 
 
@@ -190,6 +192,25 @@ def _parked_rows(connection: Connection, keys: SubjectKeys) -> list[SubjectRow]:
 
 
 _RECEIVED = ("xapi_parked", "received")
+
+
+def _document_rows(
+    connection: Connection, keys: SubjectKeys, learners: Sequence[Mapping[str, Any]]
+) -> list[SubjectRow]:
+    """xAPI documents about the person: their learner's, and those under their keyed
+    pseudonyms (``store/xapi_documents.py``). A learner's live by the learner's clock."""
+    last_activity = {row["id"]: row["last_activity_at"] for row in learners}
+    found = documents_of(connection, learner_ids=list(last_activity), names=keys.actor_lookups)
+    rows = []
+    for values in found:
+        owner = values["learner_id"]
+        clocks: dict[ClockKey, ClockReading] = (
+            {("learner", "last_activity"): last_activity[owner]}
+            if owner in last_activity
+            else {("xapi_document", "last_change"): values["updated_at"]}
+        )
+        rows.append(SubjectRow("xapi_document", values, clocks=clocks))
+    return rows
 
 
 def _account_rows(connection: Connection, key: str) -> list[SubjectRow]:

@@ -24,6 +24,7 @@ from gardien.web import (
     request_pages,
     sponsor_pages,
     xapi,
+    xapi_documents,
 )
 from gardien.web.auth import page_extras
 from gardien.web.csrf_seed import CsrfSeedMiddleware
@@ -66,6 +67,7 @@ def create_app(container: Container, *, dev_mail: bool = False) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(api.router)
     app.include_router(xapi.router)
+    app.include_router(xapi_documents.router)
     app.include_router(newsletter_pages.router)
     app.include_router(contact_pages.router)
     app.include_router(account_pages.router)

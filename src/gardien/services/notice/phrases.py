@@ -60,6 +60,7 @@ CLOCKS: dict[str, str] = {
     "created": N_("after being sent"),
     "recorded": N_("after being recorded"),
     "received": N_("after being received"),
+    "last_change": N_("after it last changed"),
     "last_sign_in": N_("after the last sign-in"),
     "expired": N_("after the session ends"),
     "closed": N_("after the request is closed"),

@@ -29,6 +29,7 @@ from gardien.services.importing.pseudonymise import actor as pseudonymous_actor
 from gardien.services.importing.pseudonymise import leaks
 from gardien.store import xapi as store
 from gardien.store.uow import UnitOfWork
+from gardien.store.xapi_documents import remember_activities
 
 Unknown = Literal["refuse", "park"]
 VERBS_ROOT = "http://adlnet.gov/expapi/verbs/"
@@ -176,6 +177,7 @@ def store_statements(
         store.advance_last_activity(connection, latest)
         store.record_progress(connection, outcomes)
         store.park(connection, parked, client_id=client.id, now=now)
+        remember_activities(connection, statements)
         uow.commit()
     return Stored(ids=ids, parked=len(parked))
 

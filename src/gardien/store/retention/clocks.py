@@ -38,6 +38,7 @@ from gardien.store.tables import (
     subject_request,
     throttle_counter,
     web_session,
+    xapi_document,
     xapi_parked,
 )
 
@@ -83,6 +84,13 @@ def _account_clock(day: date) -> ColumnElement[bool]:
     return and_(account.c.learner_id.is_(None), used < _midnight(day))
 
 
+def _unlinked_document_clock(day: date) -> ColumnElement[bool]:
+    """Documents about someone who is no learner count from their last change; a learner's
+    live and go with the learner (the learner rule's ``with_records``)."""
+    document = xapi_document.c
+    return and_(document.learner_id.is_(None), document.updated_at < _midnight(day))
+
+
 CLOCK_SQL: dict[tuple[str, str], ClockSql] = {
     ("learner", "last_activity"): _instant(learner.c.last_activity_at),
     ("commercial_contact", "last_contract_end"): _day(commercial_contact.c.last_contract_end),
@@ -104,6 +112,9 @@ CLOCK_SQL: dict[tuple[str, str], ClockSql] = {
     ("audit_entry", "recorded"): _instant(audit_entry.c.recorded_at),
     ("disclosure", "recorded"): _instant(disclosure.c.transmitted_at),
     ("xapi_parked", "received"): _instant(xapi_parked.c.received_at),
+    ("xapi_document", "last_change"): ClockSql(
+        xapi_document, _unlinked_document_clock, xapi_document.c.updated_at
+    ),
     ("account", "last_sign_in"): ClockSql(account, _account_clock, account.c.last_sign_in_at),
     ("web_session", "expired"): _instant(web_session.c.expires_at),
     ("subject_request", "closed"): _instant(subject_request.c.closed_at),

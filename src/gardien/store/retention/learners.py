@@ -35,6 +35,7 @@ from gardien.store.tables import (
     outbox_message,
     subject_request,
     web_session,
+    xapi_document,
 )
 
 # Rows that cannot exist without their learner, deleted with it (children first).
@@ -44,6 +45,7 @@ _DEPENDENTS: tuple[Table, ...] = (
     contract_learner,
     cpf_dossier,
     outbox_message,
+    xapi_document,
 )
 
 

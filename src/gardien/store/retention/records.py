@@ -25,6 +25,7 @@ from gardien.store.tables import (
     subject_request,
     throttle_counter,
     web_session,
+    xapi_document,
     xapi_parked,
 )
 
@@ -43,6 +44,7 @@ _DELETED_BY_ID: dict[str, Table] = {
         contact_message,
         outbox_message,
         xapi_parked,
+        xapi_document,
         account,
         web_session,
         subject_request,

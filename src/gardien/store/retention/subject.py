@@ -24,6 +24,7 @@ from gardien.store.tables import (
     outbox_message,
     sponsor,
     sponsor_contact,
+    xapi_document,
     xapi_parked,
 )
 
@@ -103,6 +104,16 @@ def erase_subject_rows(
         connection.execute(delete(xapi_parked).where(xapi_parked.c.id.in_(parked)))
         result.rows["xapi_parked"] += len(parked)
         result.subjects.extend(f"xapi_parked:{i}" for i in parked)
+    # xAPI documents stored under the person's keyed pseudonyms (a learner's went with them).
+    documents = list(
+        connection.execute(
+            select(xapi_document.c.id).where(xapi_document.c.agent_name.in_(keys.actor_lookups))
+        ).scalars()
+    )
+    if documents:
+        connection.execute(delete(xapi_document).where(xapi_document.c.id.in_(documents)))
+        result.rows["xapi_document"] += len(documents)
+        result.subjects.extend(f"xapi_document:{i}" for i in documents)
     for table, condition in (
         (sponsor_contact, sponsor_contact.c.email == email),
         (newsletter_subscription, newsletter_subscription.c.email == email),

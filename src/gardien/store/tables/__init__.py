@@ -26,6 +26,7 @@ from gardien.store.tables.mail import outbox_message
 from gardien.store.tables.throttle import throttle_counter
 from gardien.store.tables.website import contact_message, newsletter_subscription
 from gardien.store.tables.xapi import xapi_client, xapi_parked
+from gardien.store.tables.xapi_documents import xapi_activity, xapi_activity_profile, xapi_document
 
 __all__ = [
     "account",
@@ -55,6 +56,9 @@ __all__ = [
     "subject_request",
     "throttle_counter",
     "web_session",
+    "xapi_activity",
+    "xapi_activity_profile",
     "xapi_client",
+    "xapi_document",
     "xapi_parked",
 ]
