@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB := var/demo.sqlite3
 
-.PHONY: install demo test lint typecheck unit integration e2e xapi-conformance xapi-expected bench clean
+.PHONY: install demo test lint typecheck unit integration e2e xapi-conformance xapi-expected field-list bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ xapi-conformance: install
 
 xapi-expected: install
 	$(BIN)/python -m tests.xapi_conformance.run --update
+
+# After a change to the tables: the field list the policy loader and the notice read.
+field-list: install
+	$(BIN)/python -m gardien.store.field_list_writer
 
 bench: install
 	$(BIN)/python bench/import.py

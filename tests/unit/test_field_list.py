@@ -1,49 +1,29 @@
 """The written-out field list is the tables' classification, column for column.
 
 ``gardien.store.field_list`` lets the policy loader and the notice run without SQLAlchemy; it is
-only right while it says what the tables say. When a table changes, this test fails and prints
-the list to paste into ``src/gardien/store/field_list.py``.
+only right while it says what the tables say. When a table changes, this test fails until
+``make field-list`` writes ``src/gardien/store/field_list.py`` again.
 """
 
 from __future__ import annotations
-
-from collections.abc import Mapping
 
 from sqlalchemy import Column, Integer, MetaData, String, Table
 
 from gardien.services.notice import field_categories
 from gardien.store.catalogue import record_catalogue
-from gardien.store.classify import classifications, not_personal, personal
+from gardien.store.classify import not_personal, personal
 from gardien.store.field_list import FIELDS
+from gardien.store.field_list_writer import TARGET, fields_of, render
 from gardien.store.tables import metadata
 
 
-def _from_tables(tables: MetaData) -> dict[str, dict[str, str | None]]:
-    fields: dict[str, dict[str, str | None]] = {}
-    for column in classifications(tables):
-        fields.setdefault(column.table, {})[column.column] = column.category
-    return dict(sorted(fields.items()))
-
-
-def _literal(fields: Mapping[str, Mapping[str, str | None]]) -> str:
-    lines = ["FIELDS: Mapping[str, Mapping[str, str | None]] = {"]
-    for record, columns in fields.items():
-        lines.append(f'    "{record}": {{')
-        lines += [
-            f'        "{name}": {"None" if category is None else f"{category!r}"},'.replace(
-                "'", '"'
-            )
-            for name, category in columns.items()
-        ]
-        lines.append("    },")
-    return "\n".join([*lines, "}"])
-
-
 def test_the_field_list_is_the_tables_classification() -> None:
-    expected = _from_tables(metadata)
-    # Compared column by column: a renamed, added, dropped or reclassified column fails here.
     listed = {record: dict(columns) for record, columns in FIELDS.items()}
-    assert listed == expected, "paste into src/gardien/store/field_list.py:\n" + _literal(expected)
+    # Compared column by column: a renamed, added, dropped or reclassified column fails here.
+    assert listed == fields_of(metadata), "run `make field-list`"
+    # And the file is exactly what the writer gives (so that `make field-list` changes nothing).
+    written = TARGET.read_text(encoding="utf-8")
+    assert written == render(metadata, written), "run `make field-list`"
 
 
 def test_the_catalogue_and_the_categories_read_from_the_list_match_the_tables() -> None:
