@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from gardien.services.accounts.context import AccountServices
     from gardien.services.accounts.passwords import PasswordHasher
     from gardien.services.website.newsletter import Site
+    from gardien.store.blobs import BlobStore
 
 
 @dataclass
@@ -93,6 +94,13 @@ class Container:
         return SubjectLookup(
             self.settings.secret_key.get_secret_value(), previous=self.settings.retired_secrets
         )
+
+    @cached_property
+    def blobs(self) -> BlobStore:
+        """Where attachment content lives: files on disk, or an S3-compatible bucket."""
+        from gardien.store.blobs import open_blob_store
+
+        return open_blob_store(self.settings)
 
     @cached_property
     def password_hasher(self) -> PasswordHasher:
