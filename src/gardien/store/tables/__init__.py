@@ -26,6 +26,7 @@ from gardien.store.tables.mail import outbox_message
 from gardien.store.tables.throttle import throttle_counter
 from gardien.store.tables.website import contact_message, newsletter_subscription
 from gardien.store.tables.xapi import xapi_client, xapi_parked
+from gardien.store.tables.xapi_attachments import xapi_attachment, xapi_blob
 
 __all__ = [
     "account",
@@ -55,6 +56,8 @@ __all__ = [
     "subject_request",
     "throttle_counter",
     "web_session",
+    "xapi_attachment",
+    "xapi_blob",
     "xapi_client",
     "xapi_parked",
 ]
