@@ -131,6 +131,7 @@ class Container:
                 idle=timedelta(minutes=self.settings.session_idle_minutes),
                 absolute=timedelta(hours=self.settings.session_absolute_hours),
             ),
+            blobs=self.blobs,
         )
 
     def upgraded_engine(self) -> Engine:

@@ -22,6 +22,8 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Callable
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -116,17 +118,25 @@ class FileBlobStore:
 class S3BlobStore:
     """Blobs as objects of ``bucket`` on an S3-compatible service.
 
-    ``client`` is a boto3 S3 client; :func:`s3_client` makes one from settings.
+    ``client`` makes a boto3 S3 client (:func:`s3_client` from settings), called at the first
+    operation: opening the store costs nothing to a process that never touches a blob.
     """
 
-    def __init__(self, client: Any, bucket: str, *, prefix: str = S3_PREFIX) -> None:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        self._client = client
+    def __init__(self, client: Callable[[], Any], bucket: str, *, prefix: str = S3_PREFIX) -> None:
+        self._make_client = client
         self.bucket = bucket
         self.prefix = prefix
-        # What a call may raise: the service's answer, or no answer (connection, time out).
-        self._failures: tuple[type[Exception], ...] = (BotoCoreError, ClientError)
+
+    @cached_property
+    def _client(self) -> Any:
+        return self._make_client()
+
+    @cached_property
+    def _failures(self) -> tuple[type[Exception], ...]:
+        """What a call may raise: the service's answer, or no answer (connection, time out)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        return (BotoCoreError, ClientError)
 
     def _key(self, sha256: str) -> str:
         return self.prefix + _checked_name(sha256)
@@ -212,5 +222,5 @@ def s3_client(settings: Settings) -> Any:
 def open_blob_store(settings: Settings) -> BlobStore:
     """The S3-compatible store when ``GARDIEN_BLOB_S3_BUCKET`` is set, else files on disk."""
     if settings.blob_s3_bucket:
-        return S3BlobStore(s3_client(settings), settings.blob_s3_bucket)
+        return S3BlobStore(partial(s3_client, settings), settings.blob_s3_bucket)
     return FileBlobStore(settings.blob_directory)

@@ -36,6 +36,7 @@ from gardien.store.tables import (
     subject_request,
     web_session,
 )
+from gardien.store.xapi_attachments import delete_learner_attachments
 
 # Rows that cannot exist without their learner, deleted with it (children first).
 _DEPENDENTS: tuple[Table, ...] = (
@@ -101,6 +102,7 @@ def erase_learners(
             delete(module_progress).where(module_progress.c.enrolment_id.in_(enrolments))
         )
     )
+    rows["xapi_attachment"] += delete_learner_attachments(connection, ids)
     for table in _DEPENDENTS:
         rows[table.name] += rowcount(
             connection.execute(delete(table).where(table.c.learner_id.in_(ids)))
