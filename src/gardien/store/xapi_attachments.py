@@ -53,13 +53,14 @@ def add_attachments(
             )
         ).scalars()
     )
-    known = set(
-        connection.execute(
+    known = {
+        (row.statement_id, row.sha2)
+        for row in connection.execute(
             select(xapi_attachment.c.statement_id, xapi_attachment.c.sha2).where(
                 xapi_attachment.c.statement_id.in_(ids)
             )
-        ).tuples()
-    )
+        )
+    }
     new: dict[tuple[str, str], Attachment] = {}
     for item in attachments:
         key = (item.statement_id, item.sha2)
@@ -112,7 +113,7 @@ def attachments_of(connection: Connection, statement_ids: Iterable[str]) -> list
         .where(xapi_attachment.c.statement_id.in_(ids))
         .order_by(xapi_attachment.c.id)
     )
-    return [Attachment(*row) for row in connection.execute(query).tuples()]
+    return [Attachment(*row) for row in connection.execute(query)]
 
 
 def learner_attachments(connection: Connection, learner_id: int) -> list[dict[str, Any]]:
