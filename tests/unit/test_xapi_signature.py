@@ -3,65 +3,18 @@ as the spec says; and the parts of a request matched with its statements' attach
 
 from __future__ import annotations
 
-import base64
 import hashlib
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, hmac, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from gardien.domain.xapi.attachments import with_checked_attachments
 from gardien.domain.xapi.signature import SIGNATURE_USAGE, check_signature, unsigned
 from gardien.domain.xapi.validate import validate_statement
 from gardien.errors import XapiValidationError
-
-KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-DIGESTS = {"RS256": hashes.SHA256(), "RS384": hashes.SHA384(), "RS512": hashes.SHA512()}
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def certificate(key: rsa.RSAPrivateKey, name: str, issuer_key: Any = None, issuer: str = "") -> Any:
-    now = datetime(2026, 1, 1, tzinfo=UTC)
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    issuer_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer or name)])
-    return (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + timedelta(days=365))
-        .sign(issuer_key or key, hashes.SHA256())
-    )
-
-
-def x5c(*certificates: Any) -> list[str]:
-    return [
-        base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode() for c in certificates
-    ]
-
-
-def jws(payload: Any, *, alg: str = "RS256", key: Any = KEY, **header: Any) -> bytes:
-    head = _b64(orjson.dumps({"alg": alg, **header}))
-    body = _b64(payload if isinstance(payload, bytes) else orjson.dumps(payload))
-    signing_input = f"{head}.{body}".encode()
-    if alg in DIGESTS:
-        signature = key.sign(signing_input, padding.PKCS1v15(), DIGESTS[alg])
-    else:  # HS256 with some secret, as a client using another algorithm would
-        mac = hmac.HMAC(b"a shared secret", hashes.SHA256())
-        mac.update(signing_input)
-        signature = mac.finalize()
-    return f"{head}.{body}.{_b64(signature)}".encode()
+from tests.support.jws import KEY, OTHER_KEY, b64url, certificate, jws, x5c
 
 
 def original() -> dict[str, Any]:
@@ -147,8 +100,8 @@ def test_malformed_signatures_are_refused() -> None:
         b"a.b.c.d": "compact serialization",
         b"\xff.a.b": "other than ASCII",
         head + b".!!!." + tail: "payload is not base64url",
-        head + b"." + _b64(b"{'not': json}").encode() + b"." + tail: "payload is not valid JSON",
-        _b64(b"[1]").encode() + b"." + body + b"." + tail: "header is not a JSON object",
+        head + b"." + b64url(b"{'not': json}").encode() + b"." + tail: "payload is not valid JSON",
+        b64url(b"[1]").encode() + b"." + body + b"." + tail: "header is not a JSON object",
         head + b"." + body + b".": "has no signature",
     }
     for signature, expected in cases.items():
