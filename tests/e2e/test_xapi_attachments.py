@@ -163,6 +163,11 @@ def test_what_is_refused(lrs: Lrs) -> None:
         httpx.post(  # the JSON body with an attachment that has neither fileUrl nor part
             f"{lrs.base}/xapi/statements", json=[sent], headers=lrs.headers
         ),
+        httpx.post(  # a multipart body that is not multipart/mixed (XAPI-00127)
+            f"{lrs.base}/xapi/statements",
+            content=orjson.dumps([sent]),
+            headers={**lrs.headers, "Content-Type": "multipart/form-data; boundary=x"},
+        ),
         httpx.post(  # no boundary
             f"{lrs.base}/xapi/statements",
             content=multipart([sent], CERTIFICATE)[0],

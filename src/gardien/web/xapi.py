@@ -104,6 +104,8 @@ def _received(request: Request, body: bytes) -> tuple[Any, dict[str, bytes]]:
     content_type = request.headers.get("content-type", "")
     if is_multipart(content_type):
         return parse_multipart(body, content_type)
+    if content_type.lower().startswith("multipart/"):  # form-data and the like (XAPI-00127)
+        raise XapiValidationError("Content-Type", "statements come as JSON or multipart/mixed")
     return _parsed(body), {}
 
 
