@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from gardien.services.accounts.context import AccountServices
     from gardien.services.accounts.passwords import PasswordHasher
     from gardien.services.website.newsletter import Site
+    from gardien.store.blobs import BlobStore
 
 
 @dataclass
@@ -102,6 +103,13 @@ class Container:
         )
 
     @cached_property
+    def blobs(self) -> BlobStore:
+        """Where attachment content lives: files on disk, or an S3-compatible bucket."""
+        from gardien.store.blobs import open_blob_store
+
+        return open_blob_store(self.settings)
+
+    @cached_property
     def password_hasher(self) -> PasswordHasher:
         from gardien.services.accounts.passwords import PasswordHasher
 
@@ -130,6 +138,7 @@ class Container:
                 idle=timedelta(minutes=self.settings.session_idle_minutes),
                 absolute=timedelta(hours=self.settings.session_absolute_hours),
             ),
+            blobs=self.blobs,
         )
 
     def upgraded_engine(self) -> Engine:

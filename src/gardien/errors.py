@@ -22,6 +22,7 @@
     ├── TooManyRequestsError    a form sent too often from one address or one client
     ├── DisclosureRefusedError  a transmission the policy's disclosure rules do not allow
     ├── EdofTransitionError     a CPF dossier move that EDOF's state machine does not allow
+    ├── BlobStoreError          attachment content the blob store could not keep or give back
     └── XapiError               an xAPI statement the Learning Record Store cannot accept
         ├── XapiValidationError   a statement that breaks the xAPI rules (names the property)
         ├── XapiConflictError     a statement id already stored with different content
@@ -297,6 +298,11 @@ class EdofTransitionError(GardienError):
                 f" from {current} it can move to {' or '.join(allowed)}"
             )
         super().__init__(f"EDOF transition refused: {problem}")
+
+
+class BlobStoreError(GardienError):
+    """The blob store (files on disk, or an S3-compatible bucket) failed to keep, give back or
+    delete an attachment's content; the message names the SHA-256, never the content."""
 
 
 class XapiError(GardienError):

@@ -142,6 +142,16 @@ class Settings(BaseSettings):
     # Where the development mail sink (gardien.mail.sink) stores what it receives.
     mail_sink_dir: Path | None = None
 
+    # Attachment content (xAPI attachments, store/blobs.py): files under this folder (default:
+    # "blobs" beside the SQLite database, else var/blobs), or an S3-compatible bucket when
+    # GARDIEN_BLOB_S3_BUCKET is set (endpoint and region of the provider, e.g. OVHcloud's).
+    blob_dir: Path | None = None
+    blob_s3_endpoint: str | None = None
+    blob_s3_region: str | None = None
+    blob_s3_bucket: str | None = None
+    blob_s3_access_key: str | None = None
+    blob_s3_secret_key: SecretStr | None = None
+
     @field_validator(
         "policy",
         "smtp_username",
@@ -153,6 +163,12 @@ class Settings(BaseSettings):
         "api_token",
         "pwned_passwords_url",
         "previous_secret_keys",
+        "blob_dir",
+        "blob_s3_endpoint",
+        "blob_s3_region",
+        "blob_s3_bucket",
+        "blob_s3_access_key",
+        "blob_s3_secret_key",
         mode="before",
     )
     @classmethod
@@ -166,6 +182,17 @@ class Settings(BaseSettings):
             return []
         text = self.previous_secret_keys.get_secret_value()
         return [part.strip() for part in text.split(",") if part.strip()]
+
+    @property
+    def blob_directory(self) -> Path:
+        """Where attachment content is kept on disk: ``GARDIEN_BLOB_DIR``, else a ``blobs``
+        folder beside the SQLite database file, else ``var/blobs``."""
+        if self.blob_dir is not None:
+            return self.blob_dir
+        scheme, _, rest = self.database_url.partition(":///")
+        if scheme.startswith("sqlite") and rest and not rest.startswith(":memory:"):
+            return Path(rest.split("?", 1)[0]).parent / "blobs"
+        return Path("var/blobs")
 
     @property
     def dkim_enabled(self) -> bool:
@@ -211,7 +238,26 @@ class Settings(BaseSettings):
                 "GARDIEN_WRITE_WAIT_SECONDS must be a number of seconds above 0, at most 60"
             )
         self._check_mail()
+        self._check_blobs()
         return self
+
+    def _check_blobs(self) -> None:
+        s3 = {
+            "GARDIEN_BLOB_S3_ENDPOINT": self.blob_s3_endpoint,
+            "GARDIEN_BLOB_S3_REGION": self.blob_s3_region,
+            "GARDIEN_BLOB_S3_ACCESS_KEY": self.blob_s3_access_key,
+            "GARDIEN_BLOB_S3_SECRET_KEY": self.blob_s3_secret_key,
+        }
+        given = [name for name, value in s3.items() if value is not None]
+        if given and self.blob_s3_bucket is None:
+            # Without a bucket the files-on-disk store would be used: not what was asked for.
+            raise ConfigurationError(
+                f"{', '.join(given)} set without GARDIEN_BLOB_S3_BUCKET: name the bucket"
+            )
+        if (self.blob_s3_access_key is None) != (self.blob_s3_secret_key is None):
+            raise ConfigurationError(
+                "GARDIEN_BLOB_S3_ACCESS_KEY and GARDIEN_BLOB_S3_SECRET_KEY go together"
+            )
 
     def _check_mail(self) -> None:
         dkim = {

@@ -58,6 +58,7 @@ def erase(
         policy=app_.policy,
         clock=app_.clock,
         lookup=app_.lookup,
+        blobs=app_.blobs,
     )
     if as_json:
         emit(json.dumps(result.as_json(), indent=2, ensure_ascii=False))

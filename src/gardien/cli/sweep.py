@@ -51,6 +51,7 @@ def sweep_command(
             batch_size=batch_size,
             batch_seconds=batch_seconds or None,
             progress=progress,
+            blobs=app.blobs,
         )
     warnings = None
     if not dry_run:

@@ -333,6 +333,7 @@ def carry_out_erasure(
         clock=services.clock,
         lookup=services.lookup,
         actor=actor,
+        blobs=services.blobs,
     )
     outcome = result.as_json()
     outcome.pop("subject", None)  # the request row names the person already

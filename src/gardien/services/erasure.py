@@ -19,7 +19,9 @@ from gardien.domain.retention import expiry_threshold, retention_end
 from gardien.domain.vocabulary import RetentionAction
 from gardien.policy import Policy
 from gardien.services.subject_export import subject_keys
+from gardien.services.xapi.attachments import drop_unused_blobs
 from gardien.store.audit import append_audit
+from gardien.store.blobs import BlobStore
 from gardien.store.disclosure import disclosures_of
 from gardien.store.retention.subject import HeldRow, erase_subject_rows
 from gardien.store.scrub import scrub_freed_pages
@@ -90,6 +92,7 @@ def erase_subject(
     clock: Clock,
     lookup: SubjectLookup,
     actor: str = "cli",
+    blobs: BlobStore | None = None,
 ) -> ErasureResult:
     """Erase what is held about ``email``; list what a legal duty keeps, why and until when.
 
@@ -139,6 +142,10 @@ def erase_subject(
                 recorded_at=clock.now(),
             )
         uow.commit()
+    if blobs is not None:  # the content of the attachments of the statements erased
+        dropped = drop_unused_blobs(uow.engine, blobs)
+        if dropped:
+            result.erased["xapi_blob"] = dropped
     scrub_freed_pages(uow.engine)
     return result
 

@@ -182,6 +182,7 @@ def erase_me(
         clock=services.clock,
         lookup=services.lookup,
         actor=actor,
+        blobs=services.blobs,
     )
     outcome = result.as_json()
     outcome.pop("subject", None)  # the request row already names the person

@@ -24,7 +24,9 @@ from gardien.domain.vocabulary import RetentionAction
 from gardien.policy import Policy
 from gardien.policy.model import RetentionRule
 from gardien.services.batching import BatchSizing
+from gardien.services.xapi.attachments import drop_unused_blobs
 from gardien.store.audit import append_audit, prune_audit
+from gardien.store.blobs import BlobStore
 from gardien.store.retention.learners import CommercialKeep, erase_learners
 from gardien.store.retention.records import erase_records
 from gardien.store.retention.selection import count_expired, select_expired
@@ -105,6 +107,7 @@ def sweep(
     actor: str = "sweep",
     pause_seconds: float | None = None,
     batch_seconds: float | None = None,
+    blobs: BlobStore | None = None,
 ) -> SweepReport:
     """Apply every retention rule of ``policy`` as of ``clock.today()``.
 
@@ -113,7 +116,8 @@ def sweep(
     A batch takes ``batch_size`` records, or with ``batch_seconds`` as many (up to
     ``batch_size``) as last about that long (see :mod:`gardien.services.batching`).
     ``pause_seconds`` is slept after each committed batch (default: a short pause on SQLite,
-    none on PostgreSQL) so that other writers get the lock between batches.
+    none on PostgreSQL) so that other writers get the lock between batches. ``blobs``: the
+    blob store, whose content no attachment uses any more (their statements expired) goes.
     """
     sizing = BatchSizing(batch_size, batch_seconds)
     if pause_seconds is None:
@@ -149,6 +153,8 @@ def sweep(
                 progress(rule_id, min(result.expired, pending), max(pending, result.expired))
             if pause_seconds:
                 sleep(pause_seconds)
+    if blobs is not None and not dry_run:
+        drop_unused_blobs(engine, blobs)
     scrub_freed_pages(engine)
     return report
 

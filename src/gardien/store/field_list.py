@@ -301,6 +301,19 @@ FIELDS: Mapping[str, Mapping[str, str | None]] = {
         "etag": None,
         "updated_at": None,
     },
+    "xapi_attachment": {
+        "id": None,
+        "statement_id": "activity",
+        "sha2": "activity",
+        "sha256": "activity",
+        "content_type": "activity",
+    },
+    "xapi_blob": {
+        "id": None,
+        "sha256": "activity",
+        "length": "activity",
+        "stored_at": "activity",
+    },
     "xapi_client": {
         "id": None,
         "name": None,

@@ -55,6 +55,7 @@ from gardien.store.tables import (
     xapi_client,
     xapi_parked,
 )
+from gardien.store.xapi_attachments import learner_attachments
 from gardien.store.xapi_documents import documents_of
 
 ClockReading = date | datetime | None
@@ -286,6 +287,20 @@ def _learner_rows(connection: Connection, found: Mapping[str, Any], key: str) ->
     for found_opco in _rows(connection, opco_dossier, opco_dossier.c.learner_id == learner_id):
         own = {**clocks, ("opco_dossier", "training_end"): found_opco["training_end"]}
         rows += _with_refs(connection, opco_dossier, [found_opco], own)
+    rows += _attachment_rows(connection, learner_id, clocks)
+    return rows
+
+
+def _attachment_rows(
+    connection: Connection, learner_id: int, clocks: Mapping[ClockKey, ClockReading]
+) -> list[SubjectRow]:
+    """The attachments of the learner's statements: which statement, the content's hashes,
+    type and length (the content is in the blob store)."""
+    rows = []
+    for values in learner_attachments(connection, learner_id):
+        length = values.pop("length")
+        refs = {"statement_id": values["statement_id"], "sha256": values["sha256"]}
+        rows.append(SubjectRow("xapi_attachment", values, refs, {"length": length}, clocks))
     return rows
 
 

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from gardien.errors import (
+    BlobStoreError,
     BusyError,
     CsrfError,
     NotFoundError,
@@ -81,6 +82,25 @@ async def busy_answer(request: Request, _error: Exception) -> Response:
     )
 
 
+def blob_store_answer(request: Request, error: Exception) -> Response:
+    """503: the blob store (attachment content) failed; the LRS's JSON error, a page elsewhere.
+
+    Sending the same request again is safe: statements already stored are not stored twice,
+    and their attachments are added then.
+    """
+    headers = {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)}
+    if request.url.path.startswith("/xapi/"):
+        headers["X-Experience-API-Version"] = XAPI_VERSION
+        problem = "attachment storage is unavailable: send the request again later"
+        return JSONResponse({"error": problem}, status_code=503, headers=headers)
+    return _message(
+        request,
+        503,
+        N_("Stored files are unavailable"),
+        N_("Nothing was recorded. Try again in a few minutes."),
+    )
+
+
 # Errors answered with a page of their own: status, heading, explanation.
 _PAGES: tuple[tuple[type[Exception], int, str, str], ...] = (
     (PermissionDeniedError, 403, N_("Access denied"), N_("This page is not open to your account.")),
@@ -112,5 +132,6 @@ def _page_for(
 def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SignInRequired, _sign_in_required)
     app.add_exception_handler(BusyError, busy_answer)
+    app.add_exception_handler(BlobStoreError, blob_store_answer)
     for error, status, heading, paragraph in _PAGES:
         app.add_exception_handler(error, _page_for(status, heading, paragraph))

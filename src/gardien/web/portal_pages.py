@@ -40,6 +40,7 @@ RECORDS = {
     "enrolment": N_("Enrolment"),
     "module_progress": N_("Progress in a module"),
     "activity_statement": N_("Learning trace"),
+    "xapi_attachment": N_("Attachment to a learning trace"),
     "contract_learner": N_("Contract"),
     "cpf_dossier": N_("CPF dossier"),
     "opco_dossier": N_("OPCO dossier"),

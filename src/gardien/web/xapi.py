@@ -21,15 +21,18 @@ from fastapi.responses import Response
 
 from gardien.bootstrap import Container
 from gardien.domain.json_checks import NUL_ESCAPE
+from gardien.domain.xapi.attachments import with_checked_attachments
 from gardien.domain.xapi.query import check_agent_filter, check_query, refuse_nul
 from gardien.domain.xapi.validate import parse_timestamp, validate_batch, validate_statement
 from gardien.errors import XapiConflictError, XapiValidationError
+from gardien.services.xapi.attachments import attachment_parts, keep_attachments
 from gardien.services.xapi.clients import Authenticator
 from gardien.services.xapi.ingest import VERSION, store_statements
 from gardien.services.xapi.read import StatementFilters, find_statements, statement_by_id
 from gardien.store import xapi as store
 from gardien.store.uow import UnitOfWork
 from gardien.web.deps import BodyDep, get_container
+from gardien.web.xapi_multipart import is_multipart, multipart_body, parse_multipart
 
 # Not in the OpenAPI schema: these resources follow the xAPI specification, a contract of its
 # own (the version header, the client's Basic credentials, statements as xAPI defines them,
@@ -96,6 +99,16 @@ def _parsed(raw: bytes) -> Any:
     return data
 
 
+def _received(request: Request, body: bytes) -> tuple[Any, dict[str, bytes]]:
+    """The statements of a POST or PUT, and attachment content by hash (multipart/mixed)."""
+    content_type = request.headers.get("content-type", "")
+    if is_multipart(content_type):
+        return parse_multipart(body, content_type)
+    if content_type.lower().startswith("multipart/"):  # form-data and the like (XAPI-00127)
+        raise XapiValidationError("Content-Type", "statements come as JSON or multipart/mixed")
+    return _parsed(body), {}
+
+
 def _store(container: Container, client: store.Client, statements: list[dict[str, Any]]) -> Any:
     return store_statements(
         UnitOfWork(container.engine, write=True),
@@ -115,8 +128,12 @@ def post_statements(request: Request, body: BodyDep) -> Response:
         return checked
     container, client = checked
     try:
-        statements = validate_batch(_parsed(body))
+        data, parts = _received(request, body)
+        statements = with_checked_attachments(validate_batch(data), parts)
         stored = _store(container, client, statements)
+        keep_attachments(
+            container.engine, container.blobs, statements, stored.ids, parts, clock=container.clock
+        )
     except XapiValidationError as error:
         return _error(400, error.problem, error.prop)
     except XapiConflictError as error:
@@ -134,11 +151,15 @@ def put_statement(request: Request, body: BodyDep, statementId: str | None = Non
         return _error(400, "PUT needs the statementId parameter", "statementId")
     try:
         check_query(request.query_params.multi_items())
-        statement = _parsed(body)
+        statement, parts = _received(request, body)
         validate_statement(statement)
         if str(statement.get("id", statementId)).lower() != statementId.lower():
             raise XapiValidationError("id", "differs from the statementId parameter")
-        _store(container, client, [{**statement, "id": statementId}])
+        statement = with_checked_attachments([statement], parts)[0]
+        stored = _store(container, client, [{**statement, "id": statementId}])
+        keep_attachments(
+            container.engine, container.blobs, [statement], stored.ids, parts, clock=container.clock
+        )
     except XapiValidationError as error:
         return _error(400, error.problem, error.prop)
     except XapiConflictError as error:
@@ -178,7 +199,7 @@ def get_statements(request: Request) -> Response:
                 found = statement_by_id(container.engine, params[name], voided=voided)
                 if found is None:
                     return _error(404, "no such statement", name)
-                return _json(found, headers=consistent)
+                return _answer(container, found, [found], params, consistent)
         statements, after = find_statements(
             container.engine, _filters(params), home_page=container.settings.public_url
         )
@@ -188,7 +209,20 @@ def get_statements(request: Request) -> Response:
     if after is not None:
         rest = {k: v for k, v in params.items() if k != "cursor"}
         more = f"/xapi/statements?{urlencode({**rest, 'cursor': _token(after)})}"
-    return _json({"statements": statements, "more": more}, headers=consistent)
+    result = {"statements": statements, "more": more}
+    return _answer(container, result, statements, params, consistent)
+
+
+def _answer(
+    container: Container, data: Any, statements: list[Any], params: Any, headers: dict[str, str]
+) -> Response:
+    """JSON, or with ``attachments=true`` multipart/mixed: the JSON, then the content kept for
+    the statements' attachments (Communication 2.1.3.s2.b6)."""
+    if params.get("attachments", "false").lower() != "true":
+        return _json(data, headers=headers)
+    parts = attachment_parts(container.engine, container.blobs, statements)
+    body, content_type = multipart_body(orjson.dumps(data), parts)
+    return Response(body, media_type=content_type, headers={**HEADERS, **headers})
 
 
 _FILTERS = {

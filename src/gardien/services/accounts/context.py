@@ -11,6 +11,7 @@ from gardien.policy import Policy
 from gardien.services.accounts.breached import BreachedPasswords
 from gardien.services.accounts.passwords import PasswordHasher
 from gardien.services.accounts.sessions import SessionTimeouts
+from gardien.store.blobs import BlobStore
 
 # Pages of the site, per language: where the links of the e-mails lead.
 PREFIXES = {"fr": "", "en": "/en"}
@@ -29,6 +30,8 @@ class AccountServices:
     # Keyed lookups of addresses: how erasure and export reach what outlives a learner.
     lookup: SubjectLookup
     timeouts: SessionTimeouts = field(default_factory=SessionTimeouts)
+    # Attachment content, deleted when an erasure takes its last statement.
+    blobs: BlobStore | None = None
 
     def url(self, lang: str, path: str) -> str:
         return f"{self.public_url.rstrip('/')}{PREFIXES[lang]}{path}"

@@ -37,6 +37,7 @@ from gardien.store.tables import (
     web_session,
     xapi_document,
 )
+from gardien.store.xapi_attachments import delete_learner_attachments
 
 # Rows that cannot exist without their learner, deleted with it (children first).
 _DEPENDENTS: tuple[Table, ...] = (
@@ -103,6 +104,7 @@ def erase_learners(
             delete(module_progress).where(module_progress.c.enrolment_id.in_(enrolments))
         )
     )
+    rows["xapi_attachment"] += delete_learner_attachments(connection, ids)
     for table in _DEPENDENTS:
         rows[table.name] += rowcount(
             connection.execute(delete(table).where(table.c.learner_id.in_(ids)))

@@ -26,6 +26,7 @@ from gardien.store.tables.mail import outbox_message
 from gardien.store.tables.throttle import throttle_counter
 from gardien.store.tables.website import contact_message, newsletter_subscription
 from gardien.store.tables.xapi import xapi_client, xapi_parked
+from gardien.store.tables.xapi_attachments import xapi_attachment, xapi_blob
 from gardien.store.tables.xapi_documents import xapi_activity, xapi_activity_profile, xapi_document
 
 __all__ = [
@@ -58,6 +59,8 @@ __all__ = [
     "web_session",
     "xapi_activity",
     "xapi_activity_profile",
+    "xapi_attachment",
+    "xapi_blob",
     "xapi_client",
     "xapi_document",
     "xapi_parked",
