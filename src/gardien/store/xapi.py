@@ -12,7 +12,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    String,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 
 from gardien.domain.xapi.validate import VOIDED
 from gardien.store.tables import (
@@ -272,22 +285,46 @@ class StatementQuery:
     limit: int = 100
     ascending: bool = False
     after: tuple[datetime, int] | None = None  # the paging cursor: (stored_at, id) last seen
+    # ``activity`` also matches a sub-statement's object and every context activity.
+    related_activities: bool = False
+    # ``agent`` everywhere an agent stands: not matched yet (the agent filter is the actor's).
+    related_agents: bool = False
+
+
+# How many StatementRefs a query follows from a statement to the statement it targets (a
+# voiding statement, a comment on it...): each link is one lookup by the unique statement id,
+# made only for the rows the page reads.
+REFERENCE_DEPTH = 4
 
 
 def query_statements(
     connection: Connection, query: StatementQuery
 ) -> tuple[list[dict[str, Any]], tuple[datetime, int] | None]:
-    """Non-voided statements matching ``query`` in stored order; the cursor of the next page."""
+    """Non-voided statements matching ``query`` in stored order; the cursor of the next page.
+
+    A statement whose object is a StatementRef matches the filters other than time (agent,
+    verb, activity, registration) when the statement it targets does, voided or not, following
+    references up to :data:`REFERENCE_DEPTH` links (Communication 2.1.3.s3, 2.1.4.s1.b2): the
+    voiding statement of a statement about an activity is found by that activity.
+    """
     s = activity_statement.c
+    source: Any = activity_statement
     conditions: list[Any] = [s.voided.is_(False)]
-    if query.learner_id is not None:
-        conditions.append(s.learner_id == query.learner_id)
-    if query.verb is not None:
-        conditions.append(s.verb == query.verb)
-    if query.activity is not None:
-        conditions.append(s.object_id == query.activity)
-    if query.registration is not None:
-        conditions.append(s.registration == query.registration)
+    if any(
+        f is not None for f in (query.learner_id, query.verb, query.activity, query.registration)
+    ):
+        # The chain of targets as outer joins (flat: SQLite's parser refuses deep nesting).
+        # Statement ids are stored in lower case, a StatementRef's id as the client wrote it;
+        # an Activity's IRI never equals a statement id (an IRI has a colon, a UUID none).
+        links: list[Any] = [activity_statement]
+        for depth in range(1, REFERENCE_DEPTH + 1):
+            target = activity_statement.alias(f"target_{depth}")
+            source = source.outerjoin(
+                target, target.c.statement_id == func.lower(links[-1].c.object_id)
+            )
+            links.append(target)
+        dialect = connection.dialect.name
+        conditions.append(or_(*(and_(*_filters(query, link, dialect)) for link in links)))
     if query.since is not None:
         conditions.append(s.stored_at > query.since)
     if query.until is not None:
@@ -300,13 +337,71 @@ def query_statements(
             conditions.append(or_(s.stored_at < at, and_(s.stored_at == at, s.id < last_id)))
     order = (s.stored_at, s.id) if query.ascending else (s.stored_at.desc(), s.id.desc())
     rows = connection.execute(
-        select(s.id, s.stored_at, s.raw).where(*conditions).order_by(*order).limit(query.limit + 1)
+        select(s.id, s.stored_at, s.raw)
+        .select_from(source)
+        .where(*conditions)
+        .order_by(*order)
+        .limit(query.limit + 1)
     ).all()
     more = None
     if len(rows) > query.limit:
         rows = rows[: query.limit]
         more = (rows[-1].stored_at, rows[-1].id)
     return [row.raw for row in rows], more
+
+
+def _filters(query: StatementQuery, table: Any, dialect: str) -> list[Any]:
+    """The conditions of ``query`` other than time, on ``table`` (the statement or a target)."""
+    t = table.c
+    conditions: list[Any] = []
+    if query.learner_id is not None:
+        conditions.append(t.learner_id == query.learner_id)
+    if query.verb is not None:
+        conditions.append(t.verb == query.verb)
+    if query.activity is not None:
+        about = t.object_id == query.activity
+        if query.related_activities:
+            about = or_(about, _related_activity(table, query.activity, dialect))
+        conditions.append(about)
+    if query.registration is not None:
+        conditions.append(t.registration == query.registration)
+    return conditions
+
+
+def _related_activity(table: Any, activity: str, dialect: str) -> Any:
+    """``activity`` is the object of the sub-statement, or one of the context activities of
+    the statement or of its sub-statement (a single Activity or an array of them)."""
+    raw = table.c.raw
+    if dialect == "postgresql":
+        iri = func.jsonb_build_object(literal_column("'iri'"), cast(activity, String))
+
+        def found(path: str) -> Any:
+            # Lax mode: ``[*]`` takes a single Activity as an array of one.
+            return func.jsonb_path_exists(raw, literal_column(f"'{path}'::jsonpath"), iri)
+
+        return or_(
+            found("$.object.object ? (@.id == $iri)"),
+            found("$.context.contextActivities.*[*] ? (@.id == $iri)"),
+            found("$.object.context.contextActivities.*[*] ? (@.id == $iri)"),
+        )
+
+    def listed(path: str) -> Any:
+        # Every "id" under the context activities but those inside a definition (interaction
+        # components have ids too).
+        tree = func.json_tree(raw, path).table_valued("key", "value", "path")
+        return exists(
+            select(literal_column("1"))
+            .select_from(tree)
+            .where(
+                tree.c.key == "id", tree.c.value == activity, tree.c.path.not_like("%.definition%")
+            )
+        )
+
+    return or_(
+        func.json_extract(raw, "$.object.object.id") == activity,
+        listed("$.context.contextActivities"),
+        listed("$.object.context.contextActivities"),
+    )
 
 
 def one_statement(connection: Connection, statement_id: str, *, voided: bool) -> Any | None:
