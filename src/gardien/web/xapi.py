@@ -93,10 +93,14 @@ def _checked(
     return get_container(request), client
 
 
-def without_body(answer: Response) -> Response:
+def without_body(answer: Response, *, http_head: bool = True) -> Response:
     """The answer to HEAD: the answer to GET, its status and headers, without its body
-    (Communication 1.1.s3.b1; Content-Length stays that of the body GET would send)."""
-    return Response(status_code=answer.status_code, headers=dict(answer.headers))
+    (Communication 1.1.s3.b1). Content-Length stays that of the body GET would send, unless
+    the HEAD came in a POST (alternate syntax), whose answer has a body: an empty one."""
+    headers = dict(answer.headers)
+    if not http_head:
+        headers.pop("content-length", None)
+    return Response(status_code=answer.status_code, headers=headers)
 
 
 @router.api_route("/about", methods=["GET", "HEAD"])
@@ -123,6 +127,8 @@ def _multipart(body: bytes, content_type: str) -> Any:
 def _content(headers: Mapping[str, str], body: bytes) -> Any:
     """The statement or statements a PUT or POST carries, by its Content-Type (Communication
     1.5): JSON, or a multipart body whose first part is JSON."""
+    if not body:
+        raise XapiValidationError("body", "is empty: statements are expected")
     content_type = headers.get("content-type", "")
     media_type = content_type.split(";")[0].strip().lower()
     if media_type == "application/json":
@@ -179,7 +185,9 @@ def _statements(request: Request, body: bytes) -> Response:
     try:
         if method in ("GET", "HEAD"):
             answer = _get(container, query, headers)
-            return without_body(answer) if method == "HEAD" else answer
+            if method == "HEAD":
+                return without_body(answer, http_head=request.method == "HEAD")
+            return answer
         if method == "PUT":
             return _put(container, client, query, headers, body)
         if method == "POST":
