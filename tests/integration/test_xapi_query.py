@@ -88,33 +88,35 @@ def _sub(**extra: Any) -> dict[str, Any]:
     return inner
 
 
+# The first is found by a substring search first on SQLite, the second (not ASCII) is not.
+@pytest.mark.parametrize("topic", [TOPIC, "https://learning.example.org/thèmes/grammaire"])
 def test_related_activities_match_the_sub_statement_and_every_context_activity(
-    engine: Engine, client: store.Client
+    engine: Engine, client: store.Client, topic: str
 ) -> None:
-    component = {"interactionType": "choice", "choices": [{"id": TOPIC}]}
+    component = {"interactionType": "choice", "choices": [{"id": topic}]}
     rows = {
-        "object": statement("lea", activity=TOPIC),
-        "parent": statement("lea", context={"contextActivities": {"parent": [{"id": TOPIC}]}}),
+        "object": statement("lea", activity=topic),
+        "parent": statement("lea", context={"contextActivities": {"parent": [{"id": topic}]}}),
         "single category": statement(
-            "lea", context={"contextActivities": {"category": {"id": TOPIC}}}
+            "lea", context={"contextActivities": {"category": {"id": topic}}}
         ),
-        "sub-statement object": statement("lea", object=_sub(object={"id": TOPIC})),
+        "sub-statement object": statement("lea", object=_sub(object={"id": topic})),
         "sub-statement grouping": statement(
-            "lea", object=_sub(context={"contextActivities": {"grouping": [{"id": TOPIC}]}})
+            "lea", object=_sub(context={"contextActivities": {"grouping": [{"id": topic}]}})
         ),
         "only a component id": statement(
             "lea",
             context={"contextActivities": {"other": [{"id": OTHER, "definition": component}]}},
         ),
         "only an extension": statement(
-            "lea", context={"extensions": {"https://x.example.org/e": {"id": TOPIC}}}
+            "lea", context={"extensions": {"https://x.example.org/e": {"id": topic}}}
         ),
     }
     for n, raw in enumerate(rows.values()):
         _insert(engine, raw, NOW + timedelta(seconds=n))
     ids = {name: raw["id"] for name, raw in rows.items()}
-    assert _query(engine, activity=TOPIC) == [ids["object"]]
-    related = _query(engine, activity=TOPIC, related_activities=True, ascending=True)
+    assert _query(engine, activity=topic) == [ids["object"]]
+    related = _query(engine, activity=topic, related_activities=True, ascending=True)
     assert related == [
         ids[name]
         for name in (
@@ -133,7 +135,7 @@ def test_related_activities_match_the_sub_statement_and_every_context_activity(
             page, after = store.query_statements(
                 connection,
                 store.StatementQuery(
-                    activity=TOPIC, related_activities=True, ascending=True, limit=1, after=after
+                    activity=topic, related_activities=True, ascending=True, limit=1, after=after
                 ),
             )
             seen += [s["id"] for s in page]

@@ -7,6 +7,7 @@ activity per learner, progress only for statements on a module's activity).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,18 +15,19 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
-    String,
     and_,
     bindparam,
-    cast,
     exists,
     func,
     insert,
+    literal,
     literal_column,
     or_,
     select,
+    text,
     update,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 
 from gardien.domain.xapi.validate import VOIDED
 from gardien.store.tables import (
@@ -292,9 +294,9 @@ class StatementQuery:
 
 
 # How many StatementRefs a query follows from a statement to the statement it targets (a
-# voiding statement, a comment on it...): each link is one lookup by the unique statement id,
-# made only for the rows the page reads.
+# voiding statement, a comment on it...): each link is one lookup by the unique statement id.
 REFERENCE_DEPTH = 4
+UUID_LENGTH = 36
 
 
 def query_statements(
@@ -308,23 +310,15 @@ def query_statements(
     voiding statement of a statement about an activity is found by that activity.
     """
     s = activity_statement.c
-    source: Any = activity_statement
     conditions: list[Any] = [s.voided.is_(False)]
     if any(
         f is not None for f in (query.learner_id, query.verb, query.activity, query.registration)
     ):
-        # The chain of targets as outer joins (flat: SQLite's parser refuses deep nesting).
-        # Statement ids are stored in lower case, a StatementRef's id as the client wrote it;
-        # an Activity's IRI never equals a statement id (an IRI has a colon, a UUID none).
-        links: list[Any] = [activity_statement]
-        for depth in range(1, REFERENCE_DEPTH + 1):
-            target = activity_statement.alias(f"target_{depth}")
-            source = source.outerjoin(
-                target, target.c.statement_id == func.lower(links[-1].c.object_id)
-            )
-            links.append(target)
-        dialect = connection.dialect.name
-        conditions.append(or_(*(and_(*_filters(query, link, dialect)) for link in links)))
+        conditions.append(_matches(query, connection.dialect.name))
+        if connection.dialect.name == "postgresql":
+            # The planner charges the chain's EXISTS to every row, short-circuit or not: past
+            # jit_above_cost, compiling the plan took 0.5 s for a query that runs in 5 ms.
+            connection.execute(text("SET LOCAL jit = off"))
     if query.since is not None:
         conditions.append(s.stored_at > query.since)
     if query.until is not None:
@@ -337,17 +331,46 @@ def query_statements(
             conditions.append(or_(s.stored_at < at, and_(s.stored_at == at, s.id < last_id)))
     order = (s.stored_at, s.id) if query.ascending else (s.stored_at.desc(), s.id.desc())
     rows = connection.execute(
-        select(s.id, s.stored_at, s.raw)
-        .select_from(source)
-        .where(*conditions)
-        .order_by(*order)
-        .limit(query.limit + 1)
+        select(s.id, s.stored_at, s.raw).where(*conditions).order_by(*order).limit(query.limit + 1)
     ).all()
     more = None
     if len(rows) > query.limit:
         rows = rows[: query.limit]
         more = (rows[-1].stored_at, rows[-1].id)
     return [row.raw for row in rows], more
+
+
+def _matches(query: StatementQuery, dialect: str) -> Any:
+    """A statement meets the filters, or its object is a StatementRef to one that does, or to
+    one whose object is a StatementRef to one that does...
+
+    Only a statement whose object id has the length of a UUID looks further (an Activity's IRI
+    never is a statement id: an IRI has a colon, a UUID none), in one EXISTS over the chain of
+    targets as outer joins: flat, as SQLite's parser refuses deep nesting. Statement ids are
+    stored in lower case, a StatementRef's id as the client wrote it.
+    """
+    s = activity_statement.c
+    links = [activity_statement.alias(f"target_{depth}") for depth in range(REFERENCE_DEPTH)]
+    chain: Any = links[0]
+    for previous, target in itertools.pairwise(links):
+        chain = chain.outerjoin(
+            target,
+            and_(
+                func.length(previous.c.object_id) == UUID_LENGTH,
+                target.c.statement_id == func.lower(previous.c.object_id),
+            ),
+        )
+    # A link that is not there (NULL) is ruled out first, before its JSON is looked at.
+    met = [and_(link.c.id.is_not(None), *_filters(query, link, dialect)) for link in links]
+    targeted = exists(
+        select(literal_column("1"))
+        .select_from(chain)
+        .where(links[0].c.statement_id == func.lower(s.object_id), or_(*met))
+    )
+    return or_(
+        and_(*_filters(query, activity_statement, dialect)),
+        and_(func.length(s.object_id) == UUID_LENGTH, targeted),
+    )
 
 
 def _filters(query: StatementQuery, table: Any, dialect: str) -> list[Any]:
@@ -373,7 +396,7 @@ def _related_activity(table: Any, activity: str, dialect: str) -> Any:
     the statement or of its sub-statement (a single Activity or an array of them)."""
     raw = table.c.raw
     if dialect == "postgresql":
-        iri = func.jsonb_build_object(literal_column("'iri'"), cast(activity, String))
+        iri = literal({"iri": activity}, JSONB)  # one value for every row
 
         def found(path: str) -> Any:
             # Lax mode: ``[*]`` takes a single Activity as an array of one.
@@ -397,11 +420,16 @@ def _related_activity(table: Any, activity: str, dialect: str) -> Any:
             )
         )
 
-    return or_(
+    matched = or_(
         func.json_extract(raw, "$.object.object.id") == activity,
         listed("$.context.contextActivities"),
         listed("$.object.context.contextActivities"),
     )
+    if activity.isascii() and activity.isprintable() and not {'"', "\\"} & set(activity):
+        # Written as is in the JSON text whatever the serialiser: a substring search rules out
+        # most rows before json_tree parses them (four times faster on a scan of 100,000).
+        return and_(func.instr(raw, activity) > 0, matched)
+    return matched
 
 
 def one_statement(connection: Connection, statement_id: str, *, voided: bool) -> Any | None:
