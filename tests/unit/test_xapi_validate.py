@@ -284,6 +284,7 @@ GOOD_VARIANTS: list[tuple[str, Callable[[Statement], object]]] = [
     ("version 1.0.3", lambda s: s.update(version="1.0.3")),
     ("version 2.0.0", lambda s: s.update(version="2.0.0")),
     ("empty extensions", lambda s: s["result"].update(extensions={})),
+    ("empty definition", lambda s: s["object"].update(definition={})),
     (
         "extension values of any kind",
         lambda s: s["context"].update(
@@ -490,7 +491,6 @@ BAD: list[tuple[str, Callable[[], Statement], Callable[[Statement], object], str
         put("object", {"mbox": "mailto:a@example.org"}),
         "object.mbox",
     ),
-    ("definition empty", minimal, put("object.definition", {}), "object.definition"),
     (
         "definition, unknown property",
         full,

@@ -7,12 +7,27 @@ activity per learner, progress only for statements on a module's activity).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 
 from gardien.domain.xapi.validate import VOIDED
 from gardien.store.tables import (
@@ -272,22 +287,38 @@ class StatementQuery:
     limit: int = 100
     ascending: bool = False
     after: tuple[datetime, int] | None = None  # the paging cursor: (stored_at, id) last seen
+    # ``activity`` also matches a sub-statement's object and every context activity.
+    related_activities: bool = False
+    # ``agent`` everywhere an agent stands: not matched yet (the agent filter is the actor's).
+    related_agents: bool = False
+
+
+# How many StatementRefs a query follows from a statement to the statement it targets (a
+# voiding statement, a comment on it...): each link is one lookup by the unique statement id.
+REFERENCE_DEPTH = 4
+UUID_LENGTH = 36
 
 
 def query_statements(
     connection: Connection, query: StatementQuery
 ) -> tuple[list[dict[str, Any]], tuple[datetime, int] | None]:
-    """Non-voided statements matching ``query`` in stored order; the cursor of the next page."""
+    """Non-voided statements matching ``query`` in stored order; the cursor of the next page.
+
+    A statement whose object is a StatementRef matches the filters other than time (agent,
+    verb, activity, registration) when the statement it targets does, voided or not, following
+    references up to :data:`REFERENCE_DEPTH` links (Communication 2.1.3.s3, 2.1.4.s1.b2): the
+    voiding statement of a statement about an activity is found by that activity.
+    """
     s = activity_statement.c
     conditions: list[Any] = [s.voided.is_(False)]
-    if query.learner_id is not None:
-        conditions.append(s.learner_id == query.learner_id)
-    if query.verb is not None:
-        conditions.append(s.verb == query.verb)
-    if query.activity is not None:
-        conditions.append(s.object_id == query.activity)
-    if query.registration is not None:
-        conditions.append(s.registration == query.registration)
+    if any(
+        f is not None for f in (query.learner_id, query.verb, query.activity, query.registration)
+    ):
+        conditions.append(_matches(query, connection.dialect.name))
+        if connection.dialect.name == "postgresql":
+            # The planner charges the chain's EXISTS to every row, short-circuit or not: past
+            # jit_above_cost, compiling the plan took 0.5 s for a query that runs in 5 ms.
+            connection.execute(text("SET LOCAL jit = off"))
     if query.since is not None:
         conditions.append(s.stored_at > query.since)
     if query.until is not None:
@@ -307,6 +338,98 @@ def query_statements(
         rows = rows[: query.limit]
         more = (rows[-1].stored_at, rows[-1].id)
     return [row.raw for row in rows], more
+
+
+def _matches(query: StatementQuery, dialect: str) -> Any:
+    """A statement meets the filters, or its object is a StatementRef to one that does, or to
+    one whose object is a StatementRef to one that does...
+
+    Only a statement whose object id has the length of a UUID looks further (an Activity's IRI
+    never is a statement id: an IRI has a colon, a UUID none), in one EXISTS over the chain of
+    targets as outer joins: flat, as SQLite's parser refuses deep nesting. Statement ids are
+    stored in lower case, a StatementRef's id as the client wrote it.
+    """
+    s = activity_statement.c
+    links = [activity_statement.alias(f"target_{depth}") for depth in range(REFERENCE_DEPTH)]
+    chain: Any = links[0]
+    for previous, target in itertools.pairwise(links):
+        chain = chain.outerjoin(
+            target,
+            and_(
+                func.length(previous.c.object_id) == UUID_LENGTH,
+                target.c.statement_id == func.lower(previous.c.object_id),
+            ),
+        )
+    # A link that is not there (NULL) is ruled out first, before its JSON is looked at.
+    met = [and_(link.c.id.is_not(None), *_filters(query, link, dialect)) for link in links]
+    targeted = exists(
+        select(literal_column("1"))
+        .select_from(chain)
+        .where(links[0].c.statement_id == func.lower(s.object_id), or_(*met))
+    )
+    return or_(
+        and_(*_filters(query, activity_statement, dialect)),
+        and_(func.length(s.object_id) == UUID_LENGTH, targeted),
+    )
+
+
+def _filters(query: StatementQuery, table: Any, dialect: str) -> list[Any]:
+    """The conditions of ``query`` other than time, on ``table`` (the statement or a target)."""
+    t = table.c
+    conditions: list[Any] = []
+    if query.learner_id is not None:
+        conditions.append(t.learner_id == query.learner_id)
+    if query.verb is not None:
+        conditions.append(t.verb == query.verb)
+    if query.activity is not None:
+        about = t.object_id == query.activity
+        if query.related_activities:
+            about = or_(about, _related_activity(table, query.activity, dialect))
+        conditions.append(about)
+    if query.registration is not None:
+        conditions.append(t.registration == query.registration)
+    return conditions
+
+
+def _related_activity(table: Any, activity: str, dialect: str) -> Any:
+    """``activity`` is the object of the sub-statement, or one of the context activities of
+    the statement or of its sub-statement (a single Activity or an array of them)."""
+    raw = table.c.raw
+    if dialect == "postgresql":
+        iri = literal({"iri": activity}, JSONB)  # one value for every row
+
+        def found(path: str) -> Any:
+            # Lax mode: ``[*]`` takes a single Activity as an array of one.
+            return func.jsonb_path_exists(raw, literal_column(f"'{path}'::jsonpath"), iri)
+
+        return or_(
+            found("$.object.object ? (@.id == $iri)"),
+            found("$.context.contextActivities.*[*] ? (@.id == $iri)"),
+            found("$.object.context.contextActivities.*[*] ? (@.id == $iri)"),
+        )
+
+    def listed(path: str) -> Any:
+        # Every "id" under the context activities but those inside a definition (interaction
+        # components have ids too).
+        tree = func.json_tree(raw, path).table_valued("key", "value", "path")
+        return exists(
+            select(literal_column("1"))
+            .select_from(tree)
+            .where(
+                tree.c.key == "id", tree.c.value == activity, tree.c.path.not_like("%.definition%")
+            )
+        )
+
+    matched = or_(
+        func.json_extract(raw, "$.object.object.id") == activity,
+        listed("$.context.contextActivities"),
+        listed("$.object.context.contextActivities"),
+    )
+    if activity.isascii() and activity.isprintable() and not {'"', "\\"} & set(activity):
+        # Written as is in the JSON text whatever the serialiser: a substring search rules out
+        # most rows before json_tree parses them (four times faster on a scan of 100,000).
+        return and_(func.instr(raw, activity) > 0, matched)
+    return matched
 
 
 def one_statement(connection: Connection, statement_id: str, *, voided: bool) -> Any | None:

@@ -1,4 +1,4 @@
-"""The xAPI resources: ``/xapi/statements`` (POST, PUT, GET) and ``/xapi/about``.
+"""The xAPI resources: ``/xapi/statements`` (GET, HEAD, PUT, POST) and ``/xapi/about``.
 
 Version 1.0.3. Every request but About needs ``X-Experience-API-Version`` (1.0.x, or 2.0.0) and
 HTTP Basic credentials of a client (``gardien xapi client add``). Errors are JSON
@@ -6,14 +6,19 @@ HTTP Basic credentials of a client (``gardien xapi client add``). Errors are JSO
 404 for an unknown statement, 409 for an id already stored with other content, 503 with
 ``Retry-After`` when another writer holds the database past the request's budget (nothing
 stored: send the batch again).
+
+HEAD answers as GET without the body (Communication 1.1). A POST with ``?method=`` carries
+another request as a form (the alternate syntax, ``xapi_alternate``). PUT and POST take
+``application/json`` (``multipart/mixed``: statements with attachments). Every answer of the
+statements resource carries ``X-Experience-API-Consistent-Through``; GET's parameters are read
+in ``xapi_query``, its formats (exact, ids, canonical) made in ``domain.xapi.canonical``.
 """
 
 from __future__ import annotations
 
-import base64
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from email.utils import format_datetime
 from typing import Any
-from urllib.parse import urlencode
 
 import orjson
 from fastapi import APIRouter, Request
@@ -22,25 +27,28 @@ from fastapi.responses import Response
 from gardien.bootstrap import Container
 from gardien.domain.json_checks import NUL_ESCAPE
 from gardien.domain.xapi.attachments import with_checked_attachments
-from gardien.domain.xapi.query import check_agent_filter, check_query, refuse_nul
+from gardien.domain.xapi.canonical import accepted_languages, in_format
+from gardien.domain.xapi.query import check_query, refuse_nul
 from gardien.domain.xapi.validate import parse_timestamp, validate_batch, validate_statement
 from gardien.errors import XapiConflictError, XapiValidationError
 from gardien.services.xapi.attachments import attachment_parts, keep_attachments
 from gardien.services.xapi.clients import Authenticator
 from gardien.services.xapi.ingest import VERSION, store_statements
-from gardien.services.xapi.read import StatementFilters, find_statements, statement_by_id
+from gardien.services.xapi.read import find_statements, statement_by_id
 from gardien.store import xapi as store
 from gardien.store.uow import UnitOfWork
 from gardien.web.deps import BodyDep, get_container
-from gardien.web.xapi_multipart import is_multipart, multipart_body, parse_multipart
+from gardien.web.xapi_alternate import is_alternate, unpack
+from gardien.web.xapi_multipart import multipart_body, parse_multipart
+from gardien.web.xapi_query import ById, more_url, read_query, single
 
 # Not in the OpenAPI schema: these resources follow the xAPI specification, a contract of its
 # own (the version header, the client's Basic credentials, statements as xAPI defines them,
 # errors as LRSs answer them) that learning platforms already implement; docs/xapi.md and
 # docs/xapi-validation.md describe them, tests/e2e/test_xapi*.py test them.
 router = APIRouter(prefix="/xapi", include_in_schema=False)
-MAX_LIMIT = 500
 HEADERS = {"X-Experience-API-Version": VERSION}
+CONSISTENT_THROUGH = "X-Experience-API-Consistent-Through"
 
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -70,11 +78,17 @@ def _authenticator(request: Request) -> Authenticator:
     return found
 
 
-def _checked(request: Request) -> tuple[Container, store.Client] | Response:
-    version = request.headers.get("x-experience-api-version", "")
+def checked_client(
+    request: Request, headers: Mapping[str, str] | None = None
+) -> tuple[Container, store.Client] | Response:
+    """The container and the client, or the answer refusing the request (``headers`` are the
+    request's by default, or those an alternate-syntax form carried)."""
+    if headers is None:
+        headers = {name.lower(): value for name, value in request.headers.items()}
+    version = headers.get("x-experience-api-version", "")
     if not (version.startswith("1.0.") or version == "2.0.0"):
         return _error(400, "X-Experience-API-Version must be 1.0.x (or 2.0.0)", "header")
-    client = _authenticator(request).client(request.headers.get("authorization"))
+    client = _authenticator(request).client(headers.get("authorization"))
     if client is None:
         return _error(
             401,
@@ -84,9 +98,20 @@ def _checked(request: Request) -> tuple[Container, store.Client] | Response:
     return get_container(request), client
 
 
-@router.get("/about")
-def about() -> Response:
-    return _json({"version": [VERSION, "1.0.0"]})
+def without_body(answer: Response, *, http_head: bool = True) -> Response:
+    """The answer to HEAD: the answer to GET, its status and headers, without its body
+    (Communication 1.1.s3.b1). Content-Length stays that of the body GET would send, unless
+    the HEAD came in a POST (alternate syntax), whose answer has a body: an empty one."""
+    headers = dict(answer.headers)
+    if not http_head:
+        headers.pop("content-length", None)
+    return Response(status_code=answer.status_code, headers=headers)
+
+
+@router.api_route("/about", methods=["GET", "HEAD"])
+def about(request: Request) -> Response:
+    answer = _json({"version": [VERSION, "1.0.0"]})
+    return without_body(answer) if request.method == "HEAD" else answer
 
 
 def _parsed(raw: bytes) -> Any:
@@ -99,14 +124,22 @@ def _parsed(raw: bytes) -> Any:
     return data
 
 
-def _received(request: Request, body: bytes) -> tuple[Any, dict[str, bytes]]:
-    """The statements of a POST or PUT, and attachment content by hash (multipart/mixed)."""
-    content_type = request.headers.get("content-type", "")
-    if is_multipart(content_type):
+def _content(headers: Mapping[str, str], body: bytes) -> tuple[Any, dict[str, bytes]]:
+    """The statement or statements a PUT or POST carries, by its Content-Type (Communication
+    1.5), and the attachments' content by SHA-256: JSON alone, or ``multipart/mixed`` whose
+    first part is the JSON and the others the attachments (``xapi_multipart``)."""
+    if not body:
+        raise XapiValidationError("body", "is empty: statements are expected")
+    content_type = headers.get("content-type", "")
+    media_type = content_type.split(";")[0].strip().lower()
+    if media_type == "application/json":
+        return _parsed(body), {}
+    if media_type == "multipart/mixed":
         return parse_multipart(body, content_type)
-    if content_type.lower().startswith("multipart/"):  # form-data and the like (XAPI-00127)
-        raise XapiValidationError("Content-Type", "statements come as JSON or multipart/mixed")
-    return _parsed(body), {}
+    raise XapiValidationError(
+        "Content-Type",
+        "must be application/json (or multipart/mixed for statements with attachments)",
+    )
 
 
 def _store(container: Container, client: store.Client, statements: list[dict[str, Any]]) -> Any:
@@ -121,166 +154,146 @@ def _store(container: Container, client: store.Client, statements: list[dict[str
     )
 
 
-@router.post("/statements")
-def post_statements(request: Request, body: BodyDep) -> Response:
-    checked = _checked(request)
+@router.api_route("/statements", methods=["GET", "HEAD", "PUT", "POST"])
+def statements(request: Request, body: BodyDep) -> Response:
+    """The statements resource; every answer, errors included, says how far it is consistent
+    (``X-Experience-API-Consistent-Through``, Communication 2.1.3.s2.b5)."""
+    through = get_container(request).clock.now().isoformat()
+    answer = _statements(request, body)
+    answer.headers[CONSISTENT_THROUGH] = through
+    return answer
+
+
+def _statements(request: Request, body: bytes) -> Response:
+    method = request.method
+    query = request.query_params.multi_items()
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    try:
+        if is_alternate(query):
+            carried = unpack(method, query, headers, body)
+            method, query, headers, body = (
+                carried.method,
+                carried.params,
+                carried.headers,
+                carried.body,
+            )
+    except XapiValidationError as error:
+        return _error(400, error.problem, error.prop)
+    checked = checked_client(request, headers)
     if isinstance(checked, Response):
         return checked
     container, client = checked
     try:
-        data, parts = _received(request, body)
-        statements = with_checked_attachments(validate_batch(data), parts)
-        stored = _store(container, client, statements)
-        keep_attachments(
-            container.engine, container.blobs, statements, stored.ids, parts, clock=container.clock
-        )
+        if method in ("GET", "HEAD"):
+            answer = _get(container, query, headers)
+            if method == "HEAD":
+                return without_body(answer, http_head=request.method == "HEAD")
+            return answer
+        if method == "PUT":
+            return _put(container, client, query, headers, body)
+        if method == "POST":
+            return _post(container, client, query, headers, body)
     except XapiValidationError as error:
         return _error(400, error.problem, error.prop)
     except XapiConflictError as error:
         return _error(409, str(error), "id")
+    return _error(
+        405,
+        "the statements resource takes GET, HEAD, PUT and POST",
+        "method",
+        headers={"Allow": "GET, HEAD, PUT, POST"},
+    )
+
+
+def _post(
+    container: Container,
+    client: store.Client,
+    query: Sequence[tuple[str, str]],
+    headers: Mapping[str, str],
+    body: bytes,
+) -> Response:
+    if query:
+        raise XapiValidationError(query[0][0], "not a parameter of POST /statements: it has none")
+    data, parts = _content(headers, body)
+    statements = with_checked_attachments(validate_batch(data), parts)
+    stored = _store(container, client, statements)
+    keep_attachments(
+        container.engine, container.blobs, statements, stored.ids, parts, clock=container.clock
+    )
     return _json(stored.ids)
 
 
-@router.put("/statements")
-def put_statement(request: Request, body: BodyDep, statementId: str | None = None) -> Response:
-    checked = _checked(request)
-    if isinstance(checked, Response):
-        return checked
-    container, client = checked
-    if not statementId:
-        return _error(400, "PUT needs the statementId parameter", "statementId")
-    try:
-        check_query(request.query_params.multi_items())
-        statement, parts = _received(request, body)
-        validate_statement(statement)
-        if str(statement.get("id", statementId)).lower() != statementId.lower():
-            raise XapiValidationError("id", "differs from the statementId parameter")
-        statement = with_checked_attachments([statement], parts)[0]
-        stored = _store(container, client, [{**statement, "id": statementId}])
-        keep_attachments(
-            container.engine, container.blobs, [statement], stored.ids, parts, clock=container.clock
-        )
-    except XapiValidationError as error:
-        return _error(400, error.problem, error.prop)
-    except XapiConflictError as error:
-        return _error(409, str(error), "id")
+def _put(
+    container: Container,
+    client: store.Client,
+    query: Sequence[tuple[str, str]],
+    headers: Mapping[str, str],
+    body: bytes,
+) -> Response:
+    params = single(query)
+    for name in params:
+        if name != "statementId":
+            raise XapiValidationError(name, "not a parameter of PUT /statements")
+    statement_id = params.get("statementId")
+    if not statement_id:
+        raise XapiValidationError("statementId", "PUT needs the statementId parameter")
+    check_query(query)
+    statement, parts = _content(headers, body)
+    validate_statement(statement)
+    if str(statement.get("id", statement_id)).lower() != statement_id.lower():
+        raise XapiValidationError("id", "differs from the statementId parameter")
+    statement = with_checked_attachments([statement], parts)[0]
+    stored = _store(container, client, [{**statement, "id": statement_id}])
+    keep_attachments(
+        container.engine, container.blobs, [statement], stored.ids, parts, clock=container.clock
+    )
     return Response(status_code=204, headers=HEADERS)
 
 
-def _cursor(token: str) -> tuple[datetime, int]:
-    try:
-        at, _, last = base64.urlsafe_b64decode(token.encode()).decode().partition("|")
-        after = parse_timestamp(at, prop="cursor"), int(last)
-    except (ValueError, UnicodeDecodeError, XapiValidationError):
-        after = None
-    # A forged cursor must not reach the database: an id past 64 bits is a driver error there.
-    if after is None or not 0 <= after[1] < 2**63:
-        raise XapiValidationError("cursor", "not a cursor this server gave")
-    return after
-
-
-def _token(after: tuple[datetime, int]) -> str:
-    at, last = after
-    return base64.urlsafe_b64encode(f"{at.isoformat()}|{last}".encode()).decode()
-
-
-@router.get("/statements")
-def get_statements(request: Request) -> Response:
-    checked = _checked(request)
-    if isinstance(checked, Response):
-        return checked
-    container, _ = checked
-    params = request.query_params
-    consistent = {"X-Experience-API-Consistent-Through": container.clock.now().isoformat()}
-    try:
-        check_query(params.multi_items())
-        for name, voided in (("statementId", False), ("voidedStatementId", True)):
-            if name in params:
-                found = statement_by_id(container.engine, params[name], voided=voided)
-                if found is None:
-                    return _error(404, "no such statement", name)
-                return _answer(container, found, [found], params, consistent)
-        statements, after = find_statements(
-            container.engine, _filters(params), home_page=container.settings.public_url
-        )
-    except XapiValidationError as error:
-        return _error(400, error.problem, error.prop)
-    more = ""
-    if after is not None:
-        rest = {k: v for k, v in params.items() if k != "cursor"}
-        more = f"/xapi/statements?{urlencode({**rest, 'cursor': _token(after)})}"
-    result = {"statements": statements, "more": more}
-    return _answer(container, result, statements, params, consistent)
+def _get(
+    container: Container, query: Sequence[tuple[str, str]], headers: Mapping[str, str]
+) -> Response:
+    asked = read_query(query)
+    accepted = accepted_languages(headers.get("accept-language"))
+    if isinstance(asked, ById):
+        found = statement_by_id(container.engine, asked.statement_id, voided=asked.voided)
+        if found is None:
+            name = "voidedStatementId" if asked.voided else "statementId"
+            return _error(404, "no such statement", name)
+        shown = in_format(found, asked.format, accepted)
+        return _answer(container, shown, [found], asked.attachments, _last_modified(found))
+    statements, after = find_statements(
+        container.engine, asked.filters, home_page=container.settings.public_url
+    )
+    result = {
+        "statements": [in_format(s, asked.format, accepted) for s in statements],
+        "more": more_url(asked.params, after) if after is not None else "",
+    }
+    return _answer(container, result, statements, asked.attachments, {})
 
 
 def _answer(
-    container: Container, data: Any, statements: list[Any], params: Any, headers: dict[str, str]
+    container: Container,
+    data: Any,
+    statements: list[Any],
+    attachments: bool,
+    headers: dict[str, str],
 ) -> Response:
     """JSON, or with ``attachments=true`` multipart/mixed: the JSON, then the content kept for
     the statements' attachments (Communication 2.1.3.s2.b6)."""
-    if params.get("attachments", "false").lower() != "true":
+    if not attachments:
         return _json(data, headers=headers)
     parts = attachment_parts(container.engine, container.blobs, statements)
     body, content_type = multipart_body(orjson.dumps(data), parts)
     return Response(body, media_type=content_type, headers={**HEADERS, **headers})
 
 
-_FILTERS = {
-    "agent",
-    "verb",
-    "activity",
-    "registration",
-    "since",
-    "until",
-    "limit",
-    "ascending",
-    "cursor",
-    "format",
-    "attachments",
-    "related_activities",
-    "related_agents",
-}
-
-
-def _filters(params: Any) -> StatementFilters:
-    unknown = set(params) - _FILTERS
-    if unknown:
-        raise XapiValidationError(sorted(unknown)[0], "not a parameter of GET /statements")
-    for name in ("related_activities", "related_agents"):
-        if params.get(name, "false").lower() != "false":
-            raise XapiValidationError(name, "not supported by this LRS: leave it false")
-    if params.get("format", "exact") not in ("exact", "ids", "canonical"):
-        raise XapiValidationError("format", "must be exact, ids or canonical")
-    agent = None
-    if "agent" in params:
-        try:
-            agent = orjson.loads(params["agent"])
-        except orjson.JSONDecodeError:
-            raise XapiValidationError("agent", "not valid JSON") from None
-        check_agent_filter(agent)
+def _last_modified(statement: Mapping[str, Any]) -> dict[str, str]:
+    """``Last-Modified``: when the statement was stored (Communication 2.1.3.s2.b8)."""
+    stored = statement.get("stored")
+    if not isinstance(stored, str):
+        return {}
     try:
-        limit = int(params.get("limit", "100") or "100")
-    except ValueError:
-        raise XapiValidationError("limit", "not a whole number") from None
-    if limit < 0:
-        raise XapiValidationError("limit", "must be 0 or more")
-    ascending = params.get("ascending", "false").lower()
-    if ascending not in ("true", "false"):
-        raise XapiValidationError("ascending", "must be true or false")
-    return StatementFilters(
-        agent=agent,
-        verb=params.get("verb"),
-        activity=params.get("activity"),
-        registration=params.get("registration"),
-        since=_instant(params, "since"),
-        until=_instant(params, "until"),
-        limit=MAX_LIMIT if limit == 0 else min(limit, MAX_LIMIT),
-        ascending=ascending == "true",
-        after=_cursor(params["cursor"]) if "cursor" in params else None,
-    )
-
-
-def _instant(params: Any, name: str) -> datetime | None:
-    if name not in params:
-        return None
-    return parse_timestamp(params[name], prop=name)  # in UTC, or a 400 naming ``name``
+        return {"Last-Modified": format_datetime(parse_timestamp(stored), usegmt=True)}
+    except XapiValidationError:
+        return {}

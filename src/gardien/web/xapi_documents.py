@@ -35,7 +35,7 @@ from gardien.errors import XapiDocumentConflictError, XapiPreconditionError, Xap
 from gardien.services.xapi import documents as service
 from gardien.store.uow import UnitOfWork
 from gardien.web.deps import BodyDep
-from gardien.web.xapi import HEADERS, _checked
+from gardien.web.xapi import HEADERS, checked_client
 
 router = APIRouter(prefix="/xapi", include_in_schema=False)
 RESOURCES: dict[str, Kind] = {
@@ -109,7 +109,7 @@ def _conditions(request: Request) -> Preconditions:
 
 
 def _read(request: Request, kind: Kind) -> Response:
-    checked = _checked(request)
+    checked = checked_client(request)
     if isinstance(checked, Response):
         return checked
     container, _ = checked
@@ -140,7 +140,7 @@ def _read(request: Request, kind: Kind) -> Response:
 
 
 def _write(request: Request, body: bytes, kind: Kind) -> Response:
-    checked = _checked(request)
+    checked = checked_client(request)
     if isinstance(checked, Response):
         return checked
     container, _ = checked
@@ -163,7 +163,7 @@ def _write(request: Request, body: bytes, kind: Kind) -> Response:
 
 
 def _delete(request: Request, kind: Kind) -> Response:
-    checked = _checked(request)
+    checked = checked_client(request)
     if isinstance(checked, Response):
         return checked
     container, _ = checked
@@ -215,7 +215,7 @@ def _only(request: Request, name: str) -> str:
 
 @router.api_route("/activities", methods=["GET", "HEAD"])
 def get_activity(request: Request) -> Response:
-    checked = _checked(request)
+    checked = checked_client(request)
     if isinstance(checked, Response):
         return checked
     container, _ = checked
@@ -230,7 +230,7 @@ def get_activity(request: Request) -> Response:
 
 @router.api_route("/agents", methods=["GET", "HEAD"])
 def get_person(request: Request) -> Response:
-    checked = _checked(request)
+    checked = checked_client(request)
     if isinstance(checked, Response):
         return checked
     container, _ = checked

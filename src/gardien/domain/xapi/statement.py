@@ -94,7 +94,9 @@ def _components(value: object) -> None:
 
 
 def _definition(value: object) -> None:
-    data = filled(value, "an Activity definition")
+    # Empty is allowed: every property of a definition is optional (Data 2.4.4.1.s2, the
+    # conformance suite's "definition missing all properties"), unlike XAPI-00001's other objects.
+    data = as_object(value, "an Activity definition")
     properties(data, _DEFINITION, "is not a property of an Activity definition")
     interaction = data.get("interactionType")
     if interaction is None:

@@ -23,6 +23,7 @@ from sqlalchemy import Connection
 from gardien.domain.clock import Clock
 from gardien.domain.lookup import SubjectLookup
 from gardien.domain.xapi.identifiers import identifier_text
+from gardien.domain.xapi.normalise import normalised
 from gardien.domain.xapi.validate import is_voiding, parse_timestamp, statements_equivalent
 from gardien.errors import XapiConflictError, XapiValidationError
 from gardien.services.importing.pseudonymise import actor as pseudonymous_actor
@@ -101,6 +102,7 @@ def store_statements(
 ) -> Stored:
     """Store already validated ``statements`` (one request's) for ``client``; statements about
     unknown people are refused, or parked under the keyed ``lookup`` of their actor."""
+    statements = [normalised(statement) for statement in statements]  # context activities: arrays
     home = home_page.rstrip("/")
     now = clock.now()
     stored_at = now.isoformat()

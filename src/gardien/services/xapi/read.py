@@ -31,6 +31,8 @@ class StatementFilters:
     limit: int = 100
     ascending: bool = False
     after: Cursor | None = None
+    related_activities: bool = False
+    related_agents: bool = False  # passed on; the agent filter matches the actor only, so far
 
 
 def statement_by_id(engine: Engine, statement_id: str, *, voided: bool) -> Any | None:
@@ -42,7 +44,11 @@ def statement_by_id(engine: Engine, statement_id: str, *, voided: bool) -> Any |
 def find_statements(
     engine: Engine, filters: StatementFilters, *, home_page: str
 ) -> tuple[list[Any], Cursor | None]:
-    """A page of non-voided statements in stored order, and the cursor of the next page."""
+    """A page of non-voided statements in stored order, and the cursor of the next page.
+
+    Statements that target (StatementRef) a statement matching the filters match too, also
+    when that statement is voided (Communication 2.1.3.s3): see ``store.query_statements``.
+    """
     with engine.connect() as connection:
         learner_id = None
         if filters.agent is not None:
@@ -63,5 +69,7 @@ def find_statements(
                 limit=filters.limit,
                 ascending=filters.ascending,
                 after=filters.after,
+                related_activities=filters.related_activities,
+                related_agents=filters.related_agents,
             ),
         )
