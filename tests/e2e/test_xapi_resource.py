@@ -124,11 +124,10 @@ def test_put_and_post_need_json(lrs: Lrs) -> None:
     multipart = lrs.request(
         "POST", content=body, headers={"Content-Type": "multipart/mixed; boundary=abc"}
     )
+    # A multipart/mixed body is read as one (tests/e2e/test_xapi_attachments.py): this one,
+    # plain JSON under a multipart type with no such boundary, is refused for what it is.
     assert multipart.status_code == 400
-    assert multipart.json() == {
-        "error": "multipart/mixed is not supported yet",
-        "property": "Content-Type",
-    }
+    assert "not supported" not in multipart.json()["error"]
     assert lrs.request("POST", params={"x": "1"}, json=statement("lea")).status_code == 400
 
 
@@ -172,7 +171,7 @@ def test_the_alternate_request_syntax(lrs: Lrs) -> None:
         ("JSON instead of a form", None),
         ("a field twice", "verb"),
         ("an unknown method", "method"),
-        ("multipart content", "Content-Type"),
+        ("multipart content", "body"),  # read as multipart: no boundary in the body
     ],
 )
 def test_alternate_requests_that_are_refused(lrs: Lrs, how: str, prop: str | None) -> None:
