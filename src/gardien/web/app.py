@@ -33,6 +33,7 @@ from gardien.web.ratelimit import Limits
 from gardien.web.security_headers import SecurityHeadersMiddleware
 from gardien.web.templating import Pages
 from gardien.web.write_turns import WriteTurnsMiddleware
+from gardien.web.xapi_version import XapiVersionMiddleware
 
 
 def create_app(container: Container, *, dev_mail: bool = False) -> FastAPI:
@@ -78,6 +79,7 @@ def create_app(container: Container, *, dev_mail: bool = False) -> FastAPI:
     app.include_router(admin_pages.router)
     # Innermost first: writers take turns (web/write_turns.py) inside the security headers.
     app.add_middleware(WriteTurnsMiddleware, wait_seconds=web.settings.write_wait_seconds)
+    app.add_middleware(XapiVersionMiddleware)
     app.add_middleware(CsrfSeedMiddleware, environment=container.settings.environment)
     app.add_middleware(SecurityHeadersMiddleware, environment=container.settings.environment)
     install_handlers(app)

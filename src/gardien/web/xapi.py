@@ -41,6 +41,7 @@ from gardien.web.deps import BodyDep, get_container
 from gardien.web.xapi_alternate import is_alternate, unpack
 from gardien.web.xapi_multipart import multipart_body, parse_multipart
 from gardien.web.xapi_query import ById, more_url, read_query, single
+from gardien.web.xapi_version import SUPPORTED, V2, negotiated
 
 # Not in the OpenAPI schema: these resources follow the xAPI specification, a contract of its
 # own (the version header, the client's Basic credentials, statements as xAPI defines them,
@@ -85,9 +86,8 @@ def checked_client(
     request's by default, or those an alternate-syntax form carried)."""
     if headers is None:
         headers = {name.lower(): value for name, value in request.headers.items()}
-    version = headers.get("x-experience-api-version", "")
-    if not (version.startswith("1.0.") or version == "2.0.0"):
-        return _error(400, "X-Experience-API-Version must be 1.0.x (or 2.0.0)", "header")
+    if negotiated(headers.get("x-experience-api-version")) is None:
+        return _error(400, "X-Experience-API-Version must be 1.0.x or 2.0.x", "header")
     client = _authenticator(request).client(headers.get("authorization"))
     if client is None:
         return _error(
@@ -110,7 +110,7 @@ def without_body(answer: Response, *, http_head: bool = True) -> Response:
 
 @router.api_route("/about", methods=["GET", "HEAD"])
 def about(request: Request) -> Response:
-    answer = _json({"version": [VERSION, "1.0.0"]})
+    answer = _json({"version": list(SUPPORTED)})
     return without_body(answer) if request.method == "HEAD" else answer
 
 
@@ -164,12 +164,20 @@ def statements(request: Request, body: BodyDep) -> Response:
     return answer
 
 
+def _refuse_in_v2(headers: Mapping[str, str]) -> None:
+    """xAPI 2.0 withdrew the alternate request syntax (4.1.6.1): a 2.0 request using it is
+    refused, whether its version comes in HTTP's headers or in the form."""
+    if negotiated(headers.get("x-experience-api-version")) == V2:
+        raise XapiValidationError("method", "xAPI 2.0 has no alternate request syntax")
+
+
 def _statements(request: Request, body: bytes) -> Response:
     method = request.method
     query = request.query_params.multi_items()
     headers = {name.lower(): value for name, value in request.headers.items()}
     try:
         if is_alternate(query):
+            _refuse_in_v2(headers)
             carried = unpack(method, query, headers, body)
             method, query, headers, body = (
                 carried.method,
@@ -177,6 +185,7 @@ def _statements(request: Request, body: bytes) -> Response:
                 carried.headers,
                 carried.body,
             )
+            _refuse_in_v2(headers)
     except XapiValidationError as error:
         return _error(400, error.problem, error.prop)
     checked = checked_client(request, headers)
