@@ -5,8 +5,10 @@ an agent or group as object, a sub-statement's actor, object and context, the co
 instructor and team, xAPI 2.0's context agents and groups, the authority, the agent of a State
 or Agent Profile document — it is replaced by an account that names nobody:
 
-- an agent already named by a pseudonym (an account on gardien's home page, which is how a
-  learner's pseudonym is written, or on its pseudonym page) is kept as that account;
+- an agent already named by a pseudonym (an account on gardien's home page named by a UUID,
+  which is how a learner's pseudonym is written, or an account on its pseudonym page named by
+  a keyed digest) is kept as that account; any other account on those pages is pseudonymised
+  like a foreign one, so that no name a client invents there is stored in clear;
 - anyone else becomes an account on ``<home>/pseudonyms`` whose name is a keyed digest
   (HMAC-SHA-256 under the server key, :class:`~gardien.domain.lookup.SubjectLookup`) of the
   agent's identifier. ``mbox`` and ``mbox_sha1sum`` are one identifier (the digest of the
@@ -20,14 +22,20 @@ and a learner who later appears with that address is linked to what was stored b
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import re
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from gardien.domain.lookup import SubjectLookup
+from gardien.domain.xapi.formats import is_uuid
 from gardien.domain.xapi.identifiers import identifier_text, mbox_sha1sum
 
 PSEUDONYM_PATH = "/pseudonyms"
+# The name an agent is given where an erasure removed it from someone else's statement.
+ERASED_NAME = "erased"
+# A keyed pseudonym, as SubjectLookup writes it: key id, colon, HMAC-SHA-256 in hex.
+_KEYED = re.compile(r"[0-9a-f]{8}:[0-9a-f]{64}")
 # Where agents stand in a statement (and in a sub-statement, whose context has them too).
 CONTEXT_PEOPLE = ("instructor", "team")
 
@@ -109,9 +117,41 @@ class Pseudonyms:
         name = self.stored_name(agent)
         return {"homePage": self.pseudonym_home, "name": name or ""}
 
+    def erased(self, agent: Mapping[str, Any]) -> dict[str, Any]:
+        """The placeholder standing for ``agent`` once an erasure removed it: an account on the
+        pseudonym page named ``erased``, which names nobody (a group keeps its members)."""
+        placeholder = {"homePage": self.pseudonym_home, "name": ERASED_NAME}
+        if agent.get("objectType") == "Group":
+            group: dict[str, Any] = {"objectType": "Group", "account": placeholder}
+            if isinstance(agent.get("member"), list):
+                group["member"] = agent["member"]
+            return group
+        return {"objectType": "Agent", "account": placeholder}
+
+    def forget(self, statement: Mapping[str, Any], names: Collection[str]) -> dict[str, Any]:
+        """A copy of the stored ``statement`` in which every agent stored under one of
+        ``names`` (group members included) is the :meth:`erased` placeholder."""
+
+        def replace(agent: Mapping[str, Any]) -> dict[str, Any]:
+            copy = dict(agent)
+            members = agent.get("member")
+            if agent.get("objectType") == "Group" and isinstance(members, list):
+                copy["member"] = [replace(m) if isinstance(m, Mapping) else m for m in members]
+            account = agent.get("account")
+            if isinstance(account, Mapping) and account.get("name") in names:
+                return self.erased(copy)
+            return copy
+
+        return _map_agents(statement, replace)
+
     def _ours(self, account: Mapping[str, Any]) -> bool:
         home = str(account.get("homePage", "")).rstrip("/")
-        return home in (self.learner_home, self.pseudonym_home)
+        name = account.get("name")
+        if not isinstance(name, str):
+            return False
+        if home == self.learner_home:
+            return bool(is_uuid(name))
+        return home == self.pseudonym_home and bool(_KEYED.fullmatch(name))
 
 
 AgentMap = Callable[[Mapping[str, Any]], dict[str, Any]]
