@@ -40,7 +40,7 @@ EXPECTED: dict[str, tuple[int, list[int]]] = {
     "newsletter_unconfirmed": (0, [0, 0, 0, 0, 0, 0]),
     "contact_messages": (1, [0, 0, 1, 0, 1, 0]),
     "outbox": (1, [0, 1, 1, 1, 0, 0]),
-    "parked_statements": (0, [0, 0, 0, 0, 0, 0]),
+    "unlinked_statements": (0, [0, 0, 0, 0, 0, 0]),
     "accounts": (0, [0, 0, 0, 0, 0, 0]),
     "sessions": (0, [0, 0, 0, 0, 0, 0]),
     "throttle_counters": (0, [0, 0, 0, 0, 0, 0]),

@@ -534,7 +534,7 @@ EVERYTHING_EXPIRED = {
     "newsletter_unconfirmed": 1,
     "contact_messages": 1,
     "outbox": 1,
-    "parked_statements": 0,
+    "unlinked_statements": 0,
     "accounts": 0,
     "sessions": 0,
     "throttle_counters": 0,

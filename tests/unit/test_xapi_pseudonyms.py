@@ -8,7 +8,13 @@ import orjson
 
 from gardien.domain.lookup import SubjectLookup
 from gardien.domain.xapi.identifiers import mbox_sha1sum
-from gardien.domain.xapi.pseudonyms import Pseudonyms, agent_identifier, agents_in
+from gardien.domain.xapi.pseudonyms import (
+    Pseudonyms,
+    agent_identifier,
+    agents_in,
+    forget,
+    stored_places,
+)
 
 HOME = "https://formation.example.org"
 NAMES = Pseudonyms(SubjectLookup("a test secret of some length, not the real one"), HOME)
@@ -106,10 +112,23 @@ def test_forget_puts_a_placeholder_wherever_the_names_stand() -> None:
     stored = NAMES.statement(_statement())
     bob = NAMES.stored_name(BOB)
     assert bob is not None
-    forgotten = NAMES.forget(stored, {bob})
+    forgotten = forget(stored, {bob})
     text = orjson.dumps(forgotten).decode()
     assert bob not in text
     assert text.count('"name":"erased"') == 2  # sub-statement member and instructor
     assert forgotten["actor"] == stored["actor"]
     assert forgotten["object"]["actor"]["member"][1] == stored["object"]["actor"]["member"][1]
-    assert NAMES.forget(stored, set()) == stored
+    assert forget(stored, set()) == stored
+    # Where a stored statement is looked up by: every place but the actor and the authority.
+    places = stored_places(forgotten)
+    assert ("context.instructor", NAMES.stored_name(CAROL)) in places
+    assert all(name != bob for _, name in places)
+    assert {where for where, _ in places} == {
+        "object.actor.member",
+        "object.object",
+        "object.context.instructor",
+        "context.instructor",
+        "context.team",
+        "context.team.member",
+        "context.contextAgents",
+    }

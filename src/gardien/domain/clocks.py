@@ -74,7 +74,13 @@ _CLOCKS = (
     RetentionClock(
         "contact_message", "last_exchange", "après le dernier échange", "after the last exchange"
     ),
-    RetentionClock("xapi_parked", "received", "après la réception", "after it is received"),
+    # Only while the statement is no learner's: once linked, it lives by the learner's clock.
+    RetentionClock(
+        "activity_statement",
+        "unlinked",
+        "après la réception, tant qu'aucun apprenant n'y est rattaché",
+        "after it is received, as long as no learner is linked to it",
+    ),
     RetentionClock("disclosure", "recorded", "après la transmission", "after the transmission"),
     RetentionClock(
         "account",

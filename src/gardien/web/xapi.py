@@ -104,7 +104,6 @@ def _store(container: Container, client: store.Client, statements: list[dict[str
         home_page=container.settings.public_url,
         clock=container.clock,
         lookup=container.lookup,
-        unknown=container.settings.xapi_unknown_actors,
     )
 
 
@@ -180,7 +179,10 @@ def get_statements(request: Request) -> Response:
                     return _error(404, "no such statement", name)
                 return _json(found, headers=consistent)
         statements, after = find_statements(
-            container.engine, _filters(params), home_page=container.settings.public_url
+            container.engine,
+            _filters(params),
+            home_page=container.settings.public_url,
+            lookup=container.lookup,
         )
     except XapiValidationError as error:
         return _error(400, error.problem, error.prop)
@@ -212,9 +214,11 @@ def _filters(params: Any) -> StatementFilters:
     unknown = set(params) - _FILTERS
     if unknown:
         raise XapiValidationError(sorted(unknown)[0], "not a parameter of GET /statements")
-    for name in ("related_activities", "related_agents"):
-        if params.get(name, "false").lower() != "false":
-            raise XapiValidationError(name, "not supported by this LRS: leave it false")
+    if params.get("related_activities", "false").lower() != "false":
+        raise XapiValidationError("related_activities", "not supported by this LRS: leave it false")
+    related_agents = params.get("related_agents", "false").lower()
+    if related_agents not in ("true", "false"):
+        raise XapiValidationError("related_agents", "must be true or false")
     if params.get("format", "exact") not in ("exact", "ids", "canonical"):
         raise XapiValidationError("format", "must be exact, ids or canonical")
     agent = None
@@ -235,6 +239,7 @@ def _filters(params: Any) -> StatementFilters:
         raise XapiValidationError("ascending", "must be true or false")
     return StatementFilters(
         agent=agent,
+        related_agents=related_agents == "true",
         verb=params.get("verb"),
         activity=params.get("activity"),
         registration=params.get("registration"),

@@ -59,6 +59,14 @@ def agent_identifier(agent: Mapping[str, Any]) -> str | None:
     return None
 
 
+def address_identifier(address: str) -> str:
+    """The identifier of an agent naming ``address`` by ``mbox`` or ``mbox_sha1sum``: what its
+    keyed pseudonym is computed from (``SubjectLookup.of`` or ``.candidates`` of it)."""
+    identifier = agent_identifier({"mbox": f"mailto:{address}"})
+    assert identifier is not None  # an mbox always identifies
+    return identifier
+
+
 @dataclass(frozen=True)
 class Pseudonyms:
     """Pseudonymises agents for the site at ``home`` (its public URL) under ``lookup``'s keys."""
@@ -117,33 +125,6 @@ class Pseudonyms:
         name = self.stored_name(agent)
         return {"homePage": self.pseudonym_home, "name": name or ""}
 
-    def erased(self, agent: Mapping[str, Any]) -> dict[str, Any]:
-        """The placeholder standing for ``agent`` once an erasure removed it: an account on the
-        pseudonym page named ``erased``, which names nobody (a group keeps its members)."""
-        placeholder = {"homePage": self.pseudonym_home, "name": ERASED_NAME}
-        if agent.get("objectType") == "Group":
-            group: dict[str, Any] = {"objectType": "Group", "account": placeholder}
-            if isinstance(agent.get("member"), list):
-                group["member"] = agent["member"]
-            return group
-        return {"objectType": "Agent", "account": placeholder}
-
-    def forget(self, statement: Mapping[str, Any], names: Collection[str]) -> dict[str, Any]:
-        """A copy of the stored ``statement`` in which every agent stored under one of
-        ``names`` (group members included) is the :meth:`erased` placeholder."""
-
-        def replace(agent: Mapping[str, Any]) -> dict[str, Any]:
-            copy = dict(agent)
-            members = agent.get("member")
-            if agent.get("objectType") == "Group" and isinstance(members, list):
-                copy["member"] = [replace(m) if isinstance(m, Mapping) else m for m in members]
-            account = agent.get("account")
-            if isinstance(account, Mapping) and account.get("name") in names:
-                return self.erased(copy)
-            return copy
-
-        return _map_agents(statement, replace)
-
     def _ours(self, account: Mapping[str, Any]) -> bool:
         home = str(account.get("homePage", "")).rstrip("/")
         name = account.get("name")
@@ -155,6 +136,37 @@ class Pseudonyms:
 
 
 AgentMap = Callable[[Mapping[str, Any]], dict[str, Any]]
+
+
+def erased(agent: Mapping[str, Any]) -> dict[str, Any]:
+    """The placeholder standing for ``agent`` once an erasure removed it from a statement: an
+    account on the same page named ``erased``, which names nobody (a group keeps its members)."""
+    account = agent.get("account")
+    home = account.get("homePage", "") if isinstance(account, Mapping) else ""
+    placeholder = {"homePage": str(home), "name": ERASED_NAME}
+    if agent.get("objectType") == "Group":
+        group: dict[str, Any] = {"objectType": "Group", "account": placeholder}
+        if isinstance(agent.get("member"), list):
+            group["member"] = agent["member"]
+        return group
+    return {"objectType": "Agent", "account": placeholder}
+
+
+def forget(statement: Mapping[str, Any], names: Collection[str]) -> dict[str, Any]:
+    """A copy of the stored ``statement`` in which every agent stored under one of ``names``
+    (a group's members included) is the :func:`erased` placeholder."""
+
+    def replace(agent: Mapping[str, Any]) -> dict[str, Any]:
+        copy = dict(agent)
+        members = agent.get("member")
+        if agent.get("objectType") == "Group" and isinstance(members, list):
+            copy["member"] = [replace(m) if isinstance(m, Mapping) else m for m in members]
+        account = agent.get("account")
+        if isinstance(account, Mapping) and account.get("name") in names:
+            return erased(copy)
+        return copy
+
+    return _map_agents(statement, replace)
 
 
 def _map_agents(statement: Mapping[str, Any], replace: AgentMap) -> dict[str, Any]:
@@ -237,3 +249,19 @@ def _walk_places(
             for entry in entries if isinstance(entries, list) else []:
                 if isinstance(entry, Mapping) and isinstance(entry.get(inner), Mapping):
                     visit(f"{prefix}context.{key}")(entry[inner])
+
+
+# Places :func:`stored_places` leaves out: the actor has a column of its own, the authority is
+# the client's account, never a person.
+_OWN_COLUMN = frozenset({"actor", "authority"})
+
+
+def stored_places(document: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Each distinct (place, pseudonym) a stored statement names besides its actor and its
+    authority: what a query by agent, an export and an erasure look the statement up by."""
+    found: dict[tuple[str, str], None] = {}
+    for where, agent in agents_in(document):
+        account = agent.get("account")
+        if where not in _OWN_COLUMN and isinstance(account, Mapping):
+            found[(where, str(account.get("name", "")))] = None
+    return list(found)

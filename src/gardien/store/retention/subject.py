@@ -10,10 +10,12 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, Connection, and_, delete, or_, select, update
 
 from gardien.domain.financial_year import FinancialYear
+from gardien.domain.xapi.pseudonyms import forget
 from gardien.store.retention import rowcount
 from gardien.store.retention.learners import Lookup, erase_learners
 from gardien.store.retention.records import ANONYMISED_NAME
-from gardien.store.subject_queries import SubjectKeys, parked_condition
+from gardien.store.statement_names import delete_statements, forget_names
+from gardien.store.subject_queries import SubjectKeys, unlinked_statements
 from gardien.store.tables import (
     commercial_contact,
     contact_message,
@@ -24,7 +26,6 @@ from gardien.store.tables import (
     outbox_message,
     sponsor,
     sponsor_contact,
-    xapi_parked,
 )
 
 
@@ -95,14 +96,15 @@ def erase_subject_rows(
         result.rows.update(erased.rows)
         result.subjects.extend(erased.pseudonyms)
         result.pseudonyms.extend(erased.pseudonyms)
-    # Statements parked for the address before it was a learner's.
-    parked = list(
-        connection.execute(select(xapi_parked.c.id).where(parked_condition(keys))).scalars()
-    )
-    if parked:
-        connection.execute(delete(xapi_parked).where(xapi_parked.c.id.in_(parked)))
-        result.rows["xapi_parked"] += len(parked)
-        result.subjects.extend(f"xapi_parked:{i}" for i in parked)
+    # xAPI statements of no learner whose actor is the person: theirs, deleted. Anyone else's
+    # that names them (as instructor, a group's member...) keeps a placeholder in their place.
+    names = list(keys.agent_names)
+    if names:
+        gone = delete_statements(connection, unlinked_statements(names))
+        result.rows["activity_statement"] += len(gone)
+        result.subjects.extend(f"activity_statement:{i}" for i in gone)
+        changed = forget_names(connection, names, lambda raw: forget(raw, names))
+        result.rows["activity_statement (person replaced)"] += changed
     for table, condition in (
         (sponsor_contact, sponsor_contact.c.email == email),
         (newsletter_subscription, newsletter_subscription.c.email == email),

@@ -21,11 +21,12 @@ from gardien.store.tables.learning import (
     learning_module,
     learning_path,
     module_progress,
+    statement_agent,
 )
 from gardien.store.tables.mail import outbox_message
 from gardien.store.tables.throttle import throttle_counter
 from gardien.store.tables.website import contact_message, newsletter_subscription
-from gardien.store.tables.xapi import xapi_client, xapi_parked
+from gardien.store.tables.xapi import xapi_client
 
 __all__ = [
     "account",
@@ -52,9 +53,9 @@ __all__ = [
     "outbox_message",
     "sponsor",
     "sponsor_contact",
+    "statement_agent",
     "subject_request",
     "throttle_counter",
     "web_session",
     "xapi_client",
-    "xapi_parked",
 ]
