@@ -54,7 +54,9 @@ def agent_filter(
     key = actor_key(agent, names.learner_home)
     person = learners_for(connection, [key]).get(key) if key is not None else None
     if person is not None:
-        candidates.append(person.pseudonym)
+        # Named by their pseudonym, by their address's keyed one (elsewhere than as actor, or
+        # before they were a learner), whichever identifier the filter gives.
+        candidates += [person.pseudonym, *names.candidates({"mbox": f"mailto:{person.email}"})]
     client_id = None
     account = agent.get("account") if isinstance(agent, dict) else None
     clients = f"{names.learner_home}/xapi/clients"

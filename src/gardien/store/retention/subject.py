@@ -101,10 +101,12 @@ def erase_subject_rows(
     names = list(keys.agent_names)
     if names:
         gone = delete_statements(connection, unlinked_statements(names))
-        result.rows["activity_statement"] += len(gone)
-        result.subjects.extend(f"activity_statement:{i}" for i in gone)
+        if gone:
+            result.rows["activity_statement"] += len(gone)
+            result.subjects.extend(f"activity_statement:{i}" for i in gone)
         changed = forget_names(connection, names, lambda raw: forget(raw, names))
-        result.rows["activity_statement (person replaced)"] += changed
+        if changed:
+            result.rows["activity_statement (person replaced)"] += changed
     for table, condition in (
         (sponsor_contact, sponsor_contact.c.email == email),
         (newsletter_subscription, newsletter_subscription.c.email == email),
