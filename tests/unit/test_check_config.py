@@ -206,3 +206,16 @@ def test_settings_that_cannot_work_exit_2_in_one_line(
     assert main(["check-config"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "exclude each other" in err
+
+
+def test_the_retired_unknown_actors_setting_is_noted_not_required(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, rows, _ = _run(READY, monkeypatch, capsys)
+    assert code == 0 and "GARDIEN_XAPI_UNKNOWN_ACTORS" not in rows
+    code, rows, _ = _run({**READY, "GARDIEN_XAPI_UNKNOWN_ACTORS": "park"}, monkeypatch, capsys)
+    assert code == 0  # a note: production is still ready
+    status, detail = rows["GARDIEN_XAPI_UNKNOWN_ACTORS"]
+    assert status == "note" and detail.startswith("no longer used, remove it")
+    main(["check-config", "--lang", "fr"])
+    assert "n'est plus utilisée, retirez-la" in capsys.readouterr().out
