@@ -294,7 +294,9 @@ def agent_condition(agent: AgentFilter) -> ColumnElement[bool]:
         terms.append(s.learner_id == agent.learner_id)
     if agent.names:
         names = list(agent.names)
-        terms.append(s.actor_name.in_(names))
+        # A learner's statements are theirs by learner_id; the actor's name is looked up among
+        # the statements of no learner only (store/tables/learning.py says why).
+        terms.append(and_(s.learner_id.is_(None), s.actor_name.in_(names)))
         a = statement_agent.c
         place = a.place == "object" if not agent.related else not_(a.place.like("%.member"))
         terms.append(s.statement_id.in_(select(a.statement_id).where(a.name.in_(names), place)))

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from gardien.domain.lookup import SubjectLookup
 from gardien.domain.xapi.formats import is_uuid
@@ -38,6 +38,14 @@ ERASED_NAME = "erased"
 _KEYED = re.compile(r"[0-9a-f]{8}:[0-9a-f]{64}")
 # Where agents stand in a statement (and in a sub-statement, whose context has them too).
 CONTEXT_PEOPLE = ("instructor", "team")
+# Every key of a context that may hold an agent (xAPI 2.0 adds contextAgents, contextGroups).
+_CONTEXT_AGENT_KEYS = (*CONTEXT_PEOPLE, "contextAgents", "contextGroups")
+
+
+def _is_map(value: object) -> TypeGuard[Mapping[str, Any]]:
+    # Parsed JSON gives dicts: the plain check first spares the ABC's slower one (per agent,
+    # per statement, on the ingest's path).
+    return isinstance(value, dict) or (value is not None and isinstance(value, Mapping))
 
 
 def agent_identifier(agent: Mapping[str, Any]) -> str | None:
@@ -53,7 +61,7 @@ def agent_identifier(agent: Mapping[str, Any]) -> str | None:
     if isinstance(openid, str):
         return identifier_text("openid", openid)
     account = agent.get("account")
-    if isinstance(account, Mapping):
+    if _is_map(account):
         home = str(account.get("homePage", "")).rstrip("/")
         return identifier_text("account", f"{home}|{account.get('name', '')}")
     return None
@@ -87,7 +95,7 @@ class Pseudonyms:
     def stored_name(self, agent: Mapping[str, Any]) -> str | None:
         """The account name ``agent`` is stored under (None: an anonymous group)."""
         account = agent.get("account")
-        if isinstance(account, Mapping) and self._ours(account):
+        if _is_map(account) and self._ours(account):
             return str(account.get("name", ""))
         identifier = agent_identifier(agent)
         return None if identifier is None else self.lookup.of(identifier)
@@ -96,7 +104,7 @@ class Pseudonyms:
         """Every account name ``agent`` may have been stored under: its keyed pseudonym under
         the current key and each retired one (or the pseudonym it already is)."""
         account = agent.get("account")
-        if isinstance(account, Mapping) and self._ours(account):
+        if _is_map(account) and self._ours(account):
             return [str(account.get("name", ""))]
         identifier = agent_identifier(agent)
         return [] if identifier is None else self.lookup.candidates(identifier)
@@ -109,7 +117,7 @@ class Pseudonyms:
                 group["account"] = self._account(agent)
             members = agent.get("member")
             if isinstance(members, list):
-                group["member"] = [self.agent(m) for m in members if isinstance(m, Mapping)]
+                group["member"] = [self.agent(m) for m in members if _is_map(m)]
             return group
         return {"objectType": "Agent", "account": self._account(agent)}
 
@@ -120,7 +128,7 @@ class Pseudonyms:
 
     def _account(self, agent: Mapping[str, Any]) -> dict[str, str]:
         account = agent.get("account")
-        if isinstance(account, Mapping) and self._ours(account):
+        if _is_map(account) and self._ours(account):
             return {"homePage": str(account["homePage"]), "name": str(account.get("name", ""))}
         name = self.stored_name(agent)
         return {"homePage": self.pseudonym_home, "name": name or ""}
@@ -142,7 +150,7 @@ def erased(agent: Mapping[str, Any]) -> dict[str, Any]:
     """The placeholder standing for ``agent`` once an erasure removed it from a statement: an
     account on the same page named ``erased``, which names nobody (a group keeps its members)."""
     account = agent.get("account")
-    home = account.get("homePage", "") if isinstance(account, Mapping) else ""
+    home = account.get("homePage", "") if _is_map(account) else ""
     placeholder = {"homePage": str(home), "name": ERASED_NAME}
     if agent.get("objectType") == "Group":
         group: dict[str, Any] = {"objectType": "Group", "account": placeholder}
@@ -160,9 +168,9 @@ def forget(statement: Mapping[str, Any], names: Collection[str]) -> dict[str, An
         copy = dict(agent)
         members = agent.get("member")
         if agent.get("objectType") == "Group" and isinstance(members, list):
-            copy["member"] = [replace(m) if isinstance(m, Mapping) else m for m in members]
+            copy["member"] = [replace(m) if _is_map(m) else m for m in members]
         account = agent.get("account")
-        if isinstance(account, Mapping) and account.get("name") in names:
+        if _is_map(account) and account.get("name") in names:
             return erased(copy)
         return copy
 
@@ -173,17 +181,17 @@ def _map_agents(statement: Mapping[str, Any], replace: AgentMap) -> dict[str, An
     """``statement`` with ``replace`` applied to each agent it names, sub-statement included."""
     copy = dict(statement)
     for key in ("actor", "authority"):
-        if isinstance(copy.get(key), Mapping):
+        if _is_map(copy.get(key)):
             copy[key] = replace(copy[key])
     target = copy.get("object")
-    if isinstance(target, Mapping):
+    if _is_map(target):
         kind = target.get("objectType")
         if kind in ("Agent", "Group"):
             copy["object"] = replace(target)
         elif kind == "SubStatement":
             copy["object"] = _map_agents(target, replace)
     context = copy.get("context")
-    if isinstance(context, Mapping):
+    if _is_map(context) and any(key in context for key in _CONTEXT_AGENT_KEYS):
         copy["context"] = _map_context(context, replace)
     return copy
 
@@ -191,7 +199,7 @@ def _map_agents(statement: Mapping[str, Any], replace: AgentMap) -> dict[str, An
 def _map_context(context: Mapping[str, Any], replace: AgentMap) -> dict[str, Any]:
     copy = dict(context)
     for key in CONTEXT_PEOPLE:
-        if isinstance(copy.get(key), Mapping):
+        if _is_map(copy.get(key)):
             copy[key] = replace(copy[key])
     # xAPI 2.0: contextAgents [{"agent": ...}], contextGroups [{"group": ...}].
     for key, inner in (("contextAgents", "agent"), ("contextGroups", "group")):
@@ -199,7 +207,7 @@ def _map_context(context: Mapping[str, Any], replace: AgentMap) -> dict[str, Any
         if isinstance(entries, list):
             copy[key] = [
                 {**entry, inner: replace(entry[inner])}
-                if isinstance(entry, Mapping) and isinstance(entry.get(inner), Mapping)
+                if _is_map(entry) and _is_map(entry.get(inner))
                 else entry
                 for entry in entries
             ]
@@ -217,7 +225,7 @@ def agents_in(statement: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, 
             found.append((where, agent))
             members = agent.get("member") if agent.get("objectType") == "Group" else None
             for member in members if isinstance(members, list) else []:
-                if isinstance(member, Mapping):
+                if _is_map(member):
                     found.append((where + ".member", member))
             return dict(agent)
 
@@ -231,23 +239,23 @@ def _walk_places(
     statement: Mapping[str, Any], prefix: str, visit: Callable[[str], AgentMap]
 ) -> None:
     for key in ("actor", "authority"):
-        if isinstance(statement.get(key), Mapping):
+        if _is_map(statement.get(key)):
             visit(prefix + key)(statement[key])
     target = statement.get("object")
-    if isinstance(target, Mapping):
+    if _is_map(target):
         if target.get("objectType") in ("Agent", "Group"):
             visit(prefix + "object")(target)
         elif target.get("objectType") == "SubStatement":
             _walk_places(target, prefix + "object.", visit)
     context = statement.get("context")
-    if isinstance(context, Mapping):
+    if _is_map(context):
         for key in CONTEXT_PEOPLE:
-            if isinstance(context.get(key), Mapping):
+            if _is_map(context.get(key)):
                 visit(f"{prefix}context.{key}")(context[key])
         for key, inner in (("contextAgents", "agent"), ("contextGroups", "group")):
             entries = context.get(key)
             for entry in entries if isinstance(entries, list) else []:
-                if isinstance(entry, Mapping) and isinstance(entry.get(inner), Mapping):
+                if _is_map(entry) and _is_map(entry.get(inner)):
                     visit(f"{prefix}context.{key}")(entry[inner])
 
 
@@ -259,9 +267,24 @@ _OWN_COLUMN = frozenset({"actor", "authority"})
 def stored_places(document: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Each distinct (place, pseudonym) a stored statement names besides its actor and its
     authority: what a query by agent, an export and an erasure look the statement up by."""
+    if not _names_others(document):
+        return []  # most statements: no walk
     found: dict[tuple[str, str], None] = {}
     for where, agent in agents_in(document):
         account = agent.get("account")
-        if where not in _OWN_COLUMN and isinstance(account, Mapping):
+        if where not in _OWN_COLUMN and _is_map(account):
             found[(where, str(account.get("name", "")))] = None
     return list(found)
+
+
+def _names_others(statement: Mapping[str, Any]) -> bool:
+    """Whether ``statement`` may name an agent besides its actor and authority: a group as
+    actor, an agent, group or sub-statement as object, people in its context."""
+    actor = statement.get("actor")
+    if _is_map(actor) and actor.get("objectType") == "Group":
+        return True
+    target = statement.get("object")
+    if _is_map(target) and target.get("objectType") in ("Agent", "Group", "SubStatement"):
+        return True
+    context = statement.get("context")
+    return _is_map(context) and any(key in context for key in _CONTEXT_AGENT_KEYS)

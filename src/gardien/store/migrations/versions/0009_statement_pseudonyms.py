@@ -1,6 +1,6 @@
 """Every agent of a statement by pseudonym; statements about unknown people stored, not parked
 
-``activity_statement`` gets ``actor_name`` (the actor's pseudonym, indexed) and a nullable
+``activity_statement`` gets ``actor_name`` (the actor's pseudonym) and a nullable
 ``learner_id`` (None while the actor is no learner); ``statement_agent`` lists the other agents
 a statement names, by place and pseudonym. Existing statements all have a learner's pseudonym
 as actor (earlier versions refused or dropped every other agent): ``actor_name`` is that
@@ -47,9 +47,6 @@ def upgrade() -> None:
     with op.batch_alter_table("activity_statement", schema=None) as batch_op:
         batch_op.alter_column("learner_id", existing_type=sa.Integer(), nullable=True)
         batch_op.add_column(sa.Column("actor_name", sa.String(length=LOOKUP), nullable=True))
-        batch_op.create_index(
-            batch_op.f("ix_activity_statement_actor_name"), ["actor_name"], unique=False
-        )
     op.create_table(
         "statement_agent",
         sa.Column("statement_id", sa.String(length=36), nullable=False),
@@ -103,7 +100,6 @@ def downgrade() -> None:
     op.drop_table("statement_agent")
     op.execute("DELETE FROM activity_statement WHERE learner_id IS NULL")
     with op.batch_alter_table("activity_statement", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_activity_statement_actor_name"))
         batch_op.drop_column("actor_name")
         batch_op.alter_column("learner_id", existing_type=sa.Integer(), nullable=False)
 
