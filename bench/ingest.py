@@ -16,8 +16,9 @@ empty ``GARDIEN_BENCH_POSTGRES_URL`` or ``--skip-postgres`` skips it):
 2. Statements generated in advance (fixed seed): learning sessions of a few statements each
    (attempted a course, experienced lessons, completed modules, passed or attempted a quiz),
    with activity names, results (scores, durations), contexts (registration, parent course,
-   platform, sometimes an instructor the server drops), millisecond timestamps in UTC or with
-   an offset; the sessions interleaved in time order, as an LMS forwards its queue. Actors by
+   platform, sometimes an instructor, whom the server stores under a keyed pseudonym with a
+   ``statement_agent`` row that the baseline does not write), millisecond timestamps in UTC or
+   with an offset; the sessions interleaved in time order, as an LMS forwards its queue. Actors by
    ``mbox`` (80 %, half with a name), ``mbox_sha1sum`` (15 %) and an account on gardien's home
    page named by the pseudonym (5 %); 90 % of the statements carry an id.
 3. ``gardien serve`` in a subprocess on a free loopback port (``--workers N`` > 1: the same app

@@ -28,6 +28,7 @@ from gardien.store.catalogue import record_catalogue
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from gardien.domain.xapi.pseudonyms import Pseudonyms
     from gardien.services.accounts.breached import BreachedPasswords
     from gardien.services.accounts.context import AccountServices
     from gardien.services.accounts.passwords import PasswordHasher
@@ -102,6 +103,13 @@ class Container:
             self.settings.secret_key.get_secret_value(), previous=self.settings.retired_secrets
         )
 
+    @property
+    def pseudonyms(self) -> Pseudonyms:
+        """How the LRS names every agent it stores (domain/xapi/pseudonyms.py)."""
+        from gardien.domain.xapi.pseudonyms import Pseudonyms
+
+        return Pseudonyms(self.lookup, self.settings.public_url)
+
     @cached_property
     def blobs(self) -> BlobStore:
         """Where attachment content lives: files on disk, or an S3-compatible bucket."""
@@ -145,7 +153,7 @@ class Container:
         """The engine, after applying any pending migration (empty databases included)."""
         from gardien.store.migrate import upgrade
 
-        upgrade(self.engine)
+        upgrade(self.engine, pseudonyms=self.pseudonyms)
         return self.engine
 
 

@@ -42,8 +42,10 @@ RESERVED_SUFFIXES = (".example", ".test", ".invalid", ".localhost")
 
 
 def production_requirements(settings: Settings) -> list[Requirement]:
-    """Every requirement of production, in the order the report shows them."""
+    """Every requirement of production, in the order the report shows them (and a note on
+    each setting that is set but no longer used)."""
     return [
+        *_retired(settings),
         _environment(settings),
         _secret_key(settings),
         _previous_secret_keys(settings),
@@ -66,6 +68,21 @@ def ready(requirements: list[Requirement]) -> bool:
 
 def _given(settings: Settings, *names: str) -> bool:
     return any(name in settings.model_fields_set for name in names)
+
+
+def _retired(settings: Settings) -> list[Requirement]:
+    if settings.xapi_unknown_actors is None:
+        return []
+    return [
+        Requirement(
+            "GARDIEN_XAPI_UNKNOWN_ACTORS",
+            Status.NOTE,
+            N_(
+                "no longer used, remove it: statements about people gardien does not know are"
+                " stored under keyed pseudonyms (docs/xapi.md)"
+            ),
+        )
+    ]
 
 
 def _environment(settings: Settings) -> Requirement:

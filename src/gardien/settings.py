@@ -10,7 +10,6 @@ import string
 from email.utils import parseaddr
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
 
 from pydantic import SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -113,9 +112,9 @@ class Settings(BaseSettings):
     previous_secret_keys: SecretStr | None = None
     # Bearer token of the JSON API (transmissions); unset, the API answers 401 to everyone.
     api_token: SecretStr | None = None
-    # xAPI statements about a person gardien does not know: refused (400), or parked for the
-    # policy's parked_statements rule.
-    xapi_unknown_actors: Literal["refuse", "park"] = "refuse"
+    # No longer used (statements about people gardien does not know are stored under keyed
+    # pseudonyms, docs/xapi.md): read only so that `gardien check-config` can say so.
+    xapi_unknown_actors: str | None = None
     # Sessions end after this long without a request, and at most this long after sign-in.
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12

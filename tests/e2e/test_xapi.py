@@ -3,6 +3,7 @@ conflicts, voiding, every query filter and paging, progress, and erasure."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from datetime import date
@@ -24,7 +25,6 @@ from gardien.store.tables import (
     enrolment,
     learner,
     module_progress,
-    xapi_parked,
 )
 from gardien.store.uow import UnitOfWork
 from tests.support.lookup import LOOKUP
@@ -142,25 +142,54 @@ def test_statements_are_stored_under_a_pseudonym_never_an_email_or_name(lrs: Lrs
     assert after.last_activity_at.isoformat().startswith("2026-01-15")
 
 
-def test_unknown_people_and_names_outside_the_actor_are_refused(lrs: Lrs) -> None:
-    stranger = statement(actor={"mbox": "mailto:inconnu@example.com"})
+def test_strangers_are_stored_under_pseudonyms_and_read_back(lrs: Lrs) -> None:
+    # The conformance suite's first step: a statement about someone gardien does not know is
+    # stored (200), then read back by its id.
+    stranger = statement(actor={"mbox": "mailto:inconnu@example.com", "name": "Ino Connu"})
     answer = lrs.post(stranger)
-    assert answer.status_code == 400 and answer.json()["property"] == "actor"
+    assert answer.status_code == 200, answer.text
+    stored = lrs.get(statementId=stranger["id"])
+    assert stored.status_code == 200, stored.text
+    assert stored.json()["actor"]["account"]["homePage"] == f"{HOME}/pseudonyms"
+    # Found by agent, by mbox and by mbox_sha1sum.
+    by_sha1 = hashlib.sha1(b"mailto:inconnu@example.com").hexdigest()
+    for agent in ({"mbox": "mailto:inconnu@example.com"}, {"mbox_sha1sum": by_sha1}):
+        assert [s["id"] for s in lrs.found(agent=json.dumps(agent))] == [stranger["id"]]
+    # An agent as object, a group as actor, a sub-statement: stored, names and all pseudonymised.
+    other = statement("lea", object={"objectType": "Agent", "mbox": "mailto:x@example.org"})
+    group = statement(actor={"objectType": "Group", "member": [{"mbox": "mailto:y@example.org"}]})
+    sub = statement(
+        "noe",
+        object={
+            "objectType": "SubStatement",
+            "actor": {"mbox": "mailto:z@example.org", "name": "Zed Inconnu"},
+            "verb": {"id": f"{VERBS}attended"},
+            "object": {"objectType": "Activity", "id": MODULES["M1"]},
+        },
+    )
+    assert lrs.post([other, group, sub]).status_code == 200
+    related = lrs.found(agent=json.dumps({"mbox": "mailto:z@example.org"}), related_agents="true")
+    assert [s["id"] for s in related] == [sub["id"]]
+    assert lrs.found(agent=json.dumps({"mbox": "mailto:z@example.org"})) == []
+    for row in lrs.rows(activity_statement):
+        text = json.dumps(row.raw, ensure_ascii=False).lower()
+        for clear in ("inconnu", "x@example", "y@example", "z@example", "zed", by_sha1):
+            assert clear not in text
+    # A learner's full name outside the actor is still refused, with nothing stored.
     named = statement("lea", result={"response": "Léa Traçabilité a répondu"})
     answer = lrs.post(named)
     assert answer.status_code == 400 and "full name" in answer.json()["error"]
-    other = statement("lea", object={"objectType": "Agent", "mbox": "mailto:x@example.org"})
-    assert lrs.post(other).status_code == 400
-    assert lrs.rows(activity_statement) == []
+    assert lrs.get(statementId=named["id"]).status_code == 404
 
 
-def test_unknown_actors_can_be_parked_instead(tmp_path: Path) -> None:
+def test_the_retired_park_setting_changes_nothing(tmp_path: Path) -> None:
     for served in _served(tmp_path, GARDIEN_XAPI_UNKNOWN_ACTORS="park"):
         stranger = statement(actor={"mbox": "mailto:inconnu@example.com"})
         answer = served.post([stranger, statement("lea")])
         assert answer.status_code == 200, answer.text
-        assert len(served.rows(xapi_parked)) == 1
-        assert len(served.rows(activity_statement)) == 1
+        assert served.get(statementId=stranger["id"]).status_code == 200
+        owners = [row.learner_id for row in served.rows(activity_statement)]
+        assert len(owners) == 2 and owners.count(None) == 1
 
 
 def test_put_conflicts_and_repeats(lrs: Lrs) -> None:

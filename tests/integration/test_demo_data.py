@@ -265,10 +265,11 @@ def test_sending_names_the_lrs_answer_or_its_silence(engine: Engine, app: Contai
         # Nobody is registered under these credentials.
         with pytest.raises(XapiSendError) as refused:
             send_statements(base, stranger, batch)
-        # Nor are the learners known: the database is empty.
+        # A statement the LRS refuses (a verb that is no IRI): the whole batch is refused.
         client = register_client(engine)
+        bad = [[{**batch[0][0], "verb": {"id": "not an iri"}}, *batch[0][1:]]]
         with pytest.raises(XapiSendError) as unknown:
-            send_statements(base, client, batch)
+            send_statements(base, client, bad)
     with pytest.raises(XapiSendError) as silent:
         send_statements(base, client, batch)
     size = len(batch[0])
@@ -276,8 +277,8 @@ def test_sending_names_the_lrs_answer_or_its_silence(engine: Engine, app: Contai
         f"the Learning Record Store refused statements 1-{size} of {size}: HTTP 401,"
         " client credentials required (HTTP Basic)"
     )
-    assert (unknown.value.status, unknown.value.prop) == (400, "[0].actor")
-    assert "no learner is known by this actor" in str(unknown.value)
+    assert (unknown.value.status, unknown.value.prop) == (400, "[0].verb.id")
+    assert f"refused statements 1-{size} of {size}: HTTP 400, [0].verb.id:" in str(unknown.value)
     assert silent.value.status is None
     assert str(silent.value).startswith(
         f"the Learning Record Store did not answer for statements 1-{size} of {size}"

@@ -5,15 +5,18 @@ And a database that is not migrated is refused, with the command that fixes it.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 
 from gardien.cli.main import main
+from gardien.domain.xapi.identifiers import mbox_sha1sum
+from gardien.domain.xapi.pseudonyms import Pseudonyms
 from gardien.store.engine import make_engine
 from gardien.store.migrate import (
     alembic_config,
@@ -22,7 +25,8 @@ from gardien.store.migrate import (
     head_revision,
     upgrade,
 )
-from gardien.store.tables import metadata
+from gardien.store.tables import activity_statement, metadata, statement_agent
+from tests.support.lookup import LOOKUP
 
 
 @pytest.fixture(autouse=True)
@@ -127,5 +131,51 @@ def test_0002_gives_existing_sponsors_their_retention_clock(empty_database_url: 
             ("S-1", "2024-06-30"),
             ("S-2", "2023-03-09"),
         ]
+    finally:
+        engine.dispose()
+
+
+def test_0009_stores_parked_statements_under_pseudonyms_and_drops_parking(
+    empty_database_url: str,
+) -> None:
+    stranger = "ines.parquee@example.com"
+    parked = {
+        "id": "5C5D8CBE-2B9B-4F59-8A0C-2F1F0F0F0F09",
+        "actor": {"objectType": "Agent", "name": "Inès Parquée", "mbox": f"mailto:{stranger}"},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/attempted"},
+        "object": {"objectType": "Activity", "id": "https://learning.example.org/m1"},
+        "context": {"instructor": {"name": "Ugo Formateur", "mbox": "mailto:ugo@example.org"}},
+        "timestamp": "2026-01-15T10:00:00Z",
+    }
+    engine = make_engine(empty_database_url)
+    try:
+        command.upgrade(alembic_config(engine), "0008")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO xapi_client (id, name, key, secret_sha256, created_at)"
+                    " VALUES (1, 'Outil', 'k', 's', :at)"
+                ),
+                {"at": "2026-01-15 10:00:00.000000"},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO xapi_parked (received_at, client_id, actor_lookup, statement)"
+                    " VALUES (:at, 1, 'x', :statement)"
+                ),
+                {"at": "2026-01-15 10:00:01.000000", "statement": json.dumps(parked)},
+            )
+        upgrade(engine, pseudonyms=Pseudonyms(LOOKUP, "https://www.example.org"))
+        assert "xapi_parked" not in inspect(engine).get_table_names()
+        with engine.connect() as connection:
+            (row,) = connection.execute(select(activity_statement)).all()
+            places = connection.execute(select(statement_agent.c.place)).scalars().all()
+        assert row.statement_id == parked["id"].lower() and row.learner_id is None
+        assert row.actor_name == LOOKUP.of(f"sha1:{mbox_sha1sum(stranger)}")
+        assert row.raw["authority"]["account"]["name"] == "Outil"
+        assert places == ["context.instructor"]
+        text_stored = json.dumps(row.raw, ensure_ascii=False).lower()
+        for clear in ("ines", "inès", "parquée", "ugo", mbox_sha1sum(stranger)):
+            assert clear not in text_stored
     finally:
         engine.dispose()

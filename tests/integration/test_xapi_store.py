@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 
 from gardien.cli.main import main
 from gardien.domain.clock import FixedClock
+from gardien.domain.xapi.identifiers import mbox_sha1sum
 from gardien.domain.xapi.validate import validate_batch
 from gardien.errors import InvalidInputError, XapiConflictError, XapiValidationError
 from gardien.services.xapi.clients import Authenticator
@@ -111,9 +112,24 @@ def test_rows_are_pseudonymous_and_conflicts_and_repeats_are_told_apart(
     assert all(address not in str(rows[0].raw) for address, _, _ in PEOPLE.values())
     with pytest.raises(XapiConflictError):
         post(engine, client, {**first, "verb": {"id": f"{VERBS}completed"}})
+    # Someone who is no learner: stored all the same, under a keyed pseudonym, no learner.
+    stranger = statement(actor={"mbox": "mailto:inconnu@example.com", "name": "Ino Connu"})
+    post(engine, client, stranger)
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(activity_statement).where(activity_statement.c.statement_id == stranger["id"])
+        ).one()
+    assert row.learner_id is None
+    assert row.actor_name == LOOKUP.of(f"sha1:{mbox_sha1sum('inconnu@example.com')}")
+    assert row.raw["actor"] == {
+        "objectType": "Agent",
+        "account": {"homePage": f"{HOME}/pseudonyms", "name": row.actor_name},
+    }
+    assert "inconnu" not in str(row.raw) and "ino connu" not in str(row.raw).lower()
+    # A learner's address outside the actor is still refused, with nothing stored.
     with pytest.raises(XapiValidationError) as refused:
-        post(engine, client, statement(actor={"mbox": "mailto:inconnu@example.com"}))
-    assert refused.value.prop == "actor"
+        post(engine, client, statement("lea", result={"response": email("lea")}))
+    assert refused.value.prop == "statement"
 
 
 def test_queries_filter_and_page_in_stored_order(engine: Engine, client: store.Client) -> None:
@@ -134,7 +150,10 @@ def test_queries_filter_and_page_in_stored_order(engine: Engine, client: store.C
 
         assert run() == ids[::-1]
         assert run(ascending=True) == ids
-        assert run(learner_id=lea.id) == [ids[2], ids[0]]
+        assert run(agent=store.AgentFilter(learner_id=lea.id)) == [ids[2], ids[0]]
+        # A learner's statements are theirs by learner id, not by the actor's name.
+        assert run(agent=store.AgentFilter(names=(lea.pseudonym,))) == []
+        assert run(agent=store.AgentFilter()) == []
         assert run(verb=f"{VERBS}completed") == [ids[1]]
         assert run(activity=MODULES["M2"]) == [ids[1]]
         assert run(registration="5c5d8cbe-2b9b-4f59-8a0c-2f1f0f0f0f01") == [ids[2]]

@@ -216,3 +216,16 @@ def test_an_unparsable_database_url_is_refused_without_showing_its_password() ->
         make_engine("postgresql://gardien:s3cret-Pa55@db.example.org:notaport/gardien")
     assert "s3cret-Pa55" not in str(refused.value)
     assert "postgresql" in str(refused.value)
+
+
+def test_the_retired_unknown_actors_setting_is_noted_not_required(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, rows, _ = _run(READY, monkeypatch, capsys)
+    assert code == 0 and "GARDIEN_XAPI_UNKNOWN_ACTORS" not in rows
+    code, rows, _ = _run({**READY, "GARDIEN_XAPI_UNKNOWN_ACTORS": "park"}, monkeypatch, capsys)
+    assert code == 0  # a note: production is still ready
+    status, detail = rows["GARDIEN_XAPI_UNKNOWN_ACTORS"]
+    assert status == "note" and detail.startswith("no longer used, remove it")
+    main(["check-config", "--lang", "fr"])
+    assert "n'est plus utilisée, retirez-la" in capsys.readouterr().out

@@ -68,8 +68,10 @@ def test_learner_data_is_kept_18_months_after_the_last_activity(shown: Json) -> 
     # « identité, parcours d'apprentissage des apprenants et leur activité sur la plateforme »
     assert {"identity", "learning_path", "activity"} <= set(rule["categories"])
     assert {"enrolment", "module_progress", "activity_statement"} <= set(rule["with_records"])
-    # Nothing of these categories outlives the promise (activity parked for a person not known
-    # yet goes sooner, after one month).
+    # Nothing of these categories outlives the promise (activity about a person who is not a
+    # learner goes sooner, one month after it is received, unless a learner is linked to it).
+    unlinked = the_rule(shown, record="activity_statement", clock="unlinked")
+    assert (unlinked["months"], unlinked["action"]) == (1, "delete")
     for category in ("identity", "learning_path", "activity"):
         months = {r["months"] for r in rules(shown) if category in r["categories"]}
         assert max(months) == 18, category

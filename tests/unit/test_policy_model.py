@@ -51,7 +51,11 @@ def test_purposes_for_category(policy: Policy) -> None:
 
 
 def test_rules_for_record_include_the_records_swept_alongside(policy: Policy) -> None:
-    assert [rid for rid, _ in policy.rules_for_record("activity_statement")] == ["learner_data"]
+    # A learner's statements go with them; statements of no learner, on their own clock.
+    assert [rid for rid, _ in policy.rules_for_record("activity_statement")] == [
+        "learner_data",
+        "unlinked_statements",
+    ]
     assert [rid for rid, _ in policy.rules_for_record("learner")] == ["learner_data"]
     assert [rid for rid, _ in policy.rules_for_record("commercial_contact")] == [
         "commercial_contact"

@@ -16,8 +16,9 @@ def upgrade_command(ctx: typer.Context) -> None:
     """Apply every pending migration (creates the schema in an empty database)."""
     from gardien.store.migrate import current_revision, upgrade
 
-    engine = container(ctx).engine
-    upgrade(engine)
+    app = container(ctx)
+    engine = app.engine
+    upgrade(engine, pseudonyms=app.pseudonyms)
     emit(f"database at revision {current_revision(engine)}")
 
 

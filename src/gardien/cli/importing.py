@@ -18,7 +18,7 @@ def import_command(
     from gardien.cli.progress import progress_bar
     from gardien.services.importing.reader import read_document
     from gardien.services.importing.writer import import_document
-    from gardien.services.xapi.parked import attach_parked
+    from gardien.services.xapi.linking import link_new_learners
     from gardien.store.uow import UnitOfWork
 
     app = container(ctx, as_of=as_of)
@@ -32,14 +32,13 @@ def import_command(
             home_page=app.settings.public_url,
             progress=progress,
         )
-    # Statements parked for these addresses before they were learners' become theirs.
-    attached = attach_parked(
+    # Statements stored about these addresses before they were learners' become theirs.
+    linked = link_new_learners(
         engine,
         (learner.email for learner in document.learners),
-        lookup=app.lookup,
-        home_page=app.settings.public_url,
+        pseudonyms=app.pseudonyms,
         clock=app.clock,
     )
     emit(report.summary())
-    if attached.statements:
-        emit(f"parked statements attached: {attached.statements} (to {attached.learners} learners)")
+    if linked.statements:
+        emit(f"earlier statements linked: {linked.statements} (to {linked.learners} learners)")

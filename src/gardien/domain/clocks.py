@@ -74,13 +74,19 @@ _CLOCKS = (
     RetentionClock(
         "contact_message", "last_exchange", "après le dernier échange", "after the last exchange"
     ),
-    RetentionClock("xapi_parked", "received", "après la réception", "after it is received"),
     # Documents about someone who is no learner; a learner's go with the learner.
     RetentionClock(
         "xapi_document",
         "last_change",
         "après sa dernière modification",
         "after it last changed",
+    ),
+    # Only while the statement is no learner's: once linked, it lives by the learner's clock.
+    RetentionClock(
+        "activity_statement",
+        "unlinked",
+        "après la réception, tant qu'aucun apprenant n'y est rattaché",
+        "after it is received, as long as no learner is linked to it",
     ),
     RetentionClock("disclosure", "recorded", "après la transmission", "after the transmission"),
     RetentionClock(

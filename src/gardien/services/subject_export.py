@@ -27,7 +27,7 @@ from gardien.domain.clocks import RETENTION_CLOCKS
 from gardien.domain.lookup import SubjectLookup, normalise_address
 from gardien.domain.retention import retention_end
 from gardien.domain.vocabulary import FundingType
-from gardien.domain.xapi.identifiers import identifiers_of, legacy_digest
+from gardien.domain.xapi.pseudonyms import address_identifier
 from gardien.policy import Policy
 from gardien.policy.model import RetentionRule
 from gardien.services.export_stream import StatementStream, SubjectExport
@@ -58,6 +58,8 @@ _ROLES: tuple[tuple[str, str], ...] = (
     ("outbox_message", "email_recipient"),
     ("account", "account_holder"),
     ("subject_request", "requester"),
+    # Named in xAPI statements that are no learner's of theirs (docs/xapi.md).
+    ("activity_statement", "named_in_statements"),
 )
 
 # While a clock has not started (still subscribed, no contract ended yet) nothing has an
@@ -74,12 +76,10 @@ _NOT_STARTED = {
 def subject_keys(email: str, lookup: SubjectLookup) -> SubjectKeys:
     """How records may name the person at ``email``: the address and its keyed lookups."""
     address = normalise_address(email)
-    identifiers = identifiers_of(address)
     return SubjectKeys(
         email=address,
         lookups=tuple(lookup.candidates(address)),
-        actor_lookups=tuple(found for text in identifiers for found in lookup.candidates(text)),
-        legacy_actor_digests=tuple(legacy_digest(text) for text in identifiers),
+        agent_names=tuple(lookup.candidates(address_identifier(address))),
     )
 
 
@@ -140,7 +140,8 @@ def _build(
     found = {row.record for row in rows}
     counts = {kind: sum(r.record == kind for r in rows) for kind in sorted(found)}
     if streams:
-        counts["activity_statement"] = sum(stream.count for stream in streams)
+        streamed = sum(stream.count for stream in streams)
+        counts["activity_statement"] = counts.get("activity_statement", 0) + streamed
         counts = dict(sorted(counts.items()))
     controller = policy.controller
     envelope = {

@@ -40,6 +40,7 @@ FIELDS: Mapping[str, Mapping[str, str | None]] = {
         "id": None,
         "statement_id": "activity",
         "learner_id": "activity",
+        "actor_name": "activity",
         "verb": "activity",
         "object_id": "activity",
         "result_success": "activity",
@@ -252,6 +253,11 @@ FIELDS: Mapping[str, Mapping[str, str | None]] = {
         "phone": "commercial_contact",
         "role": "commercial_contact",
     },
+    "statement_agent": {
+        "statement_id": "activity",
+        "place": None,
+        "name": "activity",
+    },
     "subject_request": {
         "id": None,
         "reference": "accountability",
@@ -335,13 +341,5 @@ FIELDS: Mapping[str, Mapping[str, str | None]] = {
         "etag": "activity",
         "updated_at": "activity",
         "learner_id": "activity",
-    },
-    "xapi_parked": {
-        "id": None,
-        "received_at": "activity",
-        "client_id": None,
-        "actor_digest": "activity",
-        "actor_lookup": "activity",
-        "statement": "activity",
     },
 }

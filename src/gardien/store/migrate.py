@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -11,12 +13,21 @@ from sqlalchemy.exc import OperationalError
 
 from gardien.errors import DatabaseNotReadyError
 
+if TYPE_CHECKING:
+    from gardien.domain.xapi.pseudonyms import Pseudonyms
 
-def alembic_config(engine: Engine) -> Config:
-    """An Alembic configuration pointing at the migrations shipped in the package."""
+
+def alembic_config(engine: Engine, *, pseudonyms: Pseudonyms | None = None) -> Config:
+    """An Alembic configuration pointing at the migrations shipped in the package.
+
+    ``pseudonyms`` (the server key and public URL) is what migration 0009 stores the
+    statements parked by earlier versions under; without it, it reads the environment.
+    """
     config = Config()
     config.set_main_option("script_location", "gardien.store:migrations")
     config.attributes["engine"] = engine
+    if pseudonyms is not None:
+        config.attributes["pseudonyms"] = pseudonyms
     return config
 
 
@@ -42,9 +53,9 @@ def current_revision(engine: Engine) -> str | None:
         ) from None
 
 
-def upgrade(engine: Engine) -> None:
-    """Apply every migration not yet applied."""
-    command.upgrade(alembic_config(engine), "head")
+def upgrade(engine: Engine, *, pseudonyms: Pseudonyms | None = None) -> None:
+    """Apply every migration not yet applied (``pseudonyms``: see :func:`alembic_config`)."""
+    command.upgrade(alembic_config(engine, pseudonyms=pseudonyms), "head")
 
 
 def ensure_migrated(engine: Engine) -> None:

@@ -13,13 +13,18 @@ reading the new record's clock would have, so that the export can tell the perso
 
 Addresses are stored lower-cased (a CHECK constraint on every e-mail column guarantees it), so
 the lookup lowers the address asked for and matches by plain, indexed equality. Records that
-outlived their learner (a detached OPCO dossier, a kept invoice, a commercial contact) and
-statements parked for an unknown actor are found by keyed lookup (``SubjectKeys``), never by
-an address kept for the purpose.
+outlived their learner (a detached OPCO dossier, a kept invoice, a commercial contact) are
+found by keyed lookup (``SubjectKeys``), never by an address kept for the purpose; xAPI
+statements that name the person without being a learner's own, by the keyed pseudonyms of
+their address (domain/xapi/pseudonyms.py) and the learner's pseudonym: those whose actor they
+are (no learner is linked to them), and anyone's that names them elsewhere (an instructor, a
+group's member, the object).
 
 A learner's activity statements can run to hundreds of thousands: they are not among the rows
 found here but counted (:func:`count_statements`) and read in batches
-(:func:`stream_statements`), so that an export streams them with flat memory.
+(:func:`stream_statements`), so that an export streams them with flat memory. The statements
+found here are the few a person is named in otherwise: those of no learner go within the month
+of their rule.
 """
 
 from __future__ import annotations
@@ -33,8 +38,10 @@ from typing import Any
 from sqlalchemy import Connection, Select, Table, and_, func, or_, select
 
 from gardien.domain.financial_year import FinancialYear
+from gardien.store.statement_names import named_elsewhere
 from gardien.store.tables import (
     account,
+    activity_statement,
     commercial_contact,
     contact_message,
     contract,
@@ -53,7 +60,6 @@ from gardien.store.tables import (
     sponsor_contact,
     subject_request,
     xapi_client,
-    xapi_parked,
 )
 from gardien.store.xapi_attachments import learner_attachments
 from gardien.store.xapi_documents import documents_of
@@ -90,15 +96,13 @@ class SubjectKeys:
     """How records name one person: the address, and the keyed lookups derived from it.
 
     ``lookups`` are the keyed lookups of the address (under the current and retired keys);
-    ``actor_lookups`` those of the xAPI identifiers that name it (``email:…``, ``sha1:…``);
-    ``legacy_actor_digests`` the unkeyed digests that statements parked before migration 0007
-    carry.
+    ``agent_names`` the keyed pseudonyms an xAPI agent naming the address (``mbox`` or
+    ``mbox_sha1sum``) is stored under, under the same keys.
     """
 
     email: str
     lookups: tuple[str, ...] = ()
-    actor_lookups: tuple[str, ...] = ()
-    legacy_actor_digests: tuple[str, ...] = ()
+    agent_names: tuple[str, ...] = ()
 
 
 def find_subject_rows(
@@ -149,8 +153,9 @@ def find_subject_rows(
     for found in _matching(connection, subject_request, subject_request.c.email, key):
         clocks = {("subject_request", "closed"): found["closed_at"]}
         rows.append(SubjectRow("subject_request", found, clocks=clocks))
-    rows.extend(_parked_rows(connection, keys))
     rows.extend(_document_rows(connection, keys, learners))
+    pseudonyms = [str(found["pseudonym"]) for found in learners]
+    rows.extend(_statement_rows(connection, [*keys.agent_names, *pseudonyms], learners))
     return rows
 
 
@@ -173,26 +178,52 @@ def _detached_dossiers(connection: Connection, lookups: Sequence[str]) -> list[S
 _TRAINING_END = ("opco_dossier", "training_end")
 
 
-def parked_condition(keys: SubjectKeys) -> Any:
-    """The parked statements whose actor names the person (keyed, or parked before 0007)."""
-    return or_(
-        xapi_parked.c.actor_lookup.in_(keys.actor_lookups),
-        xapi_parked.c.actor_digest.in_(keys.legacy_actor_digests),
-    )
+def unlinked_statements(names: Sequence[str]) -> Any:
+    """The statements of no learner whose actor is stored under one of ``names``."""
+    s = activity_statement.c
+    return and_(s.learner_id.is_(None), s.actor_name.in_(list(names)))
 
 
-def _parked_rows(connection: Connection, keys: SubjectKeys) -> list[SubjectRow]:
-    if not keys.actor_lookups and not keys.legacy_actor_digests:
+def _statement_rows(
+    connection: Connection, names: Sequence[str], learners: list[Mapping[str, Any]]
+) -> list[SubjectRow]:
+    """The statements naming the person that are no learner's of theirs: of no learner with
+    them as actor, or anyone's naming them elsewhere; each with its own clock."""
+    if not names:
         return []
-    found = _rows(connection, xapi_parked, parked_condition(keys))
-    references = _references(connection, xapi_parked, found)
-    return [
-        SubjectRow("xapi_parked", values, refs, clocks={_RECEIVED: values["received_at"]})
-        for values, refs in zip(found, references, strict=True)
-    ]
+    s = activity_statement.c
+    own = [found["id"] for found in learners]
+    where = or_(unlinked_statements(names), s.statement_id.in_(named_elsewhere(names)))
+    if own:
+        where = and_(where, or_(s.learner_id.is_(None), s.learner_id.not_in(own)))
+    found = _rows(connection, activity_statement, where, order=(s.stored_at, s.id))
+    owners = {
+        row.id: row.last_activity_at
+        for row in connection.execute(
+            select(learner.c.id, learner.c.last_activity_at).where(
+                learner.c.id.in_({v["learner_id"] for v in found if v["learner_id"] is not None})
+            )
+        )
+    }
+    clients = {
+        row.id: row.name for row in connection.execute(select(xapi_client.c.id, xapi_client.c.name))
+    }
+    rows = []
+    for values in found:
+        owner = values["learner_id"]
+        # Someone else's statement lives by its learner's clock; one of no learner by its own.
+        clocks: dict[ClockKey, ClockReading] = (
+            {_UNLINKED: values["stored_at"]}
+            if owner is None
+            else {("learner", "last_activity"): owners[owner]}
+        )
+        # The learner a statement is linked to is someone else: never named, not even by key.
+        refs = {"learner_id": None, "client_id": clients.get(values["client_id"])}
+        rows.append(SubjectRow("activity_statement", values, refs, clocks=clocks))
+    return rows
 
 
-_RECEIVED = ("xapi_parked", "received")
+_UNLINKED = ("activity_statement", "unlinked")
 
 
 def _document_rows(
@@ -201,7 +232,7 @@ def _document_rows(
     """xAPI documents about the person: their learner's, and those under their keyed
     pseudonyms (``store/xapi_documents.py``). A learner's live by the learner's clock."""
     last_activity = {row["id"]: row["last_activity_at"] for row in learners}
-    found = documents_of(connection, learner_ids=list(last_activity), names=keys.actor_lookups)
+    found = documents_of(connection, learner_ids=list(last_activity), names=keys.agent_names)
     rows = []
     for values in found:
         owner = values["learner_id"]

@@ -1,8 +1,10 @@
-"""The xAPI queries: clients, learners by actor, statements in and out, voiding, progress.
+"""The xAPI queries: clients, learners by actor, statements in and out, voiding, progress,
+and the statements that name a person, by pseudonym, wherever they stand.
 
 Everything here is set-based: a batch of 50 statements costs a handful of statements whatever
-the batch holds (one lookup of known ids, one of learners, one insert, one update of last
-activity per learner, progress only for statements on a module's activity).
+the batch holds (one lookup of known ids, one of learners, one insert, one more for the agents
+named besides the actors when there are any, one update of last activity per learner, progress
+only for statements on a module's activity).
 """
 
 from __future__ import annotations
@@ -14,14 +16,17 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     and_,
     bindparam,
     exists,
+    false,
     func,
     insert,
     literal,
     literal_column,
+    not_,
     or_,
     select,
     text,
@@ -36,8 +41,8 @@ from gardien.store.tables import (
     learner,
     learning_module,
     module_progress,
+    statement_agent,
     xapi_client,
-    xapi_parked,
 )
 
 
@@ -135,9 +140,15 @@ def stored_raw(connection: Connection, ids: Sequence[str]) -> dict[str, dict[str
     return {row.statement_id: row.raw for row in rows}
 
 
-def insert_statements(connection: Connection, rows: list[dict[str, Any]]) -> None:
+def insert_statements(
+    connection: Connection, rows: list[dict[str, Any]], agents: Sequence[dict[str, str]] = ()
+) -> None:
+    """Insert statement ``rows`` and the ``agents`` they name besides their actors
+    (``statement_id``, ``place``, ``name``)."""
     if rows:
         connection.execute(insert(activity_statement), rows)
+    if agents:
+        connection.execute(insert(statement_agent), list(agents))
 
 
 def void(connection: Connection, targets: Sequence[str]) -> int:
@@ -172,16 +183,6 @@ def advance_last_activity(connection: Connection, latest: dict[int, datetime]) -
         .values(last_activity_at=bindparam("at")),
         [{"learner_id": learner_id, "at": latest[learner_id]} for learner_id in sorted(latest)],
     )
-
-
-def park(
-    connection: Connection, rows: list[dict[str, Any]], *, client_id: int, now: datetime
-) -> None:
-    if rows:
-        connection.execute(
-            insert(xapi_parked),
-            [{**row, "client_id": client_id, "received_at": now} for row in rows],
-        )
 
 
 @dataclass(frozen=True)
@@ -274,11 +275,54 @@ def _recompute(connection: Connection, enrolment_id: int) -> None:
     connection.execute(update(enrolment).where(enrolment.c.id == enrolment_id).values(**values))
 
 
+# -- the agent filter, and statements by pseudonym ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgentFilter:
+    """The ``agent`` filter of ``GET /statements``, resolved: every pseudonym the agent may be
+    stored under, the learner it names (their linked statements keep the actor they were
+    stored with), with ``related`` every place it may stand in, the authority included (the
+    client ``client_id``, when the agent is a client's account)."""
+
+    names: tuple[str, ...] = ()
+    learner_id: int | None = None
+    related: bool = False
+    client_id: int | None = None
+
+
+def agent_condition(agent: AgentFilter, table: Any = activity_statement) -> ColumnElement[bool]:
+    """The statements ``agent`` matches: as actor or object, or (``related``) anywhere but
+    as a group's member (xAPI 1.0.3, Communication 2.1.3); ``table`` is the statements table
+    or an alias of it (the target of a StatementRef)."""
+    s = table.c
+    terms: list[ColumnElement[bool]] = []
+    if agent.learner_id is not None:
+        terms.append(s.learner_id == agent.learner_id)
+    if agent.names:
+        names = list(agent.names)
+        # A learner's statements are theirs by learner_id; the actor's name is looked up among
+        # the statements of no learner only (store/tables/learning.py says why).
+        terms.append(and_(s.learner_id.is_(None), s.actor_name.in_(names)))
+        a = statement_agent.c
+        place = a.place == "object" if not agent.related else not_(a.place.like("%.member"))
+        terms.append(s.statement_id.in_(select(a.statement_id).where(a.name.in_(names), place)))
+    if agent.related and agent.client_id is not None:
+        terms.append(s.client_id == agent.client_id)
+    return or_(*terms) if terms else false()
+
+
+def client_id_named(connection: Connection, name: str) -> int | None:
+    """The id of the client (revoked or not) named ``name``: the authority it stands for."""
+    found = connection.execute(select(xapi_client.c.id).where(xapi_client.c.name == name))
+    return found.scalar_one_or_none()
+
+
 @dataclass(frozen=True)
 class StatementQuery:
-    """The filters of ``GET /statements`` (the agent already resolved to a learner id)."""
+    """The filters of ``GET /statements`` (the agent already resolved to its pseudonyms)."""
 
-    learner_id: int | None = None
+    agent: AgentFilter | None = None
     verb: str | None = None
     activity: str | None = None
     registration: str | None = None
@@ -311,9 +355,7 @@ def query_statements(
     """
     s = activity_statement.c
     conditions: list[Any] = [s.voided.is_(False)]
-    if any(
-        f is not None for f in (query.learner_id, query.verb, query.activity, query.registration)
-    ):
+    if any(f is not None for f in (query.agent, query.verb, query.activity, query.registration)):
         conditions.append(_matches(query, connection.dialect.name))
         if connection.dialect.name == "postgresql":
             # The planner charges the chain's EXISTS to every row, short-circuit or not: past
@@ -377,8 +419,8 @@ def _filters(query: StatementQuery, table: Any, dialect: str) -> list[Any]:
     """The conditions of ``query`` other than time, on ``table`` (the statement or a target)."""
     t = table.c
     conditions: list[Any] = []
-    if query.learner_id is not None:
-        conditions.append(t.learner_id == query.learner_id)
+    if query.agent is not None:
+        conditions.append(agent_condition(query.agent, table))
     if query.verb is not None:
         conditions.append(t.verb == query.verb)
     if query.activity is not None:

@@ -150,7 +150,6 @@ def _store(container: Container, client: store.Client, statements: list[dict[str
         home_page=container.settings.public_url,
         clock=container.clock,
         lookup=container.lookup,
-        unknown=container.settings.xapi_unknown_actors,
     )
 
 
@@ -272,7 +271,10 @@ def _get(
         shown = in_format(found, asked.format, accepted)
         return _answer(container, shown, [found], asked.attachments, _last_modified(found))
     statements, after = find_statements(
-        container.engine, asked.filters, home_page=container.settings.public_url
+        container.engine,
+        asked.filters,
+        home_page=container.settings.public_url,
+        lookup=container.lookup,
     )
     result = {
         "statements": [in_format(s, asked.format, accepted) for s in statements],

@@ -26,6 +26,7 @@ from gardien.store.tables import activity_statement, learner
 COLUMNS = (
     "statement_id",
     "learner_id",
+    "actor_name",
     "verb",
     "object_id",
     "result_success",
@@ -81,8 +82,8 @@ def import_statements(
     sql = bulk.insert_sql(activity_statement, COLUMNS)
     instant_and_text = bulk.codec.instant_and_text
     stored_at = bulk.codec.instant(ctx.now)
-    # Per learner: its id, its pseudonymous actor, and that actor as JSON text.
-    agents: dict[str, tuple[int, dict[str, Any], str]] = {}
+    # Per learner: its id, its pseudonymous actor, that actor as JSON text, its pseudonym.
+    agents: dict[str, tuple[int, dict[str, Any], str, str]] = {}
     encode = StatementEncoder().encode
     total = len(statements)
     inserted = 0
@@ -96,7 +97,8 @@ def import_statements(
             if agent is None:
                 ref = refs[email]
                 made = actor(ctx.home_page, ref.pseudonym)
-                agent = agents[email] = (ref.id, made, orjson.dumps(made).decode())
+                agent = (ref.id, made, orjson.dumps(made).decode(), ref.pseudonym)
+                agents[email] = agent
             timestamp, iso = instant_and_text(item.timestamp)
             text = encode(item, agent[1], agent[2], iso)
             if item.raw is not None:
@@ -106,6 +108,7 @@ def import_statements(
                 (
                     item.id,
                     agent[0],
+                    agent[3],
                     item.verb,
                     item.object,
                     None if result is None else result.success,

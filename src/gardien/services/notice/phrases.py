@@ -59,8 +59,8 @@ CLOCKS: dict[str, str] = {
     # The clock is when the e-mail is queued, a moment before it is sent: the promise holds.
     "created": N_("after being sent"),
     "recorded": N_("after being recorded"),
-    "received": N_("after being received"),
     "last_change": N_("after it last changed"),
+    "unlinked": N_("after being received, as long as no learner is linked to it"),
     "last_sign_in": N_("after the last sign-in"),
     "expired": N_("after the session ends"),
     "closed": N_("after the request is closed"),

@@ -1,13 +1,16 @@
 """Storing xAPI statements: validated, pseudonymised at the door, conflicts and voiding handled,
 the learner's last activity and progress moved, all in one transaction per request.
 
-Pseudonymisation (docs/xapi.md): the actor — ``mbox``, ``mbox_sha1sum`` or an ``account`` on
-gardien's home page — is resolved to a learner and replaced by an account on gardien's home page
-named by the learner's pseudonym. Other people (context instructor and team) are dropped; an
-agent or group as object, a group as actor, or a sub-statement about someone else is refused. A
-statement that still holds the learner's address or full name anywhere is refused. Statements
-about unknown actors are refused, or parked (``GARDIEN_XAPI_UNKNOWN_ACTORS=park``) for the
-``parked_statements`` rule's time.
+Pseudonymisation (docs/xapi.md, domain/xapi/pseudonyms.py): every agent a statement names —
+actor, group members, an agent or group as object, a sub-statement's, the context's instructor
+and team — is stored under a pseudonym, never an address or a name. An actor that names a
+learner (``mbox``, ``mbox_sha1sum`` or an ``account`` on gardien's home page named by their
+pseudonym) becomes the learner's own pseudonymous account and the statement is theirs
+(``learner_id``, last activity, progress); any other actor, groups included, gets a keyed
+pseudonym and the statement no learner, until one appears with that identifier
+(services/xapi/linking.py) or the ``unlinked_statements`` rule deletes it. A learner's
+statement that still holds their address or full name anywhere is refused. The authority is
+the client's account. A batch is stored whole or not at all.
 """
 
 from __future__ import annotations
@@ -15,15 +18,15 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 import orjson
 from sqlalchemy import Connection
 
 from gardien.domain.clock import Clock
 from gardien.domain.lookup import SubjectLookup
-from gardien.domain.xapi.identifiers import identifier_text
 from gardien.domain.xapi.normalise import normalised
+from gardien.domain.xapi.pseudonyms import Pseudonyms, stored_places
 from gardien.domain.xapi.validate import is_voiding, parse_timestamp, statements_equivalent
 from gardien.errors import XapiConflictError, XapiValidationError
 from gardien.services.importing.pseudonymise import actor as pseudonymous_actor
@@ -32,19 +35,16 @@ from gardien.store import xapi as store
 from gardien.store.uow import UnitOfWork
 from gardien.store.xapi_documents import remember_activities
 
-Unknown = Literal["refuse", "park"]
 VERBS_ROOT = "http://adlnet.gov/expapi/verbs/"
 OUTCOMES = {f"{VERBS_ROOT}{name}": name for name in ("completed", "passed", "failed")}
 VERSION = "1.0.3"
-_OTHER_PEOPLE = ("instructor", "team")
 
 
 @dataclass(frozen=True)
 class Stored:
-    """What a POST or PUT did: the ids of the statements, in order; how many were parked."""
+    """What a POST or PUT did: the ids of the statements, in order."""
 
     ids: list[str]
-    parked: int = 0
 
 
 def actor_key(agent: Any, home: str) -> tuple[str, str] | None:
@@ -79,15 +79,18 @@ def learners_for(
     return index
 
 
-def actor_lookup(key: tuple[str, str] | None, agent: Any, lookup: SubjectLookup) -> str:
-    """The keyed lookup a parked statement is filed under: its actor's identifier (an agent
-    named otherwise, by its whole canonical JSON), never in clear nor by a plain hash."""
-    text = (
-        identifier_text(*key)
-        if key
-        else "agent:" + orjson.dumps(agent, option=orjson.OPT_SORT_KEYS).decode()
-    )
-    return lookup.of(text)
+@dataclass
+class _Batch:
+    """What one request stores, gathered statement by statement."""
+
+    ids: list[str]
+    documents: dict[str, dict[str, Any]]
+    sent: dict[str, dict[str, Any]]
+    rows: list[dict[str, Any]]
+    agents: list[dict[str, str]]
+    latest: dict[int, datetime]
+    outcomes: list[store.ModuleOutcome]
+    voiding: list[str]
 
 
 def store_statements(
@@ -98,132 +101,117 @@ def store_statements(
     home_page: str,
     clock: Clock,
     lookup: SubjectLookup,
-    unknown: Unknown = "refuse",
 ) -> Stored:
-    """Store already validated ``statements`` (one request's) for ``client``; statements about
-    unknown people are refused, or parked under the keyed ``lookup`` of their actor."""
+    """Store already validated ``statements`` (one request's) for ``client``, every agent
+    pseudonymised under ``lookup``'s keys; whole, or nothing when one is refused."""
     statements = [normalised(statement) for statement in statements]  # context activities: arrays
-    home = home_page.rstrip("/")
+    names = Pseudonyms(lookup, home_page)
+    home = names.learner_home
     now = clock.now()
     stored_at = now.isoformat()
     keys = [actor_key(s["actor"], home) for s in statements]
-    for index, (statement, key) in enumerate(zip(statements, keys, strict=True)):
-        agent = statement["actor"]
-        if isinstance(agent, dict) and agent.get("objectType") == "Group":
-            raise XapiValidationError(
-                _at(index, len(statements), "actor"), "a group cannot be one learner's activity"
-            )
-        _refuse_other_people(statement, index, len(statements))
-        if key is None and unknown == "refuse":
-            raise XapiValidationError(
-                _at(index, len(statements), "actor"),
-                "gardien knows learners by mbox, mbox_sha1sum or an account on"
-                f" {home}; this actor names none",
-            )
     with uow:
         connection = uow.connection
         index_by = learners_for(connection, [k for k in keys if k is not None])
-        ids: list[str] = []
-        rows: list[dict[str, Any]] = []
-        parked: list[dict[str, Any]] = []
-        documents: dict[str, dict[str, Any]] = {}
-        latest: dict[int, datetime] = {}
-        outcomes: list[store.ModuleOutcome] = []
-        voiding: list[str] = []
+        batch = _Batch([], {}, {}, [], [], {}, [], [])
         for index, (statement, key) in enumerate(zip(statements, keys, strict=True)):
             # UUIDs compare in any case: stored in lower case, so lookups and voiding match.
             statement_id = str(statement.get("id") or uuid.uuid4()).lower()
-            ids.append(statement_id)
+            batch.ids.append(statement_id)
             person = index_by.get(key) if key else None
-            if person is None:
-                if unknown == "refuse":
-                    raise XapiValidationError(
-                        _at(index, len(statements), "actor"), "no learner is known by this actor"
-                    )
-                parked.append(
-                    {
-                        "actor_lookup": actor_lookup(key, statement["actor"], lookup),
-                        "statement": {**statement, "id": statement_id},
-                    }
-                )
-                continue
-            document = _pseudonymised(
-                statement, statement_id, person, home, client, stored_at, index, len(statements)
-            )
-            documents[statement_id] = document
-            timestamp = parse_timestamp(document["timestamp"])
-            activity_at = min(timestamp, now)
-            if latest.get(person.id) is None or activity_at > latest[person.id]:
-                latest[person.id] = activity_at
-            rows.append(_row(document, person.id, client.id, timestamp, now))
-            target = is_voiding(document)
-            if target is not None:
-                voiding.append(target)
-            elif document["verb"]["id"] in OUTCOMES and _activity(document) is not None:
-                outcomes.append(
-                    store.ModuleOutcome(
-                        learner_id=person.id,
-                        activity_id=str(_activity(document)),
-                        status=OUTCOMES[document["verb"]["id"]],
-                        score_scaled=_scaled(document),
-                        at=activity_at,
-                    )
-                )
-        existing = store.stored_raw(connection, list(documents))
+            document = _pseudonymised(statement, statement_id, person, names, client, stored_at)
+            if person is not None:
+                _refuse_leaks(document, person, _at(index, len(statements), "statement"))
+            _add(batch, document, statement, person, names, client, now)
+        existing = store.stored_raw(connection, list(batch.documents))
         for statement_id, previous in existing.items():
-            if not statements_equivalent(previous, documents[statement_id]):
+            if not _same(previous, batch.documents[statement_id], batch.sent[statement_id], names):
                 raise XapiConflictError(statement_id)
-        rows = [row for row in rows if row["statement_id"] not in existing]
-        store.insert_statements(connection, rows)
-        store.void(connection, voiding)
-        store.advance_last_activity(connection, latest)
-        store.record_progress(connection, outcomes)
-        store.park(connection, parked, client_id=client.id, now=now)
+        rows = [row for row in batch.rows if row["statement_id"] not in existing]
+        agents = [row for row in batch.agents if row["statement_id"] not in existing]
+        store.insert_statements(connection, rows, agents)
+        store.void(connection, batch.voiding)
+        store.advance_last_activity(connection, batch.latest)
+        store.record_progress(connection, batch.outcomes)
         remember_activities(connection, statements)
         uow.commit()
-    return Stored(ids=ids, parked=len(parked))
+    return Stored(ids=batch.ids)
+
+
+def _add(
+    batch: _Batch,
+    document: dict[str, Any],
+    statement: dict[str, Any],
+    person: store.Learner | None,
+    names: Pseudonyms,
+    client: store.Client,
+    now: datetime,
+) -> None:
+    statement_id = document["id"]
+    batch.documents[statement_id] = document
+    batch.sent[statement_id] = statement
+    timestamp = parse_timestamp(document["timestamp"])
+    if person is not None:
+        actor_name: str | None = person.pseudonym
+        activity_at = min(timestamp, now)
+        if batch.latest.get(person.id) is None or activity_at > batch.latest[person.id]:
+            batch.latest[person.id] = activity_at
+    else:
+        actor_name = names.stored_name(statement["actor"])
+    learner_id = person.id if person is not None else None
+    batch.rows.append(_row(document, learner_id, actor_name, client.id, timestamp, now))
+    batch.agents.extend(
+        {"statement_id": statement_id, "place": place, "name": name}
+        for place, name in stored_places(document)
+    )
+    target = is_voiding(document)
+    if target is not None:
+        batch.voiding.append(target)
+    elif person is not None and document["verb"]["id"] in OUTCOMES:
+        activity = _activity(document)
+        if activity is not None:
+            batch.outcomes.append(
+                store.ModuleOutcome(
+                    learner_id=person.id,
+                    activity_id=activity,
+                    status=OUTCOMES[document["verb"]["id"]],
+                    score_scaled=_scaled(document),
+                    at=min(timestamp, now),
+                )
+            )
 
 
 def _at(index: int, count: int, prop: str) -> str:
     return f"[{index}].{prop}" if count > 1 else prop
 
 
-def _refuse_other_people(statement: dict[str, Any], index: int, count: int) -> None:
-    obj = statement.get("object")
-    if isinstance(obj, dict) and obj.get("objectType") in ("Agent", "Group"):
-        raise XapiValidationError(
-            _at(index, count, "object"), "a person as object is not accepted: activities only"
-        )
-    if isinstance(obj, dict) and obj.get("objectType") == "SubStatement":
-        raise XapiValidationError(
-            _at(index, count, "object"), "sub-statements name other people: not accepted"
-        )
-
-
 def _pseudonymised(
     statement: dict[str, Any],
     statement_id: str,
-    person: store.Learner,
-    home: str,
+    person: store.Learner | None,
+    names: Pseudonyms,
     client: store.Client,
     stored_at: str,
-    index: int,
-    count: int,
 ) -> dict[str, Any]:
-    # A shallow copy: only top-level properties and the context's people change.
-    document = dict(statement)
+    """The statement as stored: every agent by pseudonym, the learner's own as actor, the
+    client as authority, ``stored`` now."""
+    source = statement
+    if person is not None:
+        # Already a pseudonym: the walk below keeps it, and computes no digest for it.
+        source = {**statement, "actor": pseudonymous_actor(names.learner_home, person.pseudonym)}
+    document = names.statement(source)
     document["id"] = statement_id
-    document["actor"] = pseudonymous_actor(home, person.pseudonym)
-    context = document.get("context")
-    if isinstance(context, dict):
-        document["context"] = {k: v for k, v in context.items() if k not in _OTHER_PEOPLE}
     document["authority"] = {
         "objectType": "Agent",
-        "account": {"homePage": f"{home}/xapi/clients", "name": client.name},
+        "account": {"homePage": f"{names.learner_home}/xapi/clients", "name": client.name},
     }
     document["stored"] = stored_at
     document.setdefault("timestamp", stored_at)
     document.setdefault("version", "1.0.0")
+    return document
+
+
+def _refuse_leaks(document: dict[str, Any], person: store.Learner, where: str) -> None:
     found = leaks(
         orjson.dumps(document).decode(),
         email=person.email,
@@ -231,10 +219,22 @@ def _pseudonymised(
     )
     if found is not None:
         raise XapiValidationError(
-            _at(index, count, "statement"),
-            f"it still holds the learner's {found} outside the actor: not stored",
+            where, f"it still holds the learner's {found} outside the actor: not stored"
         )
-    return document
+
+
+def _same(
+    previous: dict[str, Any],
+    document: dict[str, Any],
+    statement: dict[str, Any],
+    names: Pseudonyms,
+) -> bool:
+    """Whether ``statement``, stored as ``document``, repeats the ``previous`` one: also when
+    it was stored before its actor became a learner, under the actor's keyed pseudonym."""
+    if statements_equivalent(previous, document):
+        return True
+    before = {**document, "actor": names.agent(statement["actor"])}
+    return statements_equivalent(previous, before)
 
 
 def _activity(document: dict[str, Any]) -> str | None:
@@ -256,13 +256,19 @@ def _scaled(document: dict[str, Any]) -> float | None:
 
 
 def _row(
-    document: dict[str, Any], learner_id: int, client_id: int, timestamp: datetime, now: datetime
+    document: dict[str, Any],
+    learner_id: int | None,
+    actor_name: str | None,
+    client_id: int,
+    timestamp: datetime,
+    now: datetime,
 ) -> dict[str, Any]:
     result = document.get("result") or {}
     registration = (document.get("context") or {}).get("registration")
     return {
         "statement_id": document["id"],
         "learner_id": learner_id,
+        "actor_name": actor_name,
         "verb": document["verb"]["id"],
         "object_id": _object_id(document),
         "result_success": result.get("success"),

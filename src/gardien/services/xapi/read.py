@@ -1,7 +1,10 @@
 """Reading statements back: one by id, or a page of those matching the filters.
 
-The agent filter is resolved to a learner the way stored actors are (:func:`actor_key`): an
-agent gardien does not know matches nothing.
+The agent filter is pseudonymised the way stored agents are (domain/xapi/pseudonyms.py), under
+every key still in use, and resolved to a learner the way stored actors are
+(:func:`actor_key`): it finds the statements stored under the learner's own pseudonym, those
+stored under the keyed pseudonym of the identifier it gives, and those linked to the learner
+since (services/xapi/linking.py).
 """
 
 from __future__ import annotations
@@ -10,8 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
+from gardien.domain.lookup import SubjectLookup
+from gardien.domain.xapi.pseudonyms import Pseudonyms
 from gardien.services.xapi.ingest import actor_key, learners_for
 from gardien.store import xapi as store
 
@@ -23,6 +28,7 @@ class StatementFilters:
     """The filters of ``GET /statements``, parsed; ``after`` is the paging cursor."""
 
     agent: Any = None
+    related_agents: bool = False
     verb: str | None = None
     activity: str | None = None
     registration: str | None = None
@@ -32,7 +38,6 @@ class StatementFilters:
     ascending: bool = False
     after: Cursor | None = None
     related_activities: bool = False
-    related_agents: bool = False  # passed on; the agent filter matches the actor only, so far
 
 
 def statement_by_id(engine: Engine, statement_id: str, *, voided: bool) -> Any | None:
@@ -41,8 +46,33 @@ def statement_by_id(engine: Engine, statement_id: str, *, voided: bool) -> Any |
         return store.one_statement(connection, statement_id.lower(), voided=voided)
 
 
+def agent_filter(
+    connection: Connection, agent: Any, names: Pseudonyms, *, related: bool = False
+) -> store.AgentFilter:
+    """The ``agent`` filter as the store matches it: every pseudonym it may be stored under,
+    the learner it names if any, and (``related``) the client it names as authority."""
+    candidates = names.candidates(agent)
+    key = actor_key(agent, names.learner_home)
+    person = learners_for(connection, [key]).get(key) if key is not None else None
+    if person is not None:
+        # Named by their pseudonym, by their address's keyed one (elsewhere than as actor, or
+        # before they were a learner), whichever identifier the filter gives.
+        candidates += [person.pseudonym, *names.candidates({"mbox": f"mailto:{person.email}"})]
+    client_id = None
+    account = agent.get("account") if isinstance(agent, dict) else None
+    clients = f"{names.learner_home}/xapi/clients"
+    if related and isinstance(account, dict) and account.get("homePage") == clients:
+        client_id = store.client_id_named(connection, str(account.get("name", "")))
+    return store.AgentFilter(
+        names=tuple(dict.fromkeys(candidates)),
+        learner_id=person.id if person is not None else None,
+        related=related,
+        client_id=client_id,
+    )
+
+
 def find_statements(
-    engine: Engine, filters: StatementFilters, *, home_page: str
+    engine: Engine, filters: StatementFilters, *, home_page: str, lookup: SubjectLookup
 ) -> tuple[list[Any], Cursor | None]:
     """A page of non-voided statements in stored order, and the cursor of the next page.
 
@@ -50,17 +80,14 @@ def find_statements(
     when that statement is voided (Communication 2.1.3.s3): see ``store.query_statements``.
     """
     with engine.connect() as connection:
-        learner_id = None
+        agent = None
         if filters.agent is not None:
-            key = actor_key(filters.agent, home_page.rstrip("/"))
-            found = learners_for(connection, [key]).get(key) if key is not None else None
-            if found is None:
-                return [], None
-            learner_id = found.id
+            names = Pseudonyms(lookup, home_page)
+            agent = agent_filter(connection, filters.agent, names, related=filters.related_agents)
         return store.query_statements(
             connection,
             store.StatementQuery(
-                learner_id=learner_id,
+                agent=agent,
                 verb=filters.verb,
                 activity=filters.activity,
                 registration=filters.registration,

@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, Table, and_, func, select
 from gardien.domain.financial_year import FinancialYear
 from gardien.store.tables import (
     account,
+    activity_statement,
     audit_entry,
     commercial_contact,
     contact_message,
@@ -39,7 +40,6 @@ from gardien.store.tables import (
     throttle_counter,
     web_session,
     xapi_document,
-    xapi_parked,
 )
 
 
@@ -77,6 +77,13 @@ def _unconfirmed_clock(day: date) -> ColumnElement[bool]:
     return and_(subscription.status == "pending", subscription.created_at < _midnight(day))
 
 
+def _unlinked_clock(day: date) -> ColumnElement[bool]:
+    """A statement counts from its reception while it is no learner's: the index on
+    (learner_id, timestamp) finds the few unlinked ones, whatever the rest holds."""
+    statement = activity_statement.c
+    return and_(statement.learner_id.is_(None), statement.stored_at < _midnight(day))
+
+
 def _account_clock(day: date) -> ColumnElement[bool]:
     """Accounts of no learner (staff, sponsor contacts) count from their last sign-in, or from
     their creation while never used; a learner's account lives and goes with the learner."""
@@ -111,9 +118,11 @@ CLOCK_SQL: dict[tuple[str, str], ClockSql] = {
     ("outbox_message", "created"): _instant(outbox_message.c.created_at),
     ("audit_entry", "recorded"): _instant(audit_entry.c.recorded_at),
     ("disclosure", "recorded"): _instant(disclosure.c.transmitted_at),
-    ("xapi_parked", "received"): _instant(xapi_parked.c.received_at),
     ("xapi_document", "last_change"): ClockSql(
         xapi_document, _unlinked_document_clock, xapi_document.c.updated_at
+    ),
+    ("activity_statement", "unlinked"): ClockSql(
+        activity_statement, _unlinked_clock, activity_statement.c.stored_at
     ),
     ("account", "last_sign_in"): ClockSql(account, _account_clock, account.c.last_sign_in_at),
     ("web_session", "expired"): _instant(web_session.c.expires_at),

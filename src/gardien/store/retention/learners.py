@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, delete, func, insert, select, update
 
+from gardien.domain.xapi.pseudonyms import address_identifier, forget
 from gardien.store.retention import rowcount
+from gardien.store.statement_names import delete_statements, forget_names
 from gardien.store.tables import (
     account,
     activity_count,
@@ -33,6 +35,7 @@ from gardien.store.tables import (
     module_progress,
     opco_dossier,
     outbox_message,
+    statement_agent,
     subject_request,
     web_session,
     xapi_document,
@@ -105,6 +108,7 @@ def erase_learners(
         )
     )
     rows["xapi_attachment"] += delete_learner_attachments(connection, ids)
+    rows.update(_forget_in_statements(connection, found, lookup))
     for table in _DEPENDENTS:
         rows[table.name] += rowcount(
             connection.execute(delete(table).where(table.c.learner_id.in_(ids)))
@@ -131,6 +135,29 @@ def erase_learners(
         {name: count for name, count in rows.items() if count},
         sorted(row.pseudonym for row in found),
     )
+
+
+def _forget_in_statements(
+    connection: Connection, found: Sequence[Any], lookup: Lookup
+) -> Counter[str]:
+    """The learners' statements lose the agents they name (deleted with them next); statements
+    of no learner whose actor is one of them go; anyone else's that names them keeps a
+    placeholder in their place (their pseudonym, or the keyed one of their address under the
+    current key: a subject erasure also looks under retired keys)."""
+    rows: Counter[str] = Counter()
+    ids = [row.id for row in found]
+    theirs = select(activity_statement.c.statement_id).where(
+        activity_statement.c.learner_id.in_(ids)
+    )
+    connection.execute(delete(statement_agent).where(statement_agent.c.statement_id.in_(theirs)))
+    names = [row.pseudonym for row in found]
+    names += [lookup(address_identifier(row.email)) for row in found]
+    s = activity_statement.c
+    gone = delete_statements(connection, and_(s.learner_id.is_(None), s.actor_name.in_(names)))
+    rows["activity_statement"] += len(gone)
+    changed = forget_names(connection, names, lambda raw: forget(raw, names))
+    rows["activity_statement (person replaced)"] += changed
+    return rows
 
 
 def _detach_opco_dossiers(connection: Connection, lookups: dict[int, str]) -> int:

@@ -9,8 +9,10 @@ from sqlalchemy import Connection, Table, case, delete, update
 
 from gardien.domain.vocabulary import RetentionAction
 from gardien.store.retention import rowcount
+from gardien.store.statement_names import delete_statements
 from gardien.store.tables import (
     account,
+    activity_statement,
     commercial_contact,
     contact_message,
     contract,
@@ -26,7 +28,6 @@ from gardien.store.tables import (
     throttle_counter,
     web_session,
     xapi_document,
-    xapi_parked,
 )
 
 ANONYMISED_NAME = "anonymised"
@@ -43,7 +44,6 @@ _DELETED_BY_ID: dict[str, Table] = {
         newsletter_subscription,
         contact_message,
         outbox_message,
-        xapi_parked,
         xapi_document,
         account,
         web_session,
@@ -71,6 +71,9 @@ def erase_records(
         )
         gone = connection.execute(delete(disclosure).where(disclosure.c.id.in_(ids)))
         return {"disclosure": rowcount(gone), "disclosure_subject": rowcount(people)}
+    if record == "activity_statement":  # statements of no learner, with the agents they name
+        deleted = delete_statements(connection, activity_statement.c.id.in_(ids))
+        return {"activity_statement": len(deleted)}
     table = _DELETED_BY_ID[record]
     return {record: rowcount(connection.execute(delete(table).where(table.c.id.in_(ids))))}
 

@@ -10,10 +10,12 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, Connection, and_, delete, or_, select, update
 
 from gardien.domain.financial_year import FinancialYear
+from gardien.domain.xapi.pseudonyms import forget
 from gardien.store.retention import rowcount
 from gardien.store.retention.learners import Lookup, erase_learners
 from gardien.store.retention.records import ANONYMISED_NAME
-from gardien.store.subject_queries import SubjectKeys, parked_condition
+from gardien.store.statement_names import delete_statements, forget_names
+from gardien.store.subject_queries import SubjectKeys, unlinked_statements
 from gardien.store.tables import (
     commercial_contact,
     contact_message,
@@ -25,7 +27,6 @@ from gardien.store.tables import (
     sponsor,
     sponsor_contact,
     xapi_document,
-    xapi_parked,
 )
 
 
@@ -96,24 +97,27 @@ def erase_subject_rows(
         result.rows.update(erased.rows)
         result.subjects.extend(erased.pseudonyms)
         result.pseudonyms.extend(erased.pseudonyms)
-    # Statements parked for the address before it was a learner's.
-    parked = list(
-        connection.execute(select(xapi_parked.c.id).where(parked_condition(keys))).scalars()
-    )
-    if parked:
-        connection.execute(delete(xapi_parked).where(xapi_parked.c.id.in_(parked)))
-        result.rows["xapi_parked"] += len(parked)
-        result.subjects.extend(f"xapi_parked:{i}" for i in parked)
     # xAPI documents stored under the person's keyed pseudonyms (a learner's went with them).
     documents = list(
         connection.execute(
-            select(xapi_document.c.id).where(xapi_document.c.agent_name.in_(keys.actor_lookups))
+            select(xapi_document.c.id).where(xapi_document.c.agent_name.in_(keys.agent_names))
         ).scalars()
     )
     if documents:
         connection.execute(delete(xapi_document).where(xapi_document.c.id.in_(documents)))
         result.rows["xapi_document"] += len(documents)
         result.subjects.extend(f"xapi_document:{i}" for i in documents)
+    # xAPI statements of no learner whose actor is the person: theirs, deleted. Anyone else's
+    # that names them (as instructor, a group's member...) keeps a placeholder in their place.
+    names = list(keys.agent_names)
+    if names:
+        gone = delete_statements(connection, unlinked_statements(names))
+        if gone:
+            result.rows["activity_statement"] += len(gone)
+            result.subjects.extend(f"activity_statement:{i}" for i in gone)
+        changed = forget_names(connection, names, lambda raw: forget(raw, names))
+        if changed:
+            result.rows["activity_statement (person replaced)"] += changed
     for table, condition in (
         (sponsor_contact, sponsor_contact.c.email == email),
         (newsletter_subscription, newsletter_subscription.c.email == email),

@@ -21,11 +21,12 @@ from gardien.store.tables.learning import (
     learning_module,
     learning_path,
     module_progress,
+    statement_agent,
 )
 from gardien.store.tables.mail import outbox_message
 from gardien.store.tables.throttle import throttle_counter
 from gardien.store.tables.website import contact_message, newsletter_subscription
-from gardien.store.tables.xapi import xapi_client, xapi_parked
+from gardien.store.tables.xapi import xapi_client
 from gardien.store.tables.xapi_attachments import xapi_attachment, xapi_blob
 from gardien.store.tables.xapi_documents import xapi_activity, xapi_activity_profile, xapi_document
 
@@ -54,6 +55,7 @@ __all__ = [
     "outbox_message",
     "sponsor",
     "sponsor_contact",
+    "statement_agent",
     "subject_request",
     "throttle_counter",
     "web_session",
@@ -63,5 +65,4 @@ __all__ = [
     "xapi_blob",
     "xapi_client",
     "xapi_document",
-    "xapi_parked",
 ]

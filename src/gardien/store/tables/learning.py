@@ -1,7 +1,11 @@
 """Learners, learning paths, enrolments and activity (xAPI statements).
 
 Activity refers to a learner by ``learner_id`` only: identity lives in ``learner`` alone, so
-erasing it is one operation.
+erasing it is one operation. A statement names every agent by a pseudonym (docs/xapi.md):
+its actor's in ``actor_name``, the others' (an agent as object, group members, the people of
+its context, a sub-statement's) in ``statement_agent``, so that a query by agent, an export
+and an erasure find a person wherever a statement names them. A statement whose actor is no
+learner (yet) has no ``learner_id``: it lives by the ``unlinked_statements`` rule.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from sqlalchemy import (
     false,
 )
 
-from gardien.store.classify import SURROGATE, not_personal, personal
+from gardien.domain.lookup import LOOKUP_LENGTH
+from gardien.store.classify import SURROGATE, keyed_lookup, not_personal, personal
 from gardien.store.metadata import lower_case, metadata
 from gardien.store.types import UTCDateTime, json_document
 
@@ -115,7 +120,15 @@ activity_statement = Table(
     metadata,
     Column("id", Integer, primary_key=True, info=SURROGATE),
     Column("statement_id", String(36), nullable=False, unique=True, info=personal("activity")),
-    Column("learner_id", ForeignKey("learner.id"), nullable=False, info=personal("activity")),
+    # None while the actor is nobody gardien knows: the statement stays unlinked until a
+    # learner appears with the actor's identifier (services/xapi/linking.py).
+    Column("learner_id", ForeignKey("learner.id"), nullable=True, info=personal("activity")),
+    # The actor's pseudonym: the learner's own, or the keyed pseudonym of its identifier (None
+    # for an anonymous group). How queries by agent, exports and erasures find the actor of a
+    # statement of no learner. Not indexed of its own: those are found by ``learner_id IS
+    # NULL`` on the index below (a month of them at most), a learner's by ``learner_id``, and
+    # every statement stored would pay for the index.
+    Column("actor_name", String(LOOKUP_LENGTH), nullable=True, info=keyed_lookup("activity")),
     Column("verb", String(255), nullable=False, info=personal("activity")),
     Column("object_id", String(2048), nullable=False, info=personal("activity")),
     Column("result_success", Boolean, nullable=True, info=personal("activity")),
@@ -135,10 +148,29 @@ activity_statement = Table(
         info=not_personal("processing state"),
     ),
     Column("client_id", ForeignKey("xapi_client.id"), nullable=True, info=not_personal("client")),
-    # Erasure and export find a learner's statements by this index, newest first.
+    # Erasure and export find a learner's statements by this index, newest first; linking,
+    # queries by agent and the unlinked_statements rule, the statements of no learner.
     Index(None, "learner_id", "timestamp"),
     # GET /statements pages through stored order.
     Index(None, "stored_at", "id"),
+)
+
+# Every agent a statement names besides its actor and authority, by pseudonym and place
+# (``object``, ``actor.member``, ``context.instructor``, ``object.actor`` in a sub-statement...,
+# as domain/xapi/pseudonyms.py ``agents_in`` names them). Most statements have none.
+statement_agent = Table(
+    "statement_agent",
+    metadata,
+    Column(
+        "statement_id",
+        ForeignKey("activity_statement.statement_id"),
+        primary_key=True,
+        info=personal("activity"),
+    ),
+    Column("place", String(40), primary_key=True, info=not_personal("place in a statement")),
+    Column(
+        "name", String(LOOKUP_LENGTH), primary_key=True, index=True, info=keyed_lookup("activity")
+    ),
 )
 
 # What survives of activity when a policy says "anonymise": counts per activity, verb and month,

@@ -19,7 +19,7 @@ import gardien.store.types
 
 revision: str = "0010"
 # Written after 0009 (another branch of issue 16); this branch does not have it yet.
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
