@@ -166,7 +166,9 @@ def test_statements_targeting_a_matching_statement_match_too(
     assert _query(engine, activity=TOPIC, related_activities=True, ascending=True) == chain
     with engine.connect() as connection:
         [lea] = store.learners_by(connection, emails=[email("lea")])
-    assert _query(engine, learner_id=lea.id, ascending=True) == chain
+    # The agent filter too follows the chain (lea is the voided statement's actor).
+    lea_only = store.AgentFilter(learner_id=lea.id)
+    assert _query(engine, agent=lea_only, ascending=True) == chain
     # Time filters apply to the statement returned, not to the one it targets.
     assert _query(engine, verb=verb, since=NOW + timedelta(seconds=1)) == [comment["id"]]
     assert _query(engine, verb=verb, until=NOW + timedelta(seconds=1)) == [voiding["id"]]
