@@ -14,17 +14,13 @@ import pytest
 from sqlalchemy import select
 
 from gardien.store.engine import make_engine
-from gardien.store.migrate import upgrade
 from gardien.store.tables import learner, xapi_document
-from tests.support.server import running_server
 from tests.support.xapi_samples import (
     HOME,
     MODULES,
     PEOPLE,
-    add_client,
-    basic,
     email,
-    load_learners,
+    serving_samples,
     statement,
 )
 
@@ -76,14 +72,8 @@ class Lrs:
 @pytest.fixture(scope="module")
 def lrs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lrs]:
     """One server for the module: each test names documents of its own."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('documents') / 'lrs.sqlite3'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    load_learners(engine)
-    client = add_client(engine)
-    engine.dispose()
-    with running_server({"GARDIEN_DATABASE_URL": url, "GARDIEN_PUBLIC_URL": HOME}) as base:
-        yield Lrs(base, url, basic(client))
+    with serving_samples(tmp_path_factory.mktemp("documents")) as (base, url, headers):
+        yield Lrs(base, url, headers)
 
 
 def test_a_player_keeps_its_state_with_merges_ids_and_deletes(lrs: Lrs) -> None:

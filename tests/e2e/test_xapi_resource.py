@@ -14,10 +14,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from gardien.store.engine import make_engine
-from gardien.store.migrate import upgrade
-from tests.support.server import running_server
-from tests.support.xapi_samples import HOME, VERBS, add_client, basic, load_learners, statement
+from tests.support.xapi_samples import VERBS, serving_samples, statement
 
 pytestmark = pytest.mark.e2e
 CONSISTENT = "x-experience-api-consistent-through"
@@ -60,14 +57,8 @@ class Lrs:
 
 @pytest.fixture(scope="module")
 def lrs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lrs]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('lrs') / 'lrs.sqlite3'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    load_learners(engine)
-    client = add_client(engine)
-    engine.dispose()
-    with running_server({"GARDIEN_DATABASE_URL": url, "GARDIEN_PUBLIC_URL": HOME}) as base:
-        yield Lrs(base, basic(client))
+    with serving_samples(tmp_path_factory.mktemp("lrs")) as (base, _url, headers):
+        yield Lrs(base, headers)
 
 
 def _verb() -> str:

@@ -12,11 +12,8 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from gardien.store.engine import make_engine
-from gardien.store.migrate import upgrade
 from gardien.web.xapi_version import negotiated
-from tests.support.server import running_server
-from tests.support.xapi_samples import HOME, add_client, basic, load_learners, statement
+from tests.support.xapi_samples import serving_samples, statement
 
 pytestmark = pytest.mark.e2e
 FORM = "application/x-www-form-urlencoded"
@@ -30,14 +27,8 @@ class Lrs:
 
 @pytest.fixture(scope="module")
 def lrs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lrs]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('versions') / 'lrs.sqlite3'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    load_learners(engine)
-    client = add_client(engine)
-    engine.dispose()
-    with running_server({"GARDIEN_DATABASE_URL": url, "GARDIEN_PUBLIC_URL": HOME}) as base:
-        yield Lrs(f"{base}/xapi/statements", basic(client))
+    with serving_samples(tmp_path_factory.mktemp("versions")) as (base, _url, headers):
+        yield Lrs(f"{base}/xapi/statements", headers)
 
 
 def test_versions_are_negotiated() -> None:

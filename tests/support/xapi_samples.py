@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
 from gardien.services.xapi.clients import NewClient
+from gardien.store.engine import make_engine
+from gardien.store.migrate import upgrade
 from tests.support.lrs import credentials, register_client
 from tests.support.retention_samples import contract_doc, document, learner_doc, load
+from tests.support.server import running_server
 
 HOME = "https://www.example.org"
 MODULES = {
@@ -83,3 +89,19 @@ def statement(
     }
     data.update(extra)
     return data
+
+
+@contextmanager
+def serving_samples(folder: Path) -> Iterator[tuple[str, str, dict[str, str]]]:
+    """``gardien serve`` on a fresh SQLite database in ``folder`` holding the sample learners
+    and one client: the server's base URL, the database URL, the client's headers."""
+    url = f"sqlite:///{folder / 'lrs.sqlite3'}"
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        load_learners(engine)
+        client = add_client(engine)
+    finally:
+        engine.dispose()
+    with running_server({"GARDIEN_DATABASE_URL": url, "GARDIEN_PUBLIC_URL": HOME}) as base:
+        yield base, url, basic(client)
