@@ -865,7 +865,16 @@ BAD: list[tuple[str, Callable[[], Statement], Callable[[Statement], object], str
         "authority, identified group",
         full,
         put("authority", {"objectType": "Group", "mbox": "mailto:g@example.org"}),
-        "authority.member",
+        "authority",
+    ),
+    (
+        "authority, identified group of two",  # ADL's XAPI-00100: no group of people
+        full,
+        put(
+            "authority",
+            {"objectType": "Group", "openid": "https://g.example.org/", "member": OAUTH},
+        ),
+        "authority",
     ),
     ("version 0.95", full, put("version", "0.95"), "version"),
     ("version 1.1.0", full, put("version", "1.1.0"), "version"),

@@ -114,7 +114,13 @@ def authority(value: object) -> None:
     """An Agent, or the Group of two Agents of 3-legged OAuth (Data 2.4.9.s3.b1)."""
     agent_or_group(value)
     data = as_object(value, "an Agent or a Group")
-    if data.get("objectType") == "Group" and len(data.get("member", ())) != 2:
+    if data.get("objectType") != "Group":
+        return
+    if any(name in data for name in ("mbox", "mbox_sha1sum", "openid", "account")):
+        # The pair of 3-legged OAuth is an anonymous Group: an identified one is a group of
+        # people, which no authority is (Data 2.4.9.s3.b3).
+        fail("", "a Group as authority is anonymous: the OAuth application and user")
+    if len(data.get("member", ())) != 2:
         fail("member", "must hold exactly two Agents (application and user) in an authority")
 
 
