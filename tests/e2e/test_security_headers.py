@@ -92,6 +92,13 @@ NO_STORE: dict[tuple[str, str], str] = {
     ("GET", "/xapi/statements"): _MACHINE,
     ("POST", "/xapi/statements"): _MACHINE,
     ("PUT", "/xapi/statements"): _MACHINE,
+    **{
+        (method, f"/xapi/{resource}"): _MACHINE
+        for resource in ("activities/state", "activities/profile", "agents/profile")
+        for method in ("GET", "PUT", "POST", "DELETE")
+    },
+    ("GET", "/xapi/activities"): _MACHINE,
+    ("GET", "/xapi/agents"): _MACHINE,
     ("GET", "/newsletter"): _FORM,
     ("POST", "/newsletter"): _FORM,
     ("GET", "/newsletter/confirm/{token}"): _LINK,
