@@ -80,3 +80,17 @@ def test_xapi_2_has_no_alternate_request_syntax(lrs: Lrs) -> None:
             assert answer.status_code == 204, answer.text
         else:
             assert answer.status_code == 400 and answer.json()["property"] == "method"
+
+
+def test_a_request_naming_no_version_is_answered_in_the_clients_last(lrs: Lrs) -> None:
+    bare = {"Authorization": lrs.headers["Authorization"]}
+    for version, expected in (("1.0.3", "1.0.3"), ("2.0.0", "2.0.0"), ("1.0.1", "1.0.3")):
+        spoken = httpx.get(lrs.url, headers={**bare, "X-Experience-API-Version": version})
+        assert spoken.status_code == 200
+        refused = httpx.get(lrs.url, headers=bare)
+        assert refused.status_code == 400 and refused.json()["property"] == "header"
+        assert refused.headers["X-Experience-API-Version"] == expected
+    # Nobody known: the latest version.
+    stranger = httpx.get(lrs.url, headers={"Authorization": "Basic bm9ib2R5Om5vdGhpbmc="})
+    assert stranger.status_code == 400
+    assert stranger.headers["X-Experience-API-Version"] == "2.0.0"

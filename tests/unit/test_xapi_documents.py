@@ -131,6 +131,17 @@ def test_a_put_to_a_profile_must_say_what_it_expects() -> None:
     check_write(None, Preconditions(), method="DELETE", kind="activity_profile")
 
 
+def test_in_xapi_2_a_stored_state_is_not_overwritten_blindly() -> None:
+    guarded = Preconditions(guarded_state=True)
+    with pytest.raises(XapiDocumentConflictError):
+        check_write(STORED, guarded, method="PUT", kind="state")
+    check_write(None, guarded, method="PUT", kind="state")  # a first state needs no header
+    check_write(
+        STORED, Preconditions(if_match=STORED, guarded_state=True), method="PUT", kind="state"
+    )
+    check_write(STORED, guarded, method="POST", kind="state")  # a merge is no overwrite
+
+
 def _params(**values: str) -> list[tuple[str, str]]:
     return list(values.items())
 

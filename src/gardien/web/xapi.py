@@ -86,16 +86,35 @@ def checked_client(
     request's by default, or those an alternate-syntax form carried)."""
     if headers is None:
         headers = {name.lower(): value for name, value in request.headers.items()}
-    if negotiated(headers.get("x-experience-api-version")) is None:
-        return _error(400, "X-Experience-API-Version must be 1.0.x or 2.0.x", "header")
+    version = negotiated(headers.get("x-experience-api-version"))
     client = _authenticator(request).client(headers.get("authorization"))
+    if version is None:
+        # Which version to answer a request that names none in? The one this client spoke
+        # last (a client speaks one version), else the latest.
+        said = _spoken(request).get(client.id, V2) if client is not None else V2
+        return _error(
+            400,
+            "X-Experience-API-Version must be 1.0.x or 2.0.x",
+            "header",
+            headers={"X-Experience-API-Version": said},
+        )
     if client is None:
         return _error(
             401,
             "client credentials required (HTTP Basic)",
             headers={"WWW-Authenticate": 'Basic realm="xAPI"'},
         )
+    _spoken(request)[client.id] = version
     return get_container(request), client
+
+
+def _spoken(request: Request) -> dict[int, str]:
+    """The version each client last spoke, in this process (web/xapi_version.py)."""
+    spoken = getattr(request.app.state, "xapi_spoken", None)
+    if spoken is None:
+        spoken = request.app.state.xapi_spoken = {}
+    assert isinstance(spoken, dict)
+    return spoken
 
 
 def without_body(answer: Response, *, http_head: bool = True) -> Response:

@@ -36,6 +36,7 @@ from gardien.services.xapi import documents as service
 from gardien.store.uow import UnitOfWork
 from gardien.web.deps import BodyDep
 from gardien.web.xapi import HEADERS, checked_client
+from gardien.web.xapi_version import V2, negotiated
 
 router = APIRouter(prefix="/xapi", include_in_schema=False)
 RESOURCES: dict[str, Kind] = {
@@ -105,6 +106,7 @@ def _conditions(request: Request) -> Preconditions:
     return Preconditions(
         if_match=request.headers.get("if-match"),
         if_none_match=request.headers.get("if-none-match"),
+        guarded_state=negotiated(request.headers.get("x-experience-api-version")) == V2,
     )
 
 

@@ -93,10 +93,13 @@ def _parsed(content: bytes, which: str) -> Any:
 
 @dataclass(frozen=True)
 class Preconditions:
-    """The request's ``If-Match`` and ``If-None-Match`` headers (None when absent)."""
+    """The request's ``If-Match`` and ``If-None-Match`` headers (None when absent);
+    ``guarded_state``: the State resource too refuses to overwrite without them (xAPI 2.0,
+    4.1.4; 1.0.3 lets a State PUT overwrite freely)."""
 
     if_match: str | None = None
     if_none_match: str | None = None
+    guarded_state: bool = False
 
     @property
     def given(self) -> bool:
@@ -126,7 +129,8 @@ def check_write(
     ``If-Match`` holds when a document is stored and its ETag is listed (or ``*``);
     ``If-None-Match`` when none is stored, or its ETag is not listed. A PUT to a profile
     without either header is refused: 409 over a stored document, 400 otherwise, since the
-    client was bound to send one (3.1.s3.b1). The State resource takes writes without them.
+    client was bound to send one (3.1.s3.b1). The State resource takes writes without them,
+    but in xAPI 2.0 not over a stored state (409).
     """
     if conditions.if_match is not None:
         tags = _tags(conditions.if_match)
@@ -141,7 +145,13 @@ def check_write(
             raise XapiPreconditionError(
                 "If-None-Match", "a document is already stored here: read it first"
             )
-    if method == "PUT" and kind != "state" and not conditions.given:
+    if method == "PUT" and kind == "state" and conditions.guarded_state:
+        if current is not None and not conditions.given:
+            raise XapiDocumentConflictError(
+                "a state is already stored here: GET it, then PUT again with its ETag in"
+                " If-Match to replace it"
+            )
+    elif method == "PUT" and kind != "state" and not conditions.given:
         if current is not None:
             raise XapiDocumentConflictError(
                 "a document is already stored here: GET it, then PUT again with its ETag in"
