@@ -82,6 +82,7 @@ LOOKUP = SubjectLookup("bench-sweep-secret")
 # What the learner rule erases, children first, as the raw baseline deletes it.
 LEARNER_CHILDREN = (
     "activity_statement",
+    "xapi_document",
     "enrolment",
     "contract_learner",
     "cpf_dossier",
