@@ -161,8 +161,14 @@ def _content(headers: Mapping[str, str], body: bytes) -> tuple[Any, dict[str, by
     )
 
 
-def _store(container: Container, client: store.Client, statements: list[dict[str, Any]]) -> Any:
-    return store_statements(
+def _store(
+    container: Container,
+    client: store.Client,
+    statements: list[dict[str, Any]],
+    parts: dict[str, bytes],
+) -> Any:
+    """Store ``statements``, then keep the content of their attachments (``parts``)."""
+    stored = store_statements(
         UnitOfWork(container.engine, write=True),
         statements,
         client=client,
@@ -170,6 +176,10 @@ def _store(container: Container, client: store.Client, statements: list[dict[str
         clock=container.clock,
         lookup=container.lookup,
     )
+    keep_attachments(
+        container.engine, container.blobs, statements, stored.ids, parts, clock=container.clock
+    )
+    return stored
 
 
 @router.api_route("/statements", methods=["GET", "HEAD", "PUT", "POST"])
@@ -243,11 +253,7 @@ def _post(
         raise XapiValidationError(query[0][0], "not a parameter of POST /statements: it has none")
     data, parts = _content(headers, body)
     statements = with_checked_attachments(validate_batch(data), parts)
-    stored = _store(container, client, statements)
-    keep_attachments(
-        container.engine, container.blobs, statements, stored.ids, parts, clock=container.clock
-    )
-    return _json(stored.ids)
+    return _json(_store(container, client, statements, parts).ids)
 
 
 def _put(
@@ -270,10 +276,7 @@ def _put(
     if str(statement.get("id", statement_id)).lower() != statement_id.lower():
         raise XapiValidationError("id", "differs from the statementId parameter")
     statement = with_checked_attachments([statement], parts)[0]
-    stored = _store(container, client, [{**statement, "id": statement_id}])
-    keep_attachments(
-        container.engine, container.blobs, [statement], stored.ids, parts, clock=container.clock
-    )
+    _store(container, client, [{**statement, "id": statement_id}], parts)
     return Response(status_code=204, headers=HEADERS)
 
 
