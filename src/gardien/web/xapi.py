@@ -25,10 +25,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gardien.bootstrap import Container
-from gardien.domain.json_checks import NUL_ESCAPE
 from gardien.domain.xapi.attachments import with_checked_attachments
 from gardien.domain.xapi.canonical import accepted_languages, in_format
-from gardien.domain.xapi.query import check_query, refuse_nul
+from gardien.domain.xapi.query import check_query, statements_json
 from gardien.domain.xapi.validate import parse_timestamp, validate_batch, validate_statement
 from gardien.errors import XapiConflictError, XapiValidationError
 from gardien.services.xapi.attachments import attachment_parts, keep_attachments
@@ -133,16 +132,6 @@ def about(request: Request) -> Response:
     return without_body(answer) if request.method == "HEAD" else answer
 
 
-def _parsed(raw: bytes) -> Any:
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise XapiValidationError("body", "not valid JSON") from None
-    if NUL_ESCAPE in raw:  # PostgreSQL cannot store it: refused on SQLite too
-        refuse_nul(data)
-    return data
-
-
 def _content(headers: Mapping[str, str], body: bytes) -> tuple[Any, dict[str, bytes]]:
     """The statement or statements a PUT or POST carries, by its Content-Type (Communication
     1.5), and the attachments' content by SHA-256: JSON alone, or ``multipart/mixed`` whose
@@ -152,7 +141,7 @@ def _content(headers: Mapping[str, str], body: bytes) -> tuple[Any, dict[str, by
     content_type = headers.get("content-type", "")
     media_type = content_type.split(";")[0].strip().lower()
     if media_type == "application/json":
-        return _parsed(body), {}
+        return statements_json(body), {}
     if media_type == "multipart/mixed":
         return parse_multipart(body, content_type)
     raise XapiValidationError(

@@ -21,11 +21,8 @@ from collections.abc import Sequence
 from email.message import Message
 from typing import Any
 
-import orjson
-
-from gardien.domain.json_checks import NUL_ESCAPE
 from gardien.domain.xapi.attachments import Part
-from gardien.domain.xapi.query import refuse_nul
+from gardien.domain.xapi.query import statements_json
 from gardien.errors import XapiValidationError
 
 MULTIPART = "multipart/mixed"
@@ -62,7 +59,7 @@ def parse_multipart(body: bytes, content_type: str) -> tuple[Any, dict[str, byte
         raise XapiValidationError(
             "Content-Type", "the first part must be the statements, as application/json"
         )
-    statements = _statements(first)
+    statements = statements_json(first, problem="the first part is not valid JSON")
     contents: dict[str, bytes] = {}
     for number, (headers, content) in enumerate(parts[1:], start=1):
         sha2 = _checked_hash(headers, content, number)
@@ -123,16 +120,6 @@ def _part(raw: bytes, number: int) -> tuple[dict[str, str], bytes]:
             raise XapiValidationError("body", f"part {number} has a malformed header line")
         headers[name.decode("ascii").lower()] = value.decode("latin-1").strip()
     return headers, raw[head_end + 4 :]
-
-
-def _statements(raw: bytes) -> Any:
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise XapiValidationError("body", "the first part is not valid JSON") from None
-    if NUL_ESCAPE in raw:  # PostgreSQL cannot store it: refused on SQLite too
-        refuse_nul(data)
-    return data
 
 
 def _checked_hash(headers: dict[str, str], content: bytes, number: int) -> str:

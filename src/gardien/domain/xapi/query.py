@@ -11,8 +11,11 @@ Plain Python: no I/O.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
-from gardien.domain.json_checks import json_path, nul_path
+import orjson
+
+from gardien.domain.json_checks import NUL_ESCAPE, json_path, nul_path
 from gardien.domain.xapi.agents import agent_or_group
 from gardien.domain.xapi.checks import under
 from gardien.domain.xapi.formats import is_iri, is_uuid
@@ -63,3 +66,16 @@ def refuse_nul(data: object) -> None:
     found = nul_path(data)
     if found is not None:
         raise XapiValidationError(json_path(found) or "statements", NUL_PROBLEM)
+
+
+def statements_json(raw: bytes, *, problem: str = "not valid JSON") -> Any:
+    """The statements a request carries, parsed from ``raw`` (a body, or the first part of a
+    multipart one): not JSON is refused as ``problem``, U+0000 anywhere too (PostgreSQL cannot
+    store it, so SQLite refuses it as well)."""
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise XapiValidationError("body", problem) from None
+    if NUL_ESCAPE in raw:
+        refuse_nul(data)
+    return data
