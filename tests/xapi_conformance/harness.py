@@ -39,7 +39,12 @@ VERSIONS = ("1.0.3", "2.0.0")
 HERE = Path(__file__).parent
 ROOT = HERE.parents[1]
 SRC = ROOT / "src"
-SUITE = ROOT.parent / "shared" / "xapi-conformance-suite"
+# ADL's suite beside the checkout (../shared, as on every machine of the project), or where
+# GARDIEN_XAPI_CONFORMANCE_SUITE says for a checkout laid out otherwise.
+SUITE = Path(
+    os.environ.get("GARDIEN_XAPI_CONFORMANCE_SUITE")
+    or ROOT.parent / "shared" / "xapi-conformance-suite"
+)
 LOCK = HERE / "package-lock.json"
 LISTER = HERE / "list_cases.js"
 DEFAULT_REASON = "not yet conformant: issue 16 in progress"
@@ -72,7 +77,9 @@ def _tail(path: Path, lines: int = 30) -> str:
 def install(into: Path) -> Path:
     """Copy the suite into ``into``/suite, add the lock file, ``npm ci``; the copy's folder."""
     if not SUITE.is_dir():
-        raise SuiteError(f"the conformance suite is not at {SUITE}")
+        raise SuiteError(
+            f"the conformance suite is not at {SUITE}: set GARDIEN_XAPI_CONFORMANCE_SUITE"
+        )
     suite = into / "suite"
     shutil.copytree(SUITE, suite)
     _writable(suite)
