@@ -961,8 +961,13 @@ def run_sqlite(
         profile=args.profile_server,
     ) as server:
         load = post_all(server, _headers(key, secret), warmup, batches, args.clients)
+        # The server checkpoints the WAL on a thread of its own (store/checkpoints.py): the
+        # file's size is the most it ever held, which shows whether that thread kept up.
+        wal = Path(f"{served}-wal")
+        wal_bytes = wal.stat().st_size if wal.exists() else 0
     sent = sum(len(b.ids) for b in (*warmup, *batches))
     rows = read_sqlite_rows(served)
+    print(f"  WAL file at the last answer: {wal_bytes / 2**20:,.1f} MiB (its largest extent)")
     _print_load(load, args.clients, args.workers)
     if not _check(load, len(rows), sent, server.log):
         return Outcome("SQLite", load, [])

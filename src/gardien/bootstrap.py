@@ -72,7 +72,9 @@ class Container:
         from gardien.store.engine import make_engine
 
         engine = make_engine(
-            self.settings.database_url, write_wait=self.settings.write_wait_seconds
+            self.settings.database_url,
+            write_wait=self.settings.write_wait_seconds,
+            background_checkpoints=True,
         )
         return Container(
             settings=self.settings, policy=self.policy, clock=self.clock, _engine=engine

@@ -9,13 +9,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
 
 from gardien.domain.clock import FixedClock
 from gardien.domain.xapi.validate import validate_batch
 from gardien.services.xapi.clients import Authenticator
 from gardien.services.xapi.ingest import store_statements
 from gardien.store import xapi as store
+from gardien.store.tables import activity_statement
 from gardien.store.uow import UnitOfWork
 from tests.support.lookup import LOOKUP
 from tests.support.xapi_samples import (
@@ -59,8 +60,8 @@ def _insert(engine: Engine, raw: dict[str, Any], at: datetime) -> None:
     with engine.begin() as connection:
         [lea] = store.learners_by(connection, emails=[email("lea")])
         target = raw["object"]
-        store.insert_statements(
-            connection,
+        connection.execute(
+            insert(activity_statement),
             [
                 {
                     "statement_id": raw["id"],

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import math
 import sqlite3
+import threading
+import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,12 +32,16 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, *, write_wait: float | None = None) -> Engine:
+def make_engine(
+    url: str, *, write_wait: float | None = None, background_checkpoints: bool = False
+) -> Engine:
     """An engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout.
 
     ``write_wait`` (seconds) bounds how long a statement waits for a lock held by another
     writer: SQLite's busy timeout, PostgreSQL's ``lock_timeout``. None keeps the command
     line's waits (:data:`SQLITE_BUSY_TIMEOUT_MS`; no limit on PostgreSQL).
+    ``background_checkpoints``: on SQLite, commits leave WAL checkpoints to a
+    :class:`~gardien.store.checkpoints.Checkpointer` the caller runs (the web server's).
     """
     if write_wait is not None and not write_wait > 0:
         raise ConfigurationError("the wait for a lock must be a positive number of seconds")
@@ -54,8 +61,16 @@ def make_engine(url: str, *, write_wait: float | None = None) -> Engine:
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed, **_JSON)
-        event.listen(engine, "connect", _sqlite_pragmas(wait_ms or SQLITE_BUSY_TIMEOUT_MS))
+        event.listen(
+            engine,
+            "connect",
+            _sqlite_pragmas(
+                wait_ms or SQLITE_BUSY_TIMEOUT_MS,
+                autocheckpoint=CHECKPOINT_FALLBACK_PAGES if background_checkpoints else None,
+            ),
+        )
         event.listen(engine, "begin", _sqlite_begin)
+        _GATES[engine] = WriteGate(wait_ms or SQLITE_BUSY_TIMEOUT_MS)
         event.listen(engine, "handle_error", _raise_busy)
         return engine
     if parsed.get_backend_name() == "postgresql":
@@ -80,9 +95,15 @@ _JSON: dict[str, Any] = {"json_serializer": _json_text, "json_deserializer": orj
 
 # Execution option naming how a SQLite transaction begins; see ``UnitOfWork(write=True)``.
 SQLITE_BEGIN = "gardien_sqlite_begin"
-# Execution option: on SQLite, BEGIN without waiting for the lock; see ``UnitOfWork(wait=False)``.
-SQLITE_NO_WAIT = "gardien_sqlite_no_wait"
+# Execution option: on SQLite, how long BEGIN may wait for the lock (ms; 0: not at all, see
+# ``UnitOfWork(wait=False)``); unset, the connection's busy timeout.
+SQLITE_WAIT_MS = "gardien_sqlite_wait_ms"
 
+
+# With ``background_checkpoints``, pages (4 KiB) past which a committing connection checkpoints
+# the WAL itself (SQLite's own mechanism), should store/checkpoints.py's thread fall behind:
+# about 80 MB, a bound, never the usual path.
+CHECKPOINT_FALLBACK_PAGES = 20_000
 
 # How long a SQLite connection waits for a lock before it gives up.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -101,7 +122,9 @@ SQLITE_PRAGMAS = (
 )
 
 
-def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
+def _sqlite_pragmas(
+    busy_timeout_ms: int, *, autocheckpoint: int | None = None
+) -> Callable[[Any, Any], None]:
     def configure(dbapi_connection: Any, _record: Any) -> None:
         assert isinstance(dbapi_connection, sqlite3.Connection)
         # gardien begins transactions itself (below), not the sqlite3 module, so that a writer
@@ -113,6 +136,8 @@ def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
             cursor.execute(f"PRAGMA {pragma}")
         if busy_timeout_ms != SQLITE_BUSY_TIMEOUT_MS:
             cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        if autocheckpoint is not None:
+            cursor.execute(f"PRAGMA wal_autocheckpoint={int(autocheckpoint)}")
         cursor.close()
 
     return configure
@@ -128,6 +153,8 @@ def _postgres_lock_timeout(wait_ms: int) -> Callable[[Any, Any], None]:
 
     return configure
 
+
+BUSY = "another writer holds the database: nothing was written, try again"
 
 # PostgreSQL's SQLSTATE for a lock not granted within lock_timeout.
 _LOCK_NOT_AVAILABLE = "55P03"
@@ -147,23 +174,65 @@ def is_busy(error: BaseException) -> bool:
 def _raise_busy(context: ExceptionContext) -> None:
     if is_busy(context.original_exception):
         # SQLAlchemy rolls back and cleans up as usual, then raises this instead of its own.
-        raise BusyError(
-            "another writer holds the database: nothing was written, try again"
-        ) from context.original_exception
+        raise BusyError(BUSY) from context.original_exception
 
 
 def _sqlite_begin(connection: Connection) -> None:
     options = connection.get_execution_options()
     mode = options.get(SQLITE_BEGIN, "DEFERRED")
-    if not options.get(SQLITE_NO_WAIT):
+    wait_ms = options.get(SQLITE_WAIT_MS)
+    if wait_ms is None:
         connection.exec_driver_sql(f"BEGIN {mode}")
         return
     # The busy timeout only matters to take the lock: once BEGIN IMMEDIATE holds it, the
     # statements and the commit (WAL) wait for nobody, so the connection's own is put back.
     dbapi: Any = connection.connection.dbapi_connection
     own = int(dbapi.execute("PRAGMA busy_timeout").fetchone()[0])
-    dbapi.execute("PRAGMA busy_timeout = 0")
+    dbapi.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
     try:
         connection.exec_driver_sql(f"BEGIN {mode}")
     finally:
         dbapi.execute(f"PRAGMA busy_timeout = {own}")
+
+
+class WriteGate:
+    """The writers of one SQLite engine, in this process, one at a time.
+
+    SQLite has one write lock per file, and a writer that finds it taken polls for it, sleeping
+    longer each time (up to 100 ms): with several requests writing at once, the lock would often
+    lie free while they sleep. Taking this gate first (a plain lock, handed over the moment it is
+    released) makes them queue instead; the SQLite lock then waits only for other processes
+    (``gardien import``, a sweep, other workers). A writer waits for the gate at most the
+    engine's budget, then :class:`~gardien.errors.BusyError`, and the SQLite lock only for what
+    is left of it.
+    """
+
+    def __init__(self, wait_ms: int) -> None:
+        self.wait_ms = wait_ms
+        self._lock = threading.Lock()
+
+    def enter(self, *, wait: bool) -> int | None:
+        """Take the gate; the milliseconds left of the budget for the SQLite lock (None: the
+        whole budget, which is the connection's busy timeout)."""
+        if not wait:
+            if not self._lock.acquire(blocking=False):
+                raise BusyError(BUSY)
+            return 0
+        if self._lock.acquire(blocking=False):
+            return None
+        started = time.monotonic()
+        if not self._lock.acquire(timeout=self.wait_ms / 1000):
+            raise BusyError(BUSY)
+        waited_ms = int((time.monotonic() - started) * 1000)
+        return max(1, self.wait_ms - waited_ms)
+
+    def leave(self) -> None:
+        self._lock.release()
+
+
+_GATES: weakref.WeakKeyDictionary[Engine, WriteGate] = weakref.WeakKeyDictionary()
+
+
+def write_gate(engine: Engine) -> WriteGate | None:
+    """The gate of ``engine``'s writers (SQLite), or None (PostgreSQL: writers run together)."""
+    return _GATES.get(engine)

@@ -7,7 +7,7 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
-from gardien.store.engine import SQLITE_BEGIN, SQLITE_NO_WAIT
+from gardien.store.engine import SQLITE_BEGIN, SQLITE_WAIT_MS, WriteGate, write_gate
 
 
 class UnitOfWork:
@@ -23,6 +23,7 @@ class UnitOfWork:
         self._write = write
         self._wait = wait
         self._connection: Connection | None = None
+        self._gate: WriteGate | None = None
 
     @property
     def engine(self) -> Engine:
@@ -35,12 +36,20 @@ class UnitOfWork:
         return self._connection
 
     def __enter__(self) -> Self:
-        connection = self._engine.connect()
+        gate = write_gate(self._engine) if self._write else None
+        # On SQLite, writers of this process queue at the engine's gate (store/engine.py).
+        wait_ms = gate.enter(wait=self._wait) if gate is not None else None
+        try:
+            connection = self._engine.connect()
+        except BaseException:
+            if gate is not None:
+                gate.leave()
+            raise
         if self._write:
             # On SQLite, take the write lock at BEGIN: a transaction that selects rows and
             # then changes them must not interleave with another writer (two sweeps).
             connection = connection.execution_options(
-                **{SQLITE_BEGIN: "IMMEDIATE", SQLITE_NO_WAIT: not self._wait}
+                **{SQLITE_BEGIN: "IMMEDIATE", SQLITE_WAIT_MS: wait_ms}
             )
         try:
             connection.begin()
@@ -48,8 +57,11 @@ class UnitOfWork:
             # A BEGIN that failed (on SQLite, a write lock never granted: BusyError) gives
             # the connection back now: __exit__ does not run when __enter__ raises.
             connection.close()
+            if gate is not None:
+                gate.leave()
             raise
         self._connection = connection
+        self._gate = gate
         return self
 
     def __exit__(
@@ -65,6 +77,9 @@ class UnitOfWork:
         finally:
             connection.close()
             self._connection = None
+            if self._gate is not None:
+                self._gate.leave()
+                self._gate = None
 
     def commit(self) -> None:
         self.connection.commit()

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from gardien.bootstrap import Container, bootstrap
 from gardien.errors import ConfigurationError
 from gardien.settings import Environment
+from gardien.store.checkpoints import Checkpointer
 from gardien.web import (
     account_pages,
     admin_pages,
@@ -49,7 +50,12 @@ def create_app(container: Container, *, dev_mail: bool = False) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # The web's own SQLite engine leaves WAL checkpoints to a thread (store/checkpoints.py).
+        own_sqlite = web is not container and web.engine.dialect.name == "sqlite"
+        checkpoints = Checkpointer(web.engine).start() if own_sqlite else None
         yield
+        if checkpoints is not None:
+            await run_in_threadpool(checkpoints.stop)
         if web is not container:  # an engine of the web's own: its connections end with it
             await run_in_threadpool(web.close)
 
