@@ -19,6 +19,8 @@ import orjson
 from sqlalchemy import JSON, Column, Connection, Date, Enum, Integer, String, Table, select
 from sqlalchemy.exc import DBAPIError
 
+from gardien.errors import BusyError
+from gardien.store.engine import BUSY, is_busy
 from gardien.store.types import UTCDateTime
 
 T = TypeVar("T")
@@ -215,6 +217,8 @@ class Bulk:
             cursor.executemany(sql, chunk)
             return len(chunk)
         except dbapi.Error as exc:
+            if is_busy(exc):  # a lock not granted within the engine's wait, as anywhere else
+                raise BusyError(BUSY) from exc
             # The same exception classes as anywhere else in SQLAlchemy, so callers catch one kind.
             raise DBAPIError.instance(
                 sql, None, exc, dbapi.Error, hide_parameters=True, dialect=self.connection.dialect
