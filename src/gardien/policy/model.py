@@ -12,7 +12,15 @@ import json
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+)
 
 from gardien.domain.financial_year import FinancialYear
 from gardien.domain.vocabulary import FundingType, LegalBasis, RetentionAction
