@@ -26,7 +26,8 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, httpx.Response]
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
-    with running_server({"GARDIEN_DATABASE_URL": url}) as base:
+    # A loaded machine may take a while to start a server.
+    with running_server({"GARDIEN_DATABASE_URL": url}, timeout=120) as base:
         return {path: httpx.get(f"{base}{path}") for path in PAGES}
 
 
@@ -71,3 +72,23 @@ def test_the_notice_page_shows_the_notice_and_the_policy_version(
     )
     assert expected and expected in text
     assert policy.hosting.provider in text
+
+
+@pytest.mark.parametrize(
+    ("path", "updated"),
+    [
+        ("/confidentialite", "Dernière mise à jour : 01/06/2026"),
+        ("/privacy", "Last updated: 2026-06-01"),
+    ],
+)
+def test_the_notice_page_is_dated_and_its_contents_lead_to_each_section(
+    pages: dict[str, httpx.Response], path: str, updated: str
+) -> None:
+    tree = parse(pages[path])
+    assert updated in text_of(tree)
+    toc = tree.find(f".//{NS}nav[@class='toc']")
+    assert toc is not None
+    targets = [a.get("href", "") for a in toc.iter(f"{NS}a")]
+    ids = {element.get("id") for element in tree.iter() if element.get("id")}
+    assert len(targets) >= 9
+    assert all(target.startswith("#") and target[1:] in ids for target in targets)

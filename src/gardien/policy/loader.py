@@ -100,6 +100,8 @@ def _describe(error: ErrorDetails) -> str:
             f"a duration must be a whole number of months between 0 and {MAX_MONTHS}"
             f" (got {value!r})"
         )
+    if last == "updated_on":
+        return str((error.get("ctx") or {}).get("error", "")) or f"not a day (got {value!r})"
     if last == "financial_year_end":
         # The domain's reason names the value already ("06-31 is not a day of the year").
         reason = str((error.get("ctx") or {}).get("error", ""))

@@ -9,9 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+)
 
 from gardien.domain.financial_year import FinancialYear
 from gardien.domain.vocabulary import FundingType, LegalBasis, RetentionAction
@@ -33,6 +42,21 @@ def _year_end(text: str) -> str:
 YearEnd = Annotated[str, Field(strict=True), AfterValidator(_year_end)]
 
 
+def _day(value: object) -> date:
+    # YAML reads an unquoted 2026-06-01 as a date, a quoted one as text; a number is no day.
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"a day is written YYYY-MM-DD, e.g. 2026-06-01 (got {value!r})")
+
+
+Day = Annotated[date, BeforeValidator(_day)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -49,11 +73,17 @@ class Localized(_Strict):
 
 
 class Dpo(_Strict):
-    """The data protection officer, whom people write to about their data."""
+    """The data protection officer, whom people write to about their data.
+
+    ``name`` is who holds the office (a person, or a firm for an external DPO); ``role`` is
+    the office's title in each language ("Data protection officer" when absent, or e.g. a
+    "privacy contact" where no DPO is designated).
+    """
 
     name: NonEmpty
     email: EmailStr
     address: str | None = None
+    role: Localized | None = None
 
 
 class Controller(_Strict):
@@ -90,6 +120,18 @@ class Category(_Strict):
 Area = Literal["website", "e_learning", "organisation"]
 
 
+# Whether people must provide a purpose's data (GDPR art. 13(2)(e)): required by law, required
+# by the contract, optional, or recorded by the platform itself as it is used.
+ProvisionKind = Literal["statutory", "contractual", "optional", "automatic"]
+
+
+class Provision(_Strict):
+    """Whether providing a purpose's data is required, and what follows if it is not given."""
+
+    kind: ProvisionKind
+    without: Localized | None = None
+
+
 class Purpose(_Strict):
     """Why data is processed, on which legal basis, about whom, with which categories."""
 
@@ -98,6 +140,20 @@ class Purpose(_Strict):
     subjects: Annotated[list[Localized], Field(min_length=1)]
     categories: Annotated[list[Identifier], Field(min_length=1)]
     area: Area = "organisation"
+    # Absent: read from the legal basis (see :meth:`provision_kind`).
+    provision: Provision | None = None
+
+    @property
+    def provision_kind(self) -> ProvisionKind:
+        """Whether the data is required: as the policy says, else by the legal basis (a
+        contract's data is required by it, a legal obligation's by law; any other is optional)."""
+        if self.provision is not None:
+            return self.provision.kind
+        if self.legal_basis is LegalBasis.CONTRACT:
+            return "contractual"
+        if self.legal_basis is LegalBasis.LEGAL_OBLIGATION:
+            return "statutory"
+        return "optional"
 
 
 class Hold(_Strict):
@@ -160,11 +216,16 @@ class Policy(_Strict):
     """A whole policy: the controller, the hosting, and every rule derived from it."""
 
     format: Annotated[int, Field(ge=FORMAT, le=FORMAT, strict=True)]
+    # The day the policy (and so the notice) last changed: the notice shows it as its date.
+    updated_on: Day | None = None
     controller: Controller
     hosting: Hosting
     authority: Authority | None = None
     # Technical and organisational measures (GDPR art. 32), for the Art. 30 register.
     security: list[Localized] = Field(default_factory=list)
+    # Decisions taken by automated processing alone (GDPR art. 22), each described with its
+    # logic and consequences; empty: the notice says there are none.
+    automated_decisions: list[Localized] = Field(default_factory=list)
     categories: Annotated[dict[Identifier, Category], Field(min_length=1)]
     purposes: Annotated[dict[Identifier, Purpose], Field(min_length=1)]
     retention: Annotated[dict[Identifier, RetentionRule], Field(min_length=1)]

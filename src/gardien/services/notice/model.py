@@ -11,9 +11,11 @@ from dataclasses import dataclass
 
 from babel import Locale
 
+from gardien.domain.cookies import COOKIES, Cookie
 from gardien.domain.vocabulary import LegalBasis, RetentionAction
-from gardien.i18n import translations
-from gardien.policy.model import Policy, Recipient, RetentionRule
+from gardien.i18n import SUPPORTED, translations
+from gardien.i18n.dates import format_day
+from gardien.policy.model import Policy, Purpose, Recipient, RetentionRule
 from gardien.services.notice import phrases
 from gardien.services.notice.fields import FieldCategories, field_categories
 
@@ -93,13 +95,38 @@ class RetentionView:
 
 
 @dataclass(frozen=True, slots=True)
+class ProvisionView:
+    """Whether one purpose's data must be provided (GDPR art. 13(2)(e)), in words."""
+
+    purpose: str
+    kind: str  # "required by law", "optional", ...
+    without: str | None  # what follows if it is not provided
+
+
+@dataclass(frozen=True, slots=True)
+class CookieView:
+    name: str  # as the public site sends it
+    purpose: str
+    lifetime: str  # "180 days", "until you close your browser"
+
+
+@dataclass(frozen=True, slots=True)
 class ControllerView:
     name: str
     address: str
     email: str
-    dpo_name: str
+    dpo_role: str  # the office, in the notice's language
+    dpo_name: str | None  # who holds it; None when the policy names only the office
     dpo_email: str
     dpo_address: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A part of the notice the table of contents links to."""
+
+    id: str
+    title: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,13 +152,32 @@ class NoticeView:
 
     lang: str
     version: str
+    updated_on: str | None  # as people write a day in the notice's language
+    updated_on_iso: str | None
     controller: ControllerView
     areas: tuple[AreaView, ...]
+    provisions: tuple[ProvisionView, ...]
     disclosures: tuple[DisclosureView, ...]
     retention: tuple[RetentionView, ...]
     hosting: HostingView
     security: tuple[str, ...]
+    cookies: tuple[CookieView, ...]
+    automated_decisions: tuple[str, ...]
     authority: AuthorityView | None
+
+    @property
+    def sections(self) -> tuple[Section, ...]:
+        """The notice's parts in order, for its table of contents (their titles translated)."""
+        return tuple(
+            Section(id, translations(self.lang).gettext(title))
+            for id, title in phrases.SECTIONS
+            if id != "security" or self.security
+        )
+
+    @property
+    def section_titles(self) -> dict[str, str]:
+        """Each section's title by its id."""
+        return {section.id: section.title for section in self.sections}
 
     @property
     def asks_consent(self) -> bool:
@@ -165,8 +211,11 @@ class _Builder:
         return NoticeView(
             lang=self.lang,
             version=policy.version,
+            updated_on=format_day(policy.updated_on, self.lang) if policy.updated_on else None,
+            updated_on_iso=policy.updated_on.isoformat() if policy.updated_on else None,
             controller=self.controller(),
             areas=self.areas(),
+            provisions=tuple(self.provision(p) for p in policy.purposes.values()),
             disclosures=tuple(
                 DisclosureView(
                     funding=self.t.gettext(phrases.FUNDING_TYPES[funding]),
@@ -178,6 +227,8 @@ class _Builder:
             retention=tuple(self.retention(rule) for rule in policy.retention.values()),
             hosting=self.hosting(),
             security=tuple(measure.in_(self.lang) for measure in policy.security),
+            cookies=tuple(self.cookie(c) for c in COOKIES),
+            automated_decisions=tuple(d.in_(self.lang) for d in policy.automated_decisions),
             authority=(
                 AuthorityView(policy.authority.name.in_(self.lang), _web_url(policy.authority.url))
                 if policy.authority
@@ -190,11 +241,18 @@ class _Builder:
 
     def controller(self) -> ControllerView:
         c = self.policy.controller
+        role = c.dpo.role.in_(self.lang) if c.dpo.role else self.t.gettext(phrases.DPO)
+        # A policy that gives the office's title as the name would read "Officer: Officer",
+        # or, on the English page, "Data protection officer: Délégué à la protection ...".
+        titles = {translations(lang).gettext(phrases.DPO).casefold() for lang in SUPPORTED}
+        if c.dpo.role:
+            titles |= {c.dpo.role.fr.casefold(), c.dpo.role.en.casefold()}
         return ControllerView(
             name=c.name,
             address=c.address,
             email=str(c.email),
-            dpo_name=c.dpo.name,
+            dpo_role=role,
+            dpo_name=None if c.dpo.name.casefold() in titles else c.dpo.name,
             dpo_email=str(c.dpo.email),
             dpo_address=c.dpo.address,
         )
@@ -216,6 +274,21 @@ class _Builder:
             if purposes:
                 views.append(AreaView(area, self.t.gettext(phrases.AREAS[area]), purposes))
         return tuple(views)
+
+    def provision(self, purpose: Purpose) -> ProvisionView:
+        without = purpose.provision.without if purpose.provision else None
+        return ProvisionView(
+            purpose=purpose.label.in_(self.lang),
+            kind=self.t.gettext(phrases.PROVISIONS[purpose.provision_kind]),
+            without=without.in_(self.lang) if without else None,
+        )
+
+    def cookie(self, cookie: Cookie) -> CookieView:
+        return CookieView(
+            name=cookie.sent_name,
+            purpose=self.t.gettext(phrases.COOKIE_PURPOSES[cookie.name]),
+            lifetime=phrases.cookie_lifetime(cookie.max_age, self.t),
+        )
 
     def category(self, category_id: str) -> CategoryView:
         category = self.policy.categories[category_id]

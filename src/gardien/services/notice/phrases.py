@@ -6,13 +6,14 @@ the notice is built. The sentences around them live in the templates.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from gettext import NullTranslations
 
 from gardien.domain.clocks import RETENTION_CLOCKS
 from gardien.domain.financial_year import FinancialYear
 from gardien.domain.vocabulary import FundingType, LegalBasis
 from gardien.i18n.dates import format_month_day
-from gardien.policy.model import Area
+from gardien.policy.model import Area, ProvisionKind
 
 
 def N_(message: str) -> str:
@@ -96,6 +97,46 @@ FIELDS: dict[str, str] = {
 
 OTHER_DATA = N_("Other data, not personal in itself")
 
+# The office of the policy's DPO, when the policy does not give its title.
+DPO = N_("Data protection officer")
+
+# The notice's sections, in order: (the id its heading carries, its title).
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("data", N_("What data do we collect, and why?")),
+    ("required", N_("Must you give us this data?")),
+    ("recipients", N_("To whom do we transmit it?")),
+    ("retention", N_("How long do we keep it?")),
+    ("storage", N_("Where is it stored?")),
+    ("security", N_("How do we protect it?")),
+    ("cookies", N_("Cookies")),
+    ("automated-decisions", N_("Automated decisions")),
+    ("rights", N_("Your rights")),
+    ("after-death", N_("Your data after your death")),
+)
+
+PROVISIONS: dict[ProvisionKind, str] = {
+    "statutory": N_("required by law."),
+    "contractual": N_("required to enter into and carry out the training contract."),
+    "optional": N_("optional."),
+    "automatic": N_("recorded by the platform as it is used; you have nothing to provide."),
+}
+
+# Keyed by cookie name (gardien.domain.cookies): what each one is for.
+COOKIE_PURPOSES: dict[str, str] = {
+    "gardien_session": N_(
+        "keeps you signed in to your account; it stops working when you sign out or after a"
+        " period without activity."
+    ),
+    "gardien_csrf": N_(
+        "protects the site's forms against submissions forged by another site; it holds a"
+        " random value only."
+    ),
+    "gardien_device": N_(
+        "remembers that this browser has signed in to your account before, so that someone"
+        " trying passwords elsewhere cannot lock you out; it holds no e-mail address."
+    ),
+}
+
 
 def legal_basis(basis: LegalBasis, t: NullTranslations) -> str:
     """The legal basis in words, in the language of ``t``."""
@@ -127,6 +168,14 @@ def field_name(dotted: str, t: NullTranslations) -> str:
     if dotted in FIELDS:
         return t.gettext(FIELDS[dotted])
     return dotted.partition(".")[2].replace("_", " ")
+
+
+def cookie_lifetime(max_age: timedelta | None, t: NullTranslations) -> str:
+    """How long a cookie stays in the browser: ``180 days``, or until the browser is closed."""
+    if max_age is None:
+        return t.gettext("until you close your browser")
+    days = max_age.days
+    return t.ngettext("for %(num)d day", "for %(num)d days", days) % {"num": days}
 
 
 def duration(months: int, t: NullTranslations) -> str:
