@@ -13,7 +13,7 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,8 +89,14 @@ def csv_bytes(rows: Iterable[list[str]], lang: str) -> bytes:
     return text.getvalue().encode("utf-8")
 
 
-def sheets(envelope: dict[str, Any], cells: Cells, statements: StatementRows) -> list[Sheet]:
-    """The export's sheets in the order of its categories, then the transmissions."""
+def sheets(
+    envelope: dict[str, Any],
+    cells: Cells,
+    statements: StatementRows,
+    activities: Mapping[str, str] | None = None,
+) -> list[Sheet]:
+    """The export's sheets in the order of its categories, then the transmissions;
+    ``activities`` names the modules' xAPI activities (``Path — Module``)."""
     found: list[Sheet] = []
     retention = _Retention(envelope, cells)
     for category in envelope["categories"]:
@@ -106,7 +112,7 @@ def sheets(envelope: dict[str, Any], cells: Cells, statements: StatementRows) ->
             if len(groups) > 1:
                 full_title = f"{title} — {cells.gettext(RECORDS.get(kind, kind))}"
             sheet = (
-                _statement_sheet(records, cells, retention, statements)
+                _statement_sheet(records, cells, retention, statements, activities or {})
                 if kind == "activity_statement"
                 else _record_sheet(kind, records, cells, retention)
             )
@@ -154,7 +160,11 @@ def _record_sheet(
 
 
 def _statement_sheet(
-    records: list[Any], cells: Cells, retention: _Retention, statements: StatementRows
+    records: list[Any],
+    cells: Cells,
+    retention: _Retention,
+    statements: StatementRows,
+    activities: Mapping[str, str],
 ) -> Sheet:
     header = [cells.heading("activity_statement", name) for name in STATEMENT_COLUMNS]
     header += retention.header()
@@ -169,7 +179,9 @@ def _statement_sheet(
             if name == "verb":
                 cells_of.append(_verb(str(values.get("verb") or ""), statement, cells))
             elif name == "object_id":
-                cells_of.append(_activity(values.get("object_id"), statement, cells))
+                object_id = values.get("object_id")
+                known = activities.get(object_id) if isinstance(object_id, str) else None
+                cells_of.append(known or _activity(object_id, statement, cells))
             else:
                 cells_of.append(cells.cell(name, values.get(name)))
         return cells_of + kept

@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from gardien.i18n import DEFAULT_LANGUAGE
 from gardien.services.export_cells import Cells
 from gardien.services.export_readme import JSON_NAME, README_NAME, readme
 from gardien.services.export_sheets import csv_bytes, sheets
 from gardien.store.subject_statements import STATEMENT_FIELDS, client_names, stream_statements
+from gardien.store.tables import learning_module, learning_path
 
 _ENVELOPE = (
     orjson.OPT_INDENT_2
@@ -147,7 +148,7 @@ class SubjectExport:
         labelled columns, and ``export.json``, the complete export; written and handed out
         piece by piece."""
         cells = Cells(lang)
-        found = sheets(self.envelope, cells, self._statement_dicts)
+        found = sheets(self.envelope, cells, self._statement_dicts, self._module_activities())
         sink = _Sink()
         large = sum(stream.count for stream in self.streams) > _ZIP64_STATEMENTS
         with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -164,6 +165,26 @@ class SubjectExport:
                     entry.write(chunk)
                     yield from sink.drain()
         yield from sink.drain()
+
+    def _module_activities(self) -> dict[str, str]:
+        """The catalogue's modules by their xAPI activity: what a person calls an activity."""
+        if not self.streams and not any(
+            record.get("record") == "activity_statement"
+            for category in self.envelope["categories"]
+            for record in category["records"]
+            if isinstance(record, dict)
+        ):
+            return {}
+        query = select(
+            learning_module.c.activity_id, learning_path.c.title, learning_module.c.title
+        )
+        query = query.join_from(learning_module, learning_path).where(
+            learning_module.c.activity_id.is_not(None)
+        )
+        return {
+            activity: f"{path} — {module}"
+            for activity, path, module in self._connection.execute(query)
+        }
 
     def _statement_dicts(self, stream: StatementStream) -> Iterator[list[dict[str, Any]]]:
         """The stream's statements in batches, as records' ``fields`` and ``context`` (the
