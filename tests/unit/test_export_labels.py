@@ -56,6 +56,11 @@ def test_values_are_written_as_people_write_them() -> None:
     assert (fr.cell("voided", True), en.cell("voided", False)) == ("Oui", "No")
     assert fr.cell("enrolled_at", "2026-12-06") == "06/12/2026"
     assert fr.cell("sent_at", "2026-12-06T09:30:00+00:00") == "06/12/2026 10:30"
+    # Summer time, its change (29 March 2026, 01:00 UTC), an offset other than UTC's.
+    assert fr.cell("sent_at", "2026-07-01T09:30:00+00:00") == "01/07/2026 11:30"
+    assert fr.cell("sent_at", "2026-03-29T00:59:00+00:00") == "29/03/2026 01:59"
+    assert fr.cell("sent_at", "2026-03-29T01:00:00+00:00") == "29/03/2026 03:00"
+    assert en.cell("sent_at", "2026-07-01T09:30:00-04:00") == "2026-07-01 15:30"
     assert fr.cell("score_scaled", 0.84) == "84\xa0%"
     assert fr.cell("total_cents", 60000, currency="EUR") == "600,00\xa0€"
     assert fr.cell("status", "in_progress") == "en cours"

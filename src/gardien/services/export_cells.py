@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from babel.numbers import format_currency, format_decimal, format_percent
 
 from gardien.i18n import translations
-from gardien.i18n.dates import format_day, format_time
+from gardien.i18n.dates import LOCAL, format_day, format_time
 from gardien.services.export_labels import field_label, known_field, value_label
 
 __all__ = ["Cells"]
@@ -47,6 +47,8 @@ class Cells:
         found = translations(lang)
         self.gettext: Callable[[str], str] = found.gettext
         self.ngettext: Callable[[str, str, int], str] = found.ngettext
+        self._offsets: dict[tuple[date, int], timedelta] = {}
+        self._percents: dict[float, str] = {}
 
     def heading(self, record: str, name: str) -> str:
         """The column heading of ``record``'s field ``name``."""
@@ -75,14 +77,36 @@ class Cells:
             return self._items(value)
         return self._text(name, str(value))
 
+    def _instant(self, at: datetime) -> str:
+        """:func:`format_time`, with France's offset looked up once per hour of the day: a
+        learner's statements are many, their hours few (the time zone rules are slow)."""
+        own = at.utcoffset()
+        if own is None:
+            return format_time(at, self.lang)
+        utc = at.replace(tzinfo=None) - own
+        key = (utc.date(), utc.hour)  # France changes its offset on a whole hour of UTC
+        offset = self._offsets.get(key)
+        if offset is None:
+            local_offset = at.astimezone(LOCAL).utcoffset() or timedelta(0)
+            offset = self._offsets[key] = local_offset
+        local = utc + offset
+        return f"{format_day(local.date(), self.lang)} {local:%H:%M}"
+
     def _number(self, name: str, value: float, currency: str | None) -> str:
         if name in _SCALED:
-            return str(format_percent(value, locale=self.lang))
+            return self._percent(value)
         if name in _RATES:
-            return str(format_percent(value / 100, locale=self.lang))
+            return self._percent(value / 100)
         if name.endswith("_cents") and currency:
             return str(format_currency(value / 100, currency, locale=self.lang))
         return str(format_decimal(value, locale=self.lang))
+
+    def _percent(self, value: float) -> str:
+        # Scores repeat (0.8, 0.75...): Babel's formatting is worth remembering.
+        found = self._percents.get(value)
+        if found is None:
+            found = self._percents[value] = str(format_percent(value, locale=self.lang))
+        return found
 
     def _text(self, name: str, text: str) -> str:
         coded = value_label(name, text, self.gettext)
@@ -92,7 +116,7 @@ class Cells:
             return format_day(text, self.lang)
         if _INSTANT.match(text):
             try:
-                return format_time(datetime.fromisoformat(text), self.lang)
+                return self._instant(datetime.fromisoformat(text))
             except ValueError:
                 return text
         return "'" + text if text.startswith(_FORMULA_START) else text

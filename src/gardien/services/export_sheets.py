@@ -172,8 +172,7 @@ def _statement_sheet(
 
     def row(fields: dict[str, Any], context: dict[str, Any], kept: list[str]) -> list[str]:
         values = {**fields, **context}
-        raw = fields.get("raw")
-        statement = orjson.loads(raw) if isinstance(raw, str | bytes) else raw or {}
+        statement = _statement_of(fields.get("raw"), values, activities)
         cells_of = []
         for name in STATEMENT_COLUMNS:
             if name == "verb":
@@ -198,6 +197,18 @@ def _statement_sheet(
                 ]
 
     return Sheet("", "", "", [], count, header, rows)
+
+
+def _statement_of(raw: Any, values: dict[str, Any], activities: Mapping[str, str]) -> Any:
+    """The statement as sent, decoded only when a column needs it: a verb gardien has no
+    word for, or an activity that is no module of the catalogue but has a name."""
+    if not isinstance(raw, str | bytes):
+        return raw or {}
+    verb = str(values.get("verb") or "").rstrip("/").rsplit("/", 1)[-1]
+    named = values.get("object_id") not in activities and (
+        '"definition"' in raw if isinstance(raw, str) else b'"definition"' in raw
+    )
+    return orjson.loads(raw) if named or verb not in VERBS else {}
 
 
 def _verb(iri: str, statement: Any, cells: Cells) -> str:
