@@ -10,18 +10,22 @@ that the export costs little more than the SELECT of the same rows (``bench/expo
 
 from __future__ import annotations
 
-import csv
 import io
 import secrets
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 
 import orjson
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
+from gardien.i18n import DEFAULT_LANGUAGE
+from gardien.services.export_cells import Cells
+from gardien.services.export_readme import JSON_NAME, README_NAME, readme
+from gardien.services.export_sheets import csv_bytes, sheets
 from gardien.store.subject_statements import STATEMENT_FIELDS, client_names, stream_statements
+from gardien.store.tables import learning_module, learning_path
 
 _ENVELOPE = (
     orjson.OPT_INDENT_2
@@ -138,53 +142,71 @@ class SubjectExport:
 
     # -- zip -----------------------------------------------------------------------------------
 
-    def zip_chunks(self) -> Iterator[bytes]:
-        """A zip of the JSON export and one CSV file per category (one row per field), and
-        ``transmissions.csv``; written and handed out piece by piece."""
+    def zip_chunks(self, lang: str = DEFAULT_LANGUAGE) -> Iterator[bytes]:
+        """A zip for people, in ``lang``: ``README.txt``, one CSV file per category (per kind
+        of record when a category holds several, :mod:`gardien.services.export_sheets`) with
+        labelled columns, and ``export.json``, the complete export; written and handed out
+        piece by piece."""
+        cells = Cells(lang)
+        found = sheets(self.envelope, cells, self._statement_dicts, self._module_activities())
         sink = _Sink()
         large = sum(stream.count for stream in self.streams) > _ZIP64_STATEMENTS
         with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            with archive.open(_entry("export.json"), "w", force_zip64=large) as entry:
+            with archive.open(_entry(README_NAME), "w") as entry:
+                entry.write(_BOM + readme(self.envelope, found, cells).encode("utf-8"))
+            for sheet in found:
+                with archive.open(_entry(sheet.name), "w", force_zip64=large) as entry:
+                    entry.write(_BOM + csv_bytes([sheet.header], lang))
+                    for rows in sheet.rows():
+                        entry.write(csv_bytes(rows, lang))
+                        yield from sink.drain()
+            with archive.open(_entry(JSON_NAME), "w", force_zip64=large) as entry:
                 for chunk in self.json_chunks():
                     entry.write(chunk)
                     yield from sink.drain()
-            for category in self.envelope["categories"]:
-                name = f"{category['category']}.csv"
-                with archive.open(_entry(name), "w", force_zip64=large) as entry:
-                    yield from self._category_csv(category["records"], entry, sink)
-            with archive.open(_entry("transmissions.csv"), "w") as entry:
-                entry.write(_BOM + _csv(_transmission_rows(self.envelope)))
         yield from sink.drain()
 
-    def _category_csv(self, records: list[Any], entry: IO[bytes], sink: _Sink) -> Iterator[bytes]:
-        entry.write(_BOM + _csv([_CSV_HEADER]))
-        for record in records:
-            if isinstance(record, StatementStream):
-                for rows in self._statement_rows(record):
-                    entry.write(_csv(rows))
-                    yield from sink.drain()
-            else:
-                entry.write(_csv(_field_rows(record)))
-        yield from sink.drain()
+    def _module_activities(self) -> dict[str, str]:
+        """The catalogue's modules by their xAPI activity: what a person calls an activity."""
+        if not self.streams and not any(
+            record.get("record") == "activity_statement"
+            for category in self.envelope["categories"]
+            for record in category["records"]
+            if isinstance(record, dict)
+        ):
+            return {}
+        query = select(
+            learning_module.c.activity_id, learning_path.c.title, learning_module.c.title
+        )
+        query = query.join_from(learning_module, learning_path).where(
+            learning_module.c.activity_id.is_not(None)
+        )
+        return {
+            activity: f"{path} — {module}"
+            for activity, path, module in self._connection.execute(query)
+        }
 
-    def _statement_rows(self, stream: StatementStream) -> Iterator[list[list[str]]]:
-        rule = str(stream.retention.get("rule") or "")
-        ends_on = str(stream.retention.get("ends_on") or "")
+    def _statement_dicts(self, stream: StatementStream) -> Iterator[list[dict[str, Any]]]:
+        """The stream's statements in batches, as records' ``fields`` and ``context`` (the
+        statement's JSON left as text: the sheet reads only what it shows)."""
+        clients = client_names(self._connection)
         for batch in stream_statements(self._connection, stream.learner_id):
-            rows = []
-            for row in batch:
-                for name, value in zip(STATEMENT_FIELDS, row, strict=False):
-                    if name in _BOOLEAN_FIELDS:
-                        value = _BOOL[value]
-                    rows.append(["activity_statement", name, _text(value), rule, ends_on])
-            yield rows
+            yield [
+                {
+                    "fields": {
+                        name: _BOOL[value] if name in _BOOLEAN_FIELDS else value
+                        for name, value in zip(STATEMENT_FIELDS, row, strict=False)
+                    },
+                    "context": {"client": clients.get(row[11]), "voided": _BOOL[row[10]]},
+                }
+                for row in batch
+            ]
 
 
 # Booleans as drivers give them (SQLite: 0 and 1), as JSON wants them.
 _BOOL: dict[Any, bool | None] = {None: None, 0: False, 1: True}
 _BOOLEAN_FIELDS = frozenset({"result_completion", "result_success"})
 _BOM = "\ufeff".encode()  # lets spreadsheets read accents
-_CSV_HEADER = ["record", "field", "value", "retention_rule", "retention_ends_on"]
 
 
 def _marker_of(value: object) -> str:
@@ -219,43 +241,3 @@ def _entry(name: str) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
     info.compress_type = zipfile.ZIP_DEFLATED
     return info
-
-
-def _text(value: Any) -> str:
-    """A value in a CSV cell: nested data as JSON, never Python's own notation."""
-    if value is None:
-        return ""
-    if isinstance(value, dict | list | bool):
-        return orjson.dumps(value).decode()
-    return str(value)
-
-
-def _field_rows(record: dict[str, Any]) -> list[list[str]]:
-    retention = record.get("retention") or {}
-    rule = str(retention.get("rule") or "")
-    ends_on = str(retention.get("ends_on") or "")
-    return [
-        [record["record"], name, _text(value), rule, ends_on]
-        for name, value in record["fields"].items()
-    ]
-
-
-def _transmission_rows(envelope: dict[str, Any]) -> list[list[str]]:
-    rows = [["transmitted_at", "recipient", "legal_basis", "contract", "fields"]]
-    for sent in envelope["transmissions"]:
-        rows.append(
-            [
-                sent["transmitted_at"],
-                sent["recipient"],
-                sent["legal_basis"],
-                sent["contract"] or "",
-                " ".join(sent["fields"]),
-            ]
-        )
-    return rows
-
-
-def _csv(rows: list[list[str]]) -> bytes:
-    text = io.StringIO()
-    csv.writer(text, lineterminator="\r\n").writerows(rows)
-    return text.getvalue().encode("utf-8")

@@ -1,10 +1,12 @@
 """The learner's own requests from "Mes données": see, download, rectify, erase.
 
-Every one is recorded as a data-subject request (:mod:`gardien.services.requests`), done at
-once and closed with its outcome: the identity was checked by the session. The page's content
-is the export of :mod:`gardien.services.subject_export`, the same as ``gardien subject
-export``; downloads are that JSON, or a zip of the JSON and one CSV file per category
-(portability, art. 20: a structured, commonly used, machine-readable format), streamed.
+Rectification, objection and erasure are recorded as data-subject requests
+(:mod:`gardien.services.requests`), done at once and closed with their outcome: the identity was
+checked by the session. Seeing or downloading one's data is not a request (the person asks
+nothing of anyone): a download leaves an audit entry only. The page's content is the export of
+:mod:`gardien.services.subject_export`, the same as ``gardien subject export``; downloads are
+that JSON (complete, machine-readable: portability, art. 20), or a zip for people, streamed: a
+README, one CSV file per category with labelled columns in their language, and the JSON.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from gardien.services.erasure import ErasureResult, erase_subject
 from gardien.services.requests import RequestView, close_request, record_request
 from gardien.services.subject_export import open_export
 from gardien.store.accounts import AccountRow, account_by_id
+from gardien.store.audit import append_audit
 from gardien.store.classify import classify
 from gardien.store.tables import learner, metadata
 from gardien.store.uow import UnitOfWork
@@ -28,6 +31,8 @@ from gardien.store.uow import UnitOfWork
 # What a learner may correct themself; the address is the sign-in identifier and changes
 # through the DPO (an address must be proven before it replaces another).
 RECTIFIABLE = ("given_name", "family_name")
+# The audit entry of a download of one's own data (no request is filed for it).
+DOWNLOAD_ACTION = "subject.downloaded"
 _MAX_NAME = 100
 
 
@@ -63,33 +68,36 @@ def _category_of(dotted: str) -> str | None:
 
 
 def record_download(
-    uow: UnitOfWork, services: AccountServices, found: AccountRow, *, kind: str, fmt: str
-) -> RequestView:
-    """Record an access (JSON) or portability (zip) request, answered on the spot."""
+    uow: UnitOfWork, services: AccountServices, found: AccountRow, *, fmt: str
+) -> None:
+    """Note in the audit log that the signed-in person downloaded their data (``json`` or
+    ``zip``): who (by account id) and which format, nothing else.
+
+    Reading one's own data is no request: nothing is asked of the organisation, there is no
+    deadline to keep, so no ``subject_request`` row is filed. The audit entry keeps the trace
+    a download of a whole account's data should leave (a stolen session shows there).
+    """
     with uow:
-        view = record_request(
+        append_audit(
             uow.connection,
-            now=services.now(),
-            email=found.email,
-            kind=kind,
-            identity_check="session",
-            details={"format": fmt},
-            completed_with={"delivered": fmt},
+            action=DOWNLOAD_ACTION,
             actor=actor_of(found),
+            details={"format": fmt},
+            recorded_at=services.now(),
         )
         uow.commit()
-    return view
 
 
 def download(
-    uow: UnitOfWork, services: AccountServices, email: str, *, fmt: str
+    uow: UnitOfWork, services: AccountServices, email: str, *, fmt: str, lang: str
 ) -> Iterator[bytes]:
-    """The person's whole export, JSON or zip, written as it is read (flat memory whatever
-    the number of statements); the read transaction lasts as long as the download."""
+    """The person's whole export, JSON or a zip for people in ``lang``, written as it is read
+    (flat memory whatever the number of statements); the read transaction lasts as long as
+    the download."""
     with open_export(
         email, uow=uow, policy=services.policy, clock=services.clock, lookup=services.lookup
     ) as export:
-        yield from export.json_chunks() if fmt == "json" else export.zip_chunks()
+        yield from export.json_chunks() if fmt == "json" else export.zip_chunks(lang)
 
 
 @dataclass(frozen=True)

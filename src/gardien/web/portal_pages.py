@@ -197,22 +197,23 @@ def _export_post(lang: str) -> Handler:
             return _page(request, lang, session, error=error)
         container = get_container(request)
         services = container.accounts()
-        kind = "access" if fmt == "json" else "portability"
+        # Not a request (nothing is asked of anyone): an audit entry, no request row.
         portal.record_download(
-            UnitOfWork(container.engine, write=True), services, session.account, kind=kind, fmt=fmt
+            UnitOfWork(container.engine, write=True), services, session.account, fmt=fmt
         )
         stamp = services.clock.today().isoformat()
         media = "application/json" if fmt == "json" else "application/zip"
         # Streamed from a worker thread (Starlette iterates a plain iterator off the event
         # loop), read from the database as it is sent: memory stays flat for any history.
         body = portal.download(
-            UnitOfWork(container.engine), services, session.account.email, fmt=fmt
+            UnitOfWork(container.engine), services, session.account.email, fmt=fmt, lang=lang
         )
+        name = "my-data" if lang == "en" else "mes-donnees"
         return StreamingResponse(
             body,
             media_type=media,
             headers={
-                "Content-Disposition": f'attachment; filename="mes-donnees-{stamp}.{fmt}"',
+                "Content-Disposition": f'attachment; filename="{name}-{stamp}.{fmt}"',
                 "Cache-Control": "no-store",
             },
         )
