@@ -24,7 +24,7 @@ from gardien.store.disclosure import LEARNING_PATH
 from gardien.store.uow import UnitOfWork
 from gardien.web.auth import require
 from gardien.web.forms import N_, PREFIXES, page_base, translate
-from gardien.web.sponsor_csv import contract_csv, filename
+from gardien.web.sponsor_csv import CONTRACT_COLUMNS, contract_csv, filename
 from gardien.web.sponsor_words import PATH_FIELDS, day, funding, label, value
 
 router = APIRouter()
@@ -140,6 +140,8 @@ def _contract(lang: str) -> SyncHandler:
             if view.legal_basis
             else ""
         )
+        # The contract's own reference and dates are the page's heading: not one column each.
+        learner_fields = [f for f in view.fields if f not in CONTRACT_COLUMNS]
         values = {
             **context,
             "reference": view.reference,
@@ -152,8 +154,8 @@ def _contract(lang: str) -> SyncHandler:
             "shows_data": view.recipient is not None,
             "recipient": view.recipient_label.in_(lang) if view.recipient_label else "",
             "basis": basis,
-            "headers": [label(request, lang, f) for f in view.fields],
-            "rows": [_cells(request, lang, view.fields, r) for r in view.records],
+            "headers": [label(request, lang, f) for f in learner_fields],
+            "rows": [_cells(request, lang, learner_fields, r) for r in view.records],
             "csv_url": _contract_url(lang, view.reference, csv=True),
             "learning_path": view.learning_path,
             "paths": _learning_paths(request, lang, view) if view.learning_path else [],
