@@ -15,7 +15,7 @@ from pathlib import Path
 import orjson
 import pytest
 from playwright.sync_api import Browser, Page
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 
 from gardien.store.engine import make_engine
 from gardien.store.migrate import upgrade
@@ -67,11 +67,11 @@ def contact(site: Site) -> Iterator[WebClient]:
     client.close()
 
 
-def _count(site: Site, table: object) -> int:
+def _count(site: Site, table: Table) -> int:
     engine = make_engine(site.url)
     try:
         with engine.connect() as connection:
-            return int(connection.execute(select(func.count()).select_from(table)).scalar())  # type: ignore[arg-type]
+            return int(connection.execute(select(func.count()).select_from(table)).scalar())
     finally:
         engine.dispose()
 
@@ -207,7 +207,13 @@ def _signed_in(browser: Browser, base: str, width: int) -> Page:
 
 @pytest.mark.parametrize(
     "path",
-    ["/sponsor", "/en/sponsor", "/sponsor/contracts/C-EMP", "/en/sponsor/contracts/C-EMP"],
+    [
+        "/sponsor",
+        "/en/sponsor",
+        "/sponsor/contracts/C-EMP",
+        "/en/sponsor/contracts/C-EMP",
+        "/sponsor/contracts/C-EMP-CPF",
+    ],
 )
 def test_a_phone_shows_the_pages_without_sideways_scrolling(
     site: Site, browser: Browser, path: str
