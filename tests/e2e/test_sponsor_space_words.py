@@ -55,7 +55,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     space = load_sponsor_space(engine)
     engine.dispose()
     env = {"GARDIEN_DATABASE_URL": url, "GARDIEN_NOW": "2026-06-01T10:00:00Z"}
-    with running_server(env) as base:
+    # Generous start-up time: the machine running the tests may be busy.
+    with running_server(env, timeout=120) as base:
         yield Site(base, url, space.contacts["SP-EMP"])
 
 
