@@ -30,7 +30,12 @@ from gardien.errors import NotFoundError, PermissionDeniedError
 from gardien.policy import Policy
 from gardien.policy.model import Localized
 from gardien.services.transmission import Target, transmit
-from gardien.store.disclosure import LEARNING_PATH
+from gardien.store.disclosure import (
+    LEARNING_PATH,
+    MODULE_CONTEXT,
+    PATH_CONTEXT,
+    category_fields,
+)
 from gardien.store.tables import account, contract, contract_learner, sponsor, sponsor_contact
 from gardien.store.uow import UnitOfWork
 
@@ -61,8 +66,9 @@ class ContractView:
 
     ``fields`` are the allowed fields in the policy's order (the columns of ``records``);
     ``records`` are the transmitted records as sent (JSON values: dates as ISO 8601 text),
-    with the ``learning_path`` key when ``learning_path`` is true. Without a sponsor recipient,
-    ``recipient`` is None and there are no fields, records or log entries.
+    with the ``learning_path`` key when ``learning_path`` is true; ``path_fields`` are then
+    the columns of a path and of its modules, in reading order (empty otherwise). Without a
+    sponsor recipient, ``recipient`` is None and there are no fields, records or log entries.
     """
 
     reference: str
@@ -76,6 +82,7 @@ class ContractView:
     legal_basis: str | None = None
     fields: tuple[str, ...] = ()
     learning_path: bool = False
+    path_fields: tuple[str, ...] = ()
     records: list[dict[str, Any]] = field(default_factory=list)
     disclosure_ids: list[int] = field(default_factory=list)
 
@@ -90,6 +97,18 @@ def sponsor_recipient(policy: Policy, funding_type: FundingType) -> str | None:
     if rule is None:
         return None
     return next((name for name, r in rule.recipients.items() if r.sponsor), None)
+
+
+def learning_path_fields() -> tuple[str, ...]:
+    """The columns the learning path category sends, in reading order: the path's name, its
+    enrolment, then each module's name and progress."""
+    sent = category_fields(LEARNING_PATH)
+    return (
+        *PATH_CONTEXT,
+        *(f for f in sent if f.startswith("enrolment.")),
+        *MODULE_CONTEXT,
+        *(f for f in sent if f.startswith("module_progress.")),
+    )
 
 
 def _sponsor_of(account_id: int) -> ScalarSelect[Any]:
@@ -202,13 +221,15 @@ def view_contract(
         actor=f"sponsor_contact:{account_id}",
     )
     [section] = orjson.loads(sent.payload)["contracts"]
+    learning_path = LEARNING_PATH in allowance.categories
     return replace(
         base,
         recipient=recipient,
         recipient_label=rule.recipients[recipient].label,
         legal_basis=allowance.basis,
         fields=allowance.fields,
-        learning_path=LEARNING_PATH in allowance.categories,
+        learning_path=learning_path,
+        path_fields=learning_path_fields() if learning_path else (),
         records=list(section["records"]),
         disclosure_ids=sent.disclosure_ids,
     )
