@@ -39,7 +39,9 @@ class Violation:
 
     def line(self) -> str:
         shown = ", ".join(self.targets[:3]) + (", …" if len(self.targets) > 3 else "")
-        return f"axe {self.rule} ({self.impact}, {len(self.targets)} elements: {shown}): {self.help}"
+        return (
+            f"axe {self.rule} ({self.impact}, {len(self.targets)} elements: {shown}): {self.help}"
+        )
 
 
 def install(into: Path) -> Path:
@@ -61,7 +63,9 @@ def install(into: Path) -> Path:
         raise AxeError(f"npm ci could not run: {failed}") from failed
     script = into / "node_modules" / "axe-core" / "axe.min.js"
     if done.returncode != 0 or not script.is_file():
-        raise AxeError(f"npm ci failed ({done.returncode}):\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+        raise AxeError(
+            f"npm ci failed ({done.returncode}):\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
+        )
     return script
 
 
@@ -86,9 +90,7 @@ def violations(page: Page) -> list[Violation]:
     if not page.evaluate("() => typeof window.axe === 'object'"):
         raise AxeError("axe is not in the page: add_init_script(path=axe.min.js) on its context")
     found = page.evaluate(_RUN, list(WCAG_22_AA))
-    return [
-        Violation(v["rule"], v["impact"], v["help"], tuple(v["targets"])) for v in found
-    ]
+    return [Violation(v["rule"], v["impact"], v["help"], tuple(v["targets"])) for v in found]
 
 
 def blocking(page: Page) -> list[Violation]:

@@ -51,8 +51,19 @@ LEARNERS = ("bob", "ana", "chloe", "dan")
 READER = "bob"
 OBJECTORS = {1280: "chloe", 390: "dan"}
 ERASERS = {1280: "ana", 390: "bob"}
-# What a person must never read on their own pages: column names, raw statuses, JSON, IRIs.
-RAW = ("statement_id", "enrolled_at", "score_scaled", "in_progress", '{"', "http://adlnet.gov")
+# What a person must never read on their own pages: column names, raw statuses, JSON, IRIs
+# (each seen there before issue 17: trainee_name in what erasure keeps, identity_check in
+# their requests).
+RAW = (
+    "statement_id",
+    "enrolled_at",
+    "score_scaled",
+    "in_progress",
+    "trainee_name",
+    "identity_check",
+    '{"',
+    "http://adlnet.gov",
+)
 
 
 @dataclass
@@ -126,12 +137,16 @@ def served_site(workdir: Path, browser: Browser) -> Iterator[Site]:
     for name in LEARNERS:
         if name != "chloe":
             make_account(
-                engine, email=email(name), role="learner", learner_id=ids[email(name)], created_at=NOW
+                engine,
+                email=email(name),
+                role="learner",
+                learner_id=ids[email(name)],
+                created_at=NOW,
             )
     platform = register_client(engine)
     env = {"GARDIEN_DATABASE_URL": url, "GARDIEN_NOW": NOW.isoformat()}
     try:
-        with running_server(env) as base:
+        with running_server(env, timeout=90.0) as base:
             for name in LEARNERS:
                 post_activity(base, platform, email(name), ACTIVITY)
             yield Site(base, engine, browser)

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Page
 
 from tests.a11y import axe
 from tests.a11y.tour import RAW, STOPS, Site, Stop, served_site
@@ -55,23 +55,17 @@ def site(
         yield served
 
 
-def problems(site: Site, stop: Stop, width: int) -> list[str]:
-    """What is wrong with ``stop`` at ``width``, one line each; empty when all is well."""
-    context = site.context(width, who=stop.who(width))
-    try:
-        page = context.new_page()
-        stop.visit(site, page, width)
-        found = []
-        wider = horizontal_overflow(page)
-        if wider:
-            found.append(f"overflow: the page is {wider} px wider than the {width} px window")
-        found += [violation.line() for violation in axe.blocking(page)]
-        if stop.personal:
-            text = visible_text(page)
-            found += [f"raw: {raw!r} shown to the learner" for raw in RAW if raw in text]
-        return found
-    finally:
-        context.close()
+def problems(page: Page, width: int, *, personal: bool) -> list[str]:
+    """What is wrong with the ``page`` open at ``width``, one line each; empty when all is well."""
+    found = []
+    wider = horizontal_overflow(page)
+    if wider:
+        found.append(f"overflow: the page is {wider} px wider than the {width} px window")
+    found += [violation.line() for violation in axe.blocking(page)]
+    if personal:
+        text = visible_text(page)
+        found += [f"raw: {raw!r} shown to the learner" for raw in RAW if raw in text]
+    return found
 
 
 @pytest.mark.parametrize(
@@ -79,5 +73,37 @@ def problems(site: Site, stop: Stop, width: int) -> list[str]:
     [pytest.param(stop, width, id=f"{stop.name}-{width}") for stop in STOPS for width in WIDTHS],
 )
 def test_page_fits_and_is_accessible(site: Site, stop: Stop, width: int) -> None:
-    found = problems(site, stop, width)
+    context = site.context(width, who=stop.who(width))
+    try:
+        page = context.new_page()
+        stop.visit(site, page, width)
+        found = problems(page, width, personal=stop.personal)
+    finally:
+        context.close()
     assert not found, f"{stop.name} at {width} px:\n" + "\n".join(found)
+
+
+# A page that breaks each check, served with the site's own headers (its CSP among them).
+BROKEN = (
+    "<!doctype html><html><head><title>Cassée</title></head><body><main><h1>Cassée</h1>"
+    '<img src="/nothing.png"><p>'
+    + "x" * 400
+    + '</p><p>{"statement_id": 7}</p></main></body></html>'
+)
+
+
+def test_the_checks_see_a_broken_page(site: Site) -> None:
+    """The harness itself: overflow, axe under the site's CSP, and raw data are all caught."""
+    context = site.context(390)
+    try:
+        page = context.new_page()
+        page.route("**/contact", lambda route: route.fulfill(response=route.fetch(), body=BROKEN))
+        answered = page.goto(f"{site.base}/contact")
+        assert answered is not None
+        assert "script-src 'none'" in answered.headers["content-security-policy"]
+        found = problems(page, 390, personal=True)
+    finally:
+        context.close()
+    kinds = {line.split(" (")[0].split(":")[0] for line in found}
+    assert {"overflow", "axe image-alt", "axe html-has-lang", "raw"} <= kinds, found
+    assert "raw: 'statement_id' shown to the learner" in found
