@@ -59,5 +59,11 @@ field-list: install
 bench: install
 	$(BIN)/python bench/import.py
 
+# Screenshots of every page of issue 17 at 1280 and 390 px, as its browser test walks them.
+OUT ?= var/shots
+.PHONY: screenshots
+screenshots: install
+	$(BIN)/python -m tests.a11y.screenshots $(OUT)
+
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache .hypothesis

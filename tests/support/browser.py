@@ -14,7 +14,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
+
+# The widths every page is looked at: a laptop and a phone (an iPhone 12 to 15 is 390 px wide).
+WIDTHS = (1280, 390)
+HEIGHT = 900
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # As the machine's notes advise for a closed network: no background traffic, no sandbox as root.
@@ -44,3 +48,17 @@ def chromium() -> Iterator[Browser]:
             yield launched
         finally:
             launched.close()
+
+
+def horizontal_overflow(page: Page) -> int:
+    """How many CSS pixels the document is wider than the window (0: no sideways scrolling)."""
+    wider: int = page.evaluate(
+        "() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth)"
+    )
+    return wider
+
+
+def visible_text(page: Page) -> str:
+    """The text a person sees on the page (hidden elements left out), as the browser lays it."""
+    text: str = page.evaluate("() => document.body.innerText")
+    return text
