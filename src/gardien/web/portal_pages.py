@@ -36,6 +36,7 @@ router = APIRouter()
 PAGE_RECORDS = 20
 
 # Re-exported: the request pages name kinds and statuses the same way.
+__all__ = ["KINDS", "STATUSES", "day", "router"]
 STATUSES = REQUEST_STATUSES
 
 
