@@ -23,7 +23,7 @@ from gardien.services.xapi.attachments import drop_unused_blobs
 from gardien.store.audit import append_audit
 from gardien.store.blobs import BlobStore
 from gardien.store.disclosure import disclosures_of
-from gardien.store.retention.subject import HeldRow, erase_subject_rows
+from gardien.store.retention.subject import HeldRow, erase_subject_rows, held_subject_rows
 from gardien.store.scrub import scrub_freed_pages
 from gardien.store.uow import UnitOfWork
 
@@ -103,11 +103,7 @@ def erase_subject(
     result = ErasureResult(email=address, as_of=clock.today())
     learner_rule = next((r for r in policy.retention.values() if r.record == "learner"), None)
     aggregate = learner_rule is not None and learner_rule.action is RetentionAction.ANONYMISE
-    held_from = {
-        rule.record: expiry_threshold(result.as_of, rule.months)
-        for rule in policy.retention.values()
-        if rule.hold is not None
-    }
+    held_from = _held_from(policy, result.as_of)
     with uow:
         done = erase_subject_rows(
             uow.connection,
@@ -148,6 +144,34 @@ def erase_subject(
             result.erased["xapi_blob"] = dropped
     scrub_freed_pages(uow.engine)
     return result
+
+
+def preview_erasure(
+    email: str, *, uow: UnitOfWork, policy: Policy, clock: Clock, lookup: SubjectLookup
+) -> list[KeptRecord]:
+    """What an erasure of ``email`` would keep today, why and until when, changing nothing.
+
+    The same rows and the same explanations as :func:`erase_subject` gives after the fact, so
+    the person reads them before they confirm.
+    """
+    keys = subject_keys(email, lookup)
+    with uow:
+        held = held_subject_rows(
+            uow.connection,
+            keys,
+            held_from=_held_from(policy, clock.today()),
+            financial_year=policy.financial_year,
+        )
+    return [_explain(policy, row) for row in held]
+
+
+def _held_from(policy: Policy, today: date) -> dict[str, date]:
+    """Per record a legal duty holds, the first clock day its rule still keeps."""
+    return {
+        rule.record: expiry_threshold(today, rule.months)
+        for rule in policy.retention.values()
+        if rule.hold is not None
+    }
 
 
 def _explain(policy: Policy, held: HeldRow) -> KeptRecord:

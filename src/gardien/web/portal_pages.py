@@ -9,23 +9,24 @@ and until when. Each of these is recorded as a data-subject request (docs/reques
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from gardien.errors import AuthenticationError, InvalidInputError, TooManyRequestsError
-from gardien.i18n.dates import format_day, format_time
+from gardien.i18n.dates import format_day
 from gardien.services import portal
 from gardien.services.accounts.sessions import CurrentSession
-from gardien.services.notice.phrases import FIELDS, LEGAL_BASES
+from gardien.services.erasure import preview_erasure
+from gardien.services.notice.phrases import LEGAL_BASES
 from gardien.services.objection import object_to_commercial
 from gardien.services.requests import requests_of
 from gardien.store.uow import UnitOfWork
 from gardien.web.auth import check_csrf, clear_session_cookie, require
+from gardien.web.data_labels import KINDS, REQUEST_STATUSES, Words, recipient_names
+from gardien.web.data_labels import day as shown_day
 from gardien.web.deps import FormDep, get_container, get_limits
 from gardien.web.forms import N_, PREFIXES, Handler, field_of, page_base, too_many, translate
 
@@ -34,100 +35,14 @@ router = APIRouter()
 # How many records of a category the page lists; the downloads hold them all.
 PAGE_RECORDS = 20
 
-RECORDS = {
-    "learner": N_("Learner account"),
-    "account": N_("Sign-in account"),
-    "enrolment": N_("Enrolment"),
-    "module_progress": N_("Progress in a module"),
-    "activity_statement": N_("Learning trace"),
-    "xapi_attachment": N_("Attachment to a learning trace"),
-    "contract_learner": N_("Contract"),
-    "cpf_dossier": N_("CPF dossier"),
-    "opco_dossier": N_("OPCO dossier"),
-    "invoice": N_("Invoice"),
-    "commercial_contact": N_("Commercial contact"),
-    "sponsor": N_("Sponsor"),
-    "sponsor_contact": N_("Sponsor's contact"),
-    "newsletter_subscription": N_("Newsletter subscription"),
-    "contact_message": N_("Contact-form message"),
-    "outbox_message": N_("E-mail sent"),
-    "subject_request": N_("Your request"),
-}
-KINDS = {
-    "access": N_("Access to my data"),
-    "portability": N_("Download of my data"),
-    "rectification": N_("Correction"),
-    "erasure": N_("Erasure"),
-    "objection": N_("Objection to commercial communication"),
-}
-# How a person reads the fields of their records (the notice's names first, by record.field).
-FIELD_LABELS = {
-    "pseudonym": N_("pseudonymous identifier"),
-    "email": N_("e-mail address"),
-    "mbox_sha1sum": N_("digest of the e-mail address (for learning traces)"),
-    "given_name": N_("given name"),
-    "family_name": N_("family name"),
-    "created_at": N_("created on"),
-    "last_activity_at": N_("last activity"),
-    "password_set": N_("password set"),
-    "second_factor_set": N_("second factor set"),
-    "role": N_("role"),
-    "activated_at": N_("opened on"),
-    "password_changed_at": N_("password changed on"),
-    "last_sign_in_at": N_("last sign-in"),
-    "status": N_("status"),
-    "timestamp": N_("when"),
-    "verb": N_("action"),
-    "statement": N_("learning trace"),
-    "received_at": N_("received on"),
-    "message": N_("message"),
-    "name": N_("name"),
-    "subject": N_("subject"),
-    "kind": N_("kind"),
-    "reference": N_("reference"),
-}
-
-STATUSES = {
-    "open": N_("In progress"),
-    "extended": N_("In progress, deadline extended"),
-    "completed": N_("Done"),
-    "refused": N_("Refused"),
-}
+# Re-exported: the request pages name kinds and statuses the same way.
+__all__ = ["KINDS", "STATUSES", "day", "router"]
+STATUSES = REQUEST_STATUSES
 
 
 def day(value: str | date | None, lang: str) -> str:
     """A date as people read it in ``lang`` (DD/MM/YYYY in French)."""
     return format_day(value, lang)
-
-
-_INSTANT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d")
-_DAY = re.compile(r"^\d{4}-\d\d-\d\d$")
-
-
-def shown(value: Any, lang: str) -> str:
-    """A field's value on the page: instants in Paris time, dates as people write them, JSON
-    data compact and cut, the rest as text."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "✔" if value else "✘"
-    if isinstance(value, dict | list):
-        text = orjson.dumps(value).decode()
-        return text if len(text) <= 160 else text[:157] + "…"
-    if isinstance(value, str) and _INSTANT.match(value):
-        try:
-            return format_time(datetime.fromisoformat(value), lang)
-        except ValueError:
-            return value
-    if isinstance(value, str) and _DAY.match(value):
-        return day(value, lang)
-    return str(value)
-
-
-def field_label(request: Request, lang: str, record: str, name: str) -> str:
-    """A field's name as a person reads it; the column's name when there is none."""
-    text = FIELDS.get(f"{record}.{name}") or FIELD_LABELS.get(name)
-    return translate(request, lang, text) if text else name
 
 
 def _learner(request: Request) -> CurrentSession:
@@ -145,31 +60,68 @@ def _page(
     requests = requests_of(
         UnitOfWork(container.engine), session.account.email, today=container.clock.today()
     )
-    legal = {basis.value: translate(request, lang, text) for basis, text in LEGAL_BASES.items()}
+    kept = preview_erasure(
+        session.account.email,
+        uow=UnitOfWork(container.engine),
+        policy=container.policy,
+        clock=container.clock,
+        lookup=services.lookup,
+    )
+    objection = next(
+        (r for r in reversed(requests) if r.kind == "objection" and r.status == "completed"),
+        None,
+    )
+    if objection is not None:
+        _drop_commercial_contact(exported)
     return pages.render(
         request,
         "my_data.html",
         lang,
         {
             **context,
+            **_words_context(request, lang, container.policy),
             "data": exported,
             "requests": requests,
-            "records": {key: translate(request, lang, text) for key, text in RECORDS.items()},
             "kinds": {key: translate(request, lang, text) for key, text in KINDS.items()},
             "statuses": {key: translate(request, lang, text) for key, text in STATUSES.items()},
-            "legal": legal,
-            "rules": container.policy.retention,
-            "day": lambda value: day(value, lang),
-            "shown": lambda value: shown(value, lang),
-            "label": lambda record, name: field_label(request, lang, record, name),
+            "recipients": recipient_names(exported["categories"]),
             "page_records": PAGE_RECORDS,
             "prefix": PREFIXES[lang],
             "learner_identity": _identity(exported),
+            "kept": kept,
+            "objection": objection,
+            "removed": (objection.outcome or {}).get("removed", {}) if objection else {},
             "error": error,
             "notice": notice,
         },
         status_code=400 if error else 200,
     )
+
+
+def _words_context(request: Request, lang: str, policy: Any) -> dict[str, Any]:
+    """What the pages of one's data need to say it in words, in ``lang``."""
+    return {
+        "words": Words(lambda text, **values: translate(request, lang, text, **values), lang),
+        "legal": {
+            basis.value: translate(request, lang, text) for basis, text in LEGAL_BASES.items()
+        },
+        "rules": policy.retention,
+        "day": lambda value: shown_day(value, lang),
+    }
+
+
+def _drop_commercial_contact(exported: dict[str, Any]) -> None:
+    """After an objection, an expiry no longer keeps the address as a commercial contact
+    (``store/retention/learners.py`` reads the objection): the page does not say it will."""
+    for category in exported["categories"]:
+        for record in category["records"]:
+            retention = record.get("retention")
+            if retention:
+                retention["kept_longer"] = [
+                    kept
+                    for kept in retention["kept_longer"]
+                    if kept.get("record") != "commercial_contact"
+                ]
 
 
 def _identity(exported: dict[str, Any]) -> dict[str, Any]:
@@ -254,10 +206,7 @@ def _object_post(lang: str) -> Handler:
             actor=portal.actor_of(session.account),
             email=session.account.email,
         )
-        notice = N_(
-            "We will send you no more commercial communication, and we will not keep your"
-            " address for it after your account ends."
-        )
+        notice = N_("Your objection is recorded: see below what it changed.")
         return _page(request, lang, session, notice=translate(request, lang, notice))
 
     return submit
@@ -292,17 +241,17 @@ def _erase_post(lang: str) -> Handler:
             lang,
             {
                 **context,
+                **_words_context(request, lang, container.policy),
                 "signed_in": None,
                 "result": erased.result,
+                "kept": erased.result.kept,
                 "request_ref": erased.request.reference,
-                "rules": container.policy.retention,
-                "records": {key: translate(request, lang, text) for key, text in RECORDS.items()},
-                "legal": {
-                    basis.value: translate(request, lang, text)
-                    for basis, text in LEGAL_BASES.items()
-                },
-                "day": lambda value: day(value, lang),
                 "kept_request": _request_rule(container.policy),
+                "recipient_labels": {
+                    key: recipient.label.model_dump()[lang]
+                    for rule in container.policy.disclosure.values()
+                    for key, recipient in rule.recipients.items()
+                },
             },
         )
         clear_session_cookie(request, response)

@@ -6,8 +6,9 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Select, and_, delete, or_, select, update
 
 from gardien.domain.financial_year import FinancialYear
 from gardien.domain.xapi.pseudonyms import forget
@@ -69,22 +70,8 @@ def erase_subject_rows(
     """
     email = keys.email
     result = SubjectErasure()
-    learner_ids = list(
-        connection.execute(select(learner.c.id).where(learner.c.email == email)).scalars()
-    )
-    # OPCO dossiers outlive the learner, reduced to their own snapshot (their rule's hold);
-    # one already detached by an earlier purge is found by its keyed lookup.
-    mine: ColumnElement[bool] = opco_dossier.c.learner_id.in_(learner_ids)
-    if keys.lookups:
-        detached = and_(
-            opco_dossier.c.learner_id.is_(None), opco_dossier.c.subject_lookup.in_(keys.lookups)
-        )
-        mine = or_(mine, detached)
-    for dossier_id, reference, training_end in connection.execute(
-        select(
-            opco_dossier.c.id, opco_dossier.c.agreement_reference, opco_dossier.c.training_end
-        ).where(mine)
-    ):
+    learner_ids = _learners_of(connection, email)
+    for dossier_id, reference, training_end in connection.execute(_dossiers_of(keys, learner_ids)):
         if _still_held(held_from, "opco_dossier", training_end):
             result.held.append(HeldRow("opco_dossier", reference, training_end))
         else:
@@ -151,11 +138,7 @@ def erase_subject_rows(
     # Invoices keep their billing snapshot: the accounting duty outweighs erasure. The keyed
     # lookup lets the person find them even when a policy's hold drops the address.
     mark = lookup(email)
-    for invoice_id, number, issued_on, found_by in connection.execute(
-        select(invoice.c.id, invoice.c.number, invoice.c.issued_on, invoice.c.subject_lookup).where(
-            or_(invoice.c.billing_email == email, invoice.c.subject_lookup.in_(keys.lookups))
-        )
-    ):
+    for invoice_id, number, issued_on, found_by in connection.execute(_invoices_of(keys)):
         year_close = financial_year.close_of(issued_on)
         if _still_held(held_from, "invoice", year_close):
             result.held.append(HeldRow("invoice", number, year_close))
@@ -167,6 +150,52 @@ def erase_subject_rows(
             connection.execute(delete(invoice).where(invoice.c.id == invoice_id))
             result.rows["invoice"] += 1
     return result
+
+
+def held_subject_rows(
+    connection: Connection,
+    keys: SubjectKeys,
+    *,
+    held_from: Mapping[str, date],
+    financial_year: FinancialYear,
+) -> list[HeldRow]:
+    """The rows :func:`erase_subject_rows` would keep, read without changing anything: what
+    an erasure form tells the person before they confirm."""
+    held = []
+    learner_ids = _learners_of(connection, keys.email)
+    for _id, reference, training_end in connection.execute(_dossiers_of(keys, learner_ids)):
+        if _still_held(held_from, "opco_dossier", training_end):
+            held.append(HeldRow("opco_dossier", reference, training_end))
+    for _id, number, issued_on, _found_by in connection.execute(_invoices_of(keys)):
+        year_close = financial_year.close_of(issued_on)
+        if _still_held(held_from, "invoice", year_close):
+            held.append(HeldRow("invoice", number, year_close))
+    return held
+
+
+def _learners_of(connection: Connection, email: str) -> list[int]:
+    return list(connection.execute(select(learner.c.id).where(learner.c.email == email)).scalars())
+
+
+def _dossiers_of(keys: SubjectKeys, learner_ids: list[int]) -> Select[Any]:
+    """The person's OPCO dossiers. They outlive the learner, reduced to their own snapshot
+    (their rule's hold); one already detached by an earlier purge is found by its keyed lookup."""
+    mine: ColumnElement[bool] = opco_dossier.c.learner_id.in_(learner_ids)
+    if keys.lookups:
+        detached = and_(
+            opco_dossier.c.learner_id.is_(None), opco_dossier.c.subject_lookup.in_(keys.lookups)
+        )
+        mine = or_(mine, detached)
+    return select(
+        opco_dossier.c.id, opco_dossier.c.agreement_reference, opco_dossier.c.training_end
+    ).where(mine)
+
+
+def _invoices_of(keys: SubjectKeys) -> Select[Any]:
+    """The invoices billed to the person, or found by the keyed lookup of their address."""
+    return select(
+        invoice.c.id, invoice.c.number, invoice.c.issued_on, invoice.c.subject_lookup
+    ).where(or_(invoice.c.billing_email == keys.email, invoice.c.subject_lookup.in_(keys.lookups)))
 
 
 def _still_held(held_from: Mapping[str, date], record: str, clock_day: date) -> bool:
