@@ -16,7 +16,7 @@ from markupsafe import Markup
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
-from gardien.services.notice import render_notice
+from gardien.services.notice import build_notice, render_notice
 from gardien.web.deps import ContainerDep, PagesDep
 from gardien.web.security_headers import carries_session
 from gardien.web.stylesheet import PATH as STYLESHEET_PATH
@@ -63,6 +63,8 @@ def _home(request: Request, container: ContainerDep, pages: PagesDep, lang: str)
         {
             "policy": policy,
             "version": container.policy_version,
+            # The home page says in a few lines what the notice says in full.
+            "notice": build_notice(policy, lang=lang),
             "other_lang": other,
             "other_url": _HOMES[other][0],
             "other_label": _HOMES[lang][1],
