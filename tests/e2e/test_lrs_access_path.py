@@ -90,7 +90,9 @@ def test_statements_posted_by_a_platform_are_exported_shown_downloaded_then_eras
     client.sign_in(BOB)
     page = client.get("/my-data")
     assert page.status_code == 200
-    assert MODULE in page.text
+    # What the platform sent, in words: the day and the score, not the activity's IRI.
+    assert "12/05/2026" in page.text and "score 75 %" in page.text
+    assert MODULE not in page.text
     token = csrf_of(page.text)
     as_json = client.client.post("/my-data/export", data={"format": "json", "csrf": token})
     assert as_json.status_code == 200

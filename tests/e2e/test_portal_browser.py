@@ -89,7 +89,11 @@ def test_a_learner_reads_downloads_and_erases_their_data(browser: Browser, tmp_p
             assert re.search(r"\d\d/\d\d/20(3[0-9])", opco.locator(".ends-on").first.inner_text())
             # What the platform sent, kept with the learner: until 1 December 2027 too.
             activity = page.locator("#category-activity")
-            assert all(done.activity in activity.inner_text() for done in BOBS_ACTIVITY)
+            # What the platform sent, as sentences: each on its day, the score in per cent.
+            said = activity.inner_text()
+            assert all(f"{done.at:%d/%m/%Y}" in said for done in BOBS_ACTIVITY)
+            assert "80 %" in said
+            assert "http" not in said
             assert "01/12/2027" in activity.locator(".ends-on").last.inner_text()
 
             # Download: JSON, then the zip of CSV files.
@@ -110,21 +114,21 @@ def test_a_learner_reads_downloads_and_erases_their_data(browser: Browser, tmp_p
                 page.get_by_role("button", name="Télécharger (zip de fichiers CSV)").click()
             with zipfile.ZipFile(caught.value.path()) as archive:
                 names = set(archive.namelist())
-                assert {"export.json", "identity.csv", "transmissions.csv"} <= names
-                assert BOB in archive.read("identity.csv").decode("utf-8-sig")
+                assert {"export.json", "README.txt", "01-identite.csv"} <= names
+                assert BOB in archive.read("01-identite.csv").decode("utf-8-sig")
 
             # Erase: the password again and the box, then the page of what was kept.
             page.get_by_label("Votre mot de passe, pour confirmer").fill(PASSWORD)
             page.get_by_label("Je comprends que c'est irréversible.").check()
             page.get_by_role("button", name="Effacer mes données").click()
             assert page.get_by_role("heading", name="Vos données sont effacées").is_visible()
-            kept = page.locator("tr.kept")
+            kept = page.locator("ul.kept li")
             assert kept.count() == 1
             row = kept.first.inner_text()
             assert "Justification auprès de l'OPCO" in row  # why: the policy's own reason
             assert "obligation légale" in row
             assert re.search(r"\d\d/\d\d/20\d\d", row)  # until when
-            assert "trainee_name" in row  # what: the fields the law needs
+            assert "Nom du stagiaire" in row  # what: the fields the law needs, in words
             # Signed out: the portal asks to sign in again.
             page.goto(f"{base}/my-data")
             assert page.url == f"{base}/account/sign-in"
@@ -144,11 +148,8 @@ def test_a_learner_reads_downloads_and_erases_their_data(browser: Browser, tmp_p
                     subject_request.c.id
                 )
             ).all()
-            assert [tuple(k) for k in kinds] == [
-                ("access", "completed"),
-                ("portability", "completed"),
-                ("erasure", "completed"),
-            ]
+            # The downloads filed no request; the erasure did.
+            assert [tuple(k) for k in kinds] == [("erasure", "completed")]
             dossier = connection.execute(select(opco_dossier.c.learner_id)).scalar_one()
             assert dossier is None  # kept, but no longer linked to anyone
     finally:
