@@ -17,7 +17,7 @@ from typing import Any
 from gardien.i18n.dates import format_day, local_day
 from gardien.services.notice.phrases import FIELDS
 from gardien.web.forms import N_
-from gardien.web.sponsor_pages import STATUSES as PROGRESS_STATUSES
+from gardien.web.sponsor_words import STATUSES as PROGRESS_STATUSES
 
 Translate = Callable[..., str]
 
