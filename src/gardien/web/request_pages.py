@@ -269,6 +269,13 @@ def in_words(value: date | datetime | None, lang: str) -> str:
     return f"{format_month_day(on.month, on.day, lang)} {on.year}"
 
 
+def on_day(value: str | date | None, lang: str) -> str:
+    """A day in a table: 01/07/2026 in French; in English, in words rather than ISO 8601."""
+    if lang == "fr" or value is None:
+        return day(value, lang)
+    return in_words(date.fromisoformat(value[:10]) if isinstance(value, str) else value, lang)
+
+
 def _kept(request: Request, lang: str, outcome: dict[str, Any] | None) -> list[dict[str, str]]:
     """What an erasure kept, in words: the fields by their names, why, until when."""
     kept = []
@@ -278,7 +285,7 @@ def _kept(request: Request, lang: str, outcome: dict[str, Any] | None) -> list[d
             {
                 "fields": ", ".join(fields),
                 "reason": record["reason"].get(lang) or record["reason"].get("fr", ""),
-                "until": day(record["until"], lang) if record.get("until") else "",
+                "until": on_day(record["until"], lang) if record.get("until") else "",
             }
         )
     return kept
@@ -308,7 +315,7 @@ def _status_page(request: Request, lang: str, view: dsr.RequestView, follow: str
             ),
             "kept": _kept(request, lang, view.outcome),
             "follow_url": f"{PREFIXES[lang]}/requests/status/{follow}",
-            "day": lambda value: day(value, lang),
+            "day": lambda value: on_day(value, lang),
         },
     )
 
