@@ -6,17 +6,33 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from gardien.errors import InvalidInputError, TooManyRequestsError
-from gardien.services.website.contact import receive_message
+from gardien.services.website.contact import MAX_MESSAGE, MAX_NAME, receive_message
 from gardien.store.uow import UnitOfWork
 from gardien.web.auth import check_csrf
 from gardien.web.deps import FormDep, get_container
-from gardien.web.forms import N_, PREFIXES, Handler, field_of, limit, page_base, too_many, translate
+from gardien.web.forms import (
+    N_,
+    PREFIXES,
+    FieldErrors,
+    Handler,
+    email_problem,
+    field_errors,
+    field_of,
+    limit,
+    page_base,
+    too_many,
+    translate,
+)
 
 router = APIRouter()
 
 
 def _contact_form(
-    request: Request, lang: str, *, values: dict[str, str] | None = None, error: str = ""
+    request: Request,
+    lang: str,
+    *,
+    values: dict[str, str] | None = None,
+    errors: FieldErrors | None = None,
 ) -> HTMLResponse:
     container, pages, context = page_base(request)
     months = next(
@@ -31,12 +47,12 @@ def _contact_form(
             **context,
             "action": f"{PREFIXES[lang]}/contact",
             "months": months,
-            "error": error,
+            "errors": errors or {},
             "name": (values or {}).get("name", ""),
             "email": (values or {}).get("email", ""),
             "message": (values or {}).get("message", ""),
         },
-        status_code=400 if error else 200,
+        status_code=400 if errors else 200,
     )
 
 
@@ -63,6 +79,22 @@ _CONTACT_ERRORS = {
 }
 
 
+def _problems(values: dict[str, str]) -> dict[str, str]:
+    """Every field's problem at once (field → msgid), in the form's order; the service checks
+    the same again before it stores anything."""
+    problems: dict[str, str] = {}
+    name = " ".join(values["name"].split())
+    if not name or len(name) > MAX_NAME:
+        problems["name"] = _CONTACT_ERRORS["name"]
+    email = email_problem(values["email"])
+    if email is not None:
+        problems["email"] = email
+    message = values["message"].strip()
+    if not message or len(message) > MAX_MESSAGE:
+        problems["message"] = _CONTACT_ERRORS["message"]
+    return problems
+
+
 def _contact_get(lang: str) -> Handler:
     def page(request: Request) -> Response:
         return _contact_form(request, lang)
@@ -79,6 +111,10 @@ def _contact_post(lang: str) -> Handler:
         container = get_container(request)
         try:
             limit(request, "contact", values["email"])
+            problems = _problems(values)
+            if problems:
+                errors = field_errors(request, lang, problems)
+                return _contact_form(request, lang, values=values, errors=errors)
             receive_message(
                 UnitOfWork(container.engine, write=True),
                 name=values["name"],
@@ -87,10 +123,10 @@ def _contact_post(lang: str) -> Handler:
                 now=container.clock.now(),
             )
         except InvalidInputError as error:
-            problem = _CONTACT_ERRORS.get(error.field or "", N_("The form could not be read."))
-            return _contact_form(
-                request, lang, values=values, error=translate(request, lang, problem)
-            )
+            # The checks above agree with the service's: this is a field they missed.
+            field = error.field if error.field in _CONTACT_ERRORS else "message"
+            errors = field_errors(request, lang, {field: _CONTACT_ERRORS[field]})
+            return _contact_form(request, lang, values=values, errors=errors)
         except TooManyRequestsError as error:
             return too_many(request, lang, error)
         return _contact_sent(request, lang)

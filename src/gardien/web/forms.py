@@ -13,7 +13,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from gardien.bootstrap import Container
-from gardien.errors import TooManyRequestsError
+from gardien.errors import InvalidInputError, TooManyRequestsError
+from gardien.services.website.newsletter import normalise_email
 from gardien.web.deps import get_container, get_limits, get_pages
 from gardien.web.templating import Pages
 
@@ -91,3 +92,25 @@ def too_many(request: Request, lang: str, error: TooManyRequestsError) -> HTMLRe
 def field_of(form: Any, name: str) -> str:
     value = form.get(name)
     return value if isinstance(value, str) else ""
+
+
+# What is wrong with one submission: field name → translated message, in the form's order.
+# Every error of a submission is shown at once (templates/_fields.html draws the summary and
+# the message under each field).
+FieldErrors = dict[str, str]
+
+
+def field_errors(request: Request, lang: str, problems: dict[str, str]) -> FieldErrors:
+    """``problems`` (field → msgid) translated into ``lang``."""
+    return {name: translate(request, lang, text) for name, text in problems.items()}
+
+
+def email_problem(raw: str) -> str | None:
+    """The msgid saying what is wrong with a typed e-mail address, or ``None`` if usable."""
+    if not raw.strip():
+        return N_("Enter your e-mail address.")
+    try:
+        normalise_email(raw)
+    except InvalidInputError:
+        return N_("This e-mail address is not valid.")
+    return None

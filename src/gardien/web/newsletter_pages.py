@@ -25,7 +25,10 @@ from gardien.web.deps import FormDep, get_container
 from gardien.web.forms import (
     N_,
     PREFIXES,
+    FieldErrors,
     Handler,
+    email_problem,
+    field_errors,
     field_of,
     limit,
     page_base,
@@ -50,7 +53,7 @@ def consent_wording(request: Request, lang: str, controller: str) -> str:
 
 
 def _newsletter_form(
-    request: Request, lang: str, *, email: str = "", error: str = "", status: int = 200
+    request: Request, lang: str, *, email: str = "", errors: FieldErrors | None = None
 ) -> HTMLResponse:
     container, pages, context = page_base(request)
     return pages.render(
@@ -61,10 +64,10 @@ def _newsletter_form(
             **context,
             "action": f"{PREFIXES[lang]}/newsletter",
             "email": email,
-            "error": error,
+            "errors": errors or {},
             "wording": consent_wording(request, lang, container.policy.controller.name),
         },
-        status_code=status,
+        status_code=400 if errors else 200,
     )
 
 
@@ -88,14 +91,14 @@ def _subscribe_post(lang: str) -> Handler:
         if field_of(form, "website"):
             # The honeypot: a person never sees the field. Answer as usual, store nothing.
             return _check_your_inbox(request, lang)
+        problems: dict[str, str] = {}
+        if (problem := email_problem(email)) is not None:
+            problems["email"] = problem
         if field_of(form, "consent") != "yes":
-            return _newsletter_form(
-                request,
-                lang,
-                email=email,
-                error=translate(request, lang, N_("Tick the box to give your consent.")),
-                status=400,
-            )
+            problems["consent"] = N_("Tick the box to give your consent.")
+        if problems:
+            errors = field_errors(request, lang, problems)
+            return _newsletter_form(request, lang, email=email, errors=errors)
         try:
             limit(request, "newsletter", email)
             container = get_container(request)
@@ -108,13 +111,8 @@ def _subscribe_post(lang: str) -> Handler:
                 wording=consent_wording(request, lang, container.policy.controller.name),
             )
         except InvalidInputError:
-            return _newsletter_form(
-                request,
-                lang,
-                email=email,
-                error=translate(request, lang, N_("This e-mail address is not valid.")),
-                status=400,
-            )
+            errors = field_errors(request, lang, {"email": N_("This e-mail address is not valid.")})
+            return _newsletter_form(request, lang, email=email, errors=errors)
         except TooManyRequestsError as error:
             return too_many(request, lang, error)
         return _check_your_inbox(request, lang)

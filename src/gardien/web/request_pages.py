@@ -11,11 +11,15 @@ file the request and follow it from a second link (docs/requests.md).
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from gardien.domain.vocabulary import REQUEST_KINDS
 from gardien.errors import InvalidInputError, InvalidLinkError, TooManyRequestsError
+from gardien.i18n.dates import format_month_day, local_day
 from gardien.services import requests as dsr
 from gardien.services.website.newsletter import normalise_email
 from gardien.store.uow import UnitOfWork
@@ -24,7 +28,10 @@ from gardien.web.deps import FormDep, get_container
 from gardien.web.forms import (
     N_,
     PREFIXES,
+    FieldErrors,
     Handler,
+    email_problem,
+    field_errors,
     field_of,
     limit,
     message,
@@ -32,9 +39,38 @@ from gardien.web.forms import (
     too_many,
     translate,
 )
-from gardien.web.portal_pages import KINDS, STATUSES, day
+from gardien.web.portal_pages import KINDS, STATUSES, day, field_label
 
 router = APIRouter()
+
+# The service's limit on what a person may add to their request.
+MAX_DETAILS = 5000
+TOO_LONG = N_("Please shorten this text to at most 5,000 characters.")
+
+
+# What each kind of request asks for and what it does, in plain words (GDPR art. 15 to 21).
+EXPLAINED = {
+    "access": N_(
+        "We tell you what data we hold about you, where it comes from, why we use it, who"
+        " receives it and how long we keep it, with a copy of it."
+    ),
+    "portability": N_(
+        "We send you the data you gave us, and the data your training produced, in files you"
+        " can open or take to another organisation."
+    ),
+    "rectification": N_(
+        "We correct data that is wrong or incomplete. After confirming your address, you say"
+        " what to correct."
+    ),
+    "erasure": N_(
+        "We delete your data. What the law obliges us to keep (for example invoices) stays until"
+        " its date: our answer lists each such record, why we keep it and until when."
+    ),
+    "objection": N_(
+        "We stop sending you commercial e-mails and offers. It does not stop the e-mails your"
+        " training needs."
+    ),
+}
 
 
 def _form(
@@ -43,8 +79,7 @@ def _form(
     *,
     email: str = "",
     kind: str = "",
-    error: str = "",
-    status: int = 200,
+    errors: FieldErrors | None = None,
 ) -> HTMLResponse:
     _container, pages, context = page_base(request)
     return pages.render(
@@ -54,12 +89,19 @@ def _form(
         {
             **context,
             "action": f"{PREFIXES[lang]}/requests",
-            "kinds": [(key, translate(request, lang, KINDS[key])) for key in REQUEST_KINDS],
+            "kinds": [
+                (
+                    key,
+                    translate(request, lang, KINDS[key]),
+                    translate(request, lang, EXPLAINED[key]),
+                )
+                for key in REQUEST_KINDS
+            ],
             "email": email,
             "kind": kind,
-            "error": error,
+            "errors": errors or {},
         },
-        status_code=status,
+        status_code=400 if errors else 200,
     )
 
 
@@ -80,15 +122,20 @@ def _form_post(lang: str) -> Handler:
     def submit(request: Request, form: FormDep) -> Response:
         check_csrf(request, form)
         email, kind = field_of(form, "email"), field_of(form, "kind")
+        problems: dict[str, str] = {}
+        if (problem := email_problem(email)) is not None:
+            problems["email"] = problem
         if kind not in REQUEST_KINDS:
-            error = translate(request, lang, N_("Choose what you ask for."))
-            return _form(request, lang, email=email, error=error, status=400)
+            problems["kind"] = N_("Choose what you ask for.")
+        if problems:
+            errors = field_errors(request, lang, problems)
+            return _form(request, lang, email=email, kind=kind, errors=errors)
         try:
             address = normalise_email(email)
             limit(request, "request", address)
         except InvalidInputError:
-            error = translate(request, lang, N_("This e-mail address is not valid."))
-            return _form(request, lang, email=email, kind=kind, error=error, status=400)
+            errors = field_errors(request, lang, {"email": N_("This e-mail address is not valid.")})
+            return _form(request, lang, email=email, kind=kind, errors=errors)
         except TooManyRequestsError as error:
             return too_many(request, lang, error)
         container = get_container(request)
@@ -113,7 +160,12 @@ def _form_post(lang: str) -> Handler:
 
 
 def _verify_page(
-    request: Request, lang: str, token: str, *, error: str = "", status: int = 200
+    request: Request,
+    lang: str,
+    token: str,
+    *,
+    values: dict[str, str] | None = None,
+    errors: FieldErrors | None = None,
 ) -> HTMLResponse:
     container, pages, context = page_base(request)
     try:
@@ -128,9 +180,12 @@ def _verify_page(
             **context,
             "action": f"{PREFIXES[lang]}/requests/verify/{token}",
             "kind_label": translate(request, lang, KINDS[kind]),
-            "error": error,
+            "kind_explained": translate(request, lang, EXPLAINED[kind]),
+            "email": (values or {}).get("email", ""),
+            "details": (values or {}).get("details", ""),
+            "errors": errors or {},
         },
-        status_code=status,
+        status_code=400 if errors else 200,
     )
 
 
@@ -155,31 +210,90 @@ def _verify_post(lang: str) -> Handler:
     def submit(request: Request, token: str, form: FormDep) -> Response:
         check_csrf(request, form)
         container = get_container(request)
+        values = {name: field_of(form, name) for name in ("email", "details")}
+        problems: dict[str, str] = {}
         try:
             limit(request, "request-verify", None)
+            # Both fields are checked on every submission: the service refuses a wrong address
+            # before it reads the text, and the person should learn of both at once.
+            if len(values["details"].strip()) > MAX_DETAILS:
+                problems["details"] = TOO_LONG
             view, follow = dsr.file_verified(
                 UnitOfWork(container.engine, write=True),
                 container.accounts(),
                 token=token,
-                email=field_of(form, "email"),
-                details=field_of(form, "details"),
+                email=values["email"],
+                details=values["details"],
                 lang=lang,
             )
         except TooManyRequestsError as error:
             return too_many(request, lang, error)
         except InvalidLinkError:
-            wrong = translate(request, lang, N_("Type the address this link was sent to."))
-            return _verify_page(request, lang, token, error=wrong, status=400)
+            problems = {"email": N_("Type the address this link was sent to."), **problems}
         except InvalidInputError:
-            long = translate(request, lang, N_("At most 5,000 characters."))
-            return _verify_page(request, lang, token, error=long, status=400)
+            problems["details"] = TOO_LONG
+        if problems:
+            errors = field_errors(request, lang, problems)
+            return _verify_page(request, lang, token, values=values, errors=errors)
         return _status_page(request, lang, view, follow)
 
     return submit
 
 
+# Where the request stands, in a sentence; and the badge it wears.
+STATES = {
+    "open": (
+        N_("We received your request on %(received)s. We will answer by %(due)s at the latest."),
+        "status",
+    ),
+    "extended": (
+        N_(
+            "We received your request on %(received)s. It needs more time: we will answer by"
+            " %(due)s at the latest, for the reason given below."
+        ),
+        "status warn",
+    ),
+    "completed": (N_("Your request is done: we answered it on %(closed)s."), "status ok"),
+    "refused": (
+        N_("We answered on %(closed)s that we cannot grant your request, for the reason below."),
+        "status warn",
+    ),
+}
+
+
+def in_words(value: date | datetime | None, lang: str) -> str:
+    """A day as written in a sentence: « 1er juillet 2026 », "1 July 2026"."""
+    if value is None:
+        return ""
+    on = local_day(value) if isinstance(value, datetime) else value
+    return f"{format_month_day(on.month, on.day, lang)} {on.year}"
+
+
+def on_day(value: str | date | None, lang: str) -> str:
+    """A day in a table: 01/07/2026 in French; in English, in words rather than ISO 8601."""
+    if lang == "fr" or value is None:
+        return day(value, lang)
+    return in_words(date.fromisoformat(value[:10]) if isinstance(value, str) else value, lang)
+
+
+def _kept(request: Request, lang: str, outcome: dict[str, Any] | None) -> list[dict[str, str]]:
+    """What an erasure kept, in words: the fields by their names, why, until when."""
+    kept = []
+    for record in (outcome or {}).get("kept") or []:
+        fields = [field_label(request, lang, record["record"], name) for name in record["fields"]]
+        kept.append(
+            {
+                "fields": ", ".join(fields),
+                "reason": record["reason"].get(lang) or record["reason"].get("fr", ""),
+                "until": on_day(record["until"], lang) if record.get("until") else "",
+            }
+        )
+    return kept
+
+
 def _status_page(request: Request, lang: str, view: dsr.RequestView, follow: str) -> HTMLResponse:
     _container, pages, context = page_base(request)
+    sentence, badge = STATES[view.status]
     return pages.render(
         request,
         "request_status.html",
@@ -188,9 +302,20 @@ def _status_page(request: Request, lang: str, view: dsr.RequestView, follow: str
             **context,
             "item": view,
             "kind_label": translate(request, lang, KINDS[view.kind]),
+            "kind_explained": translate(request, lang, EXPLAINED[view.kind]),
             "status_label": translate(request, lang, STATUSES[view.status]),
+            "status_class": badge,
+            "state": translate(
+                request,
+                lang,
+                sentence,
+                received=in_words(view.received_at, lang),
+                due=in_words(view.deadline.effective_due, lang),
+                closed=in_words(view.closed_at or view.received_at, lang),
+            ),
+            "kept": _kept(request, lang, view.outcome),
             "follow_url": f"{PREFIXES[lang]}/requests/status/{follow}",
-            "day": lambda value: day(value, lang),
+            "day": lambda value: on_day(value, lang),
         },
     )
 
