@@ -24,6 +24,7 @@ from gardien.services import requests as dsr
 from gardien.services.website.newsletter import normalise_email
 from gardien.store.uow import UnitOfWork
 from gardien.web.auth import check_csrf
+from gardien.web.data_labels import Words
 from gardien.web.deps import FormDep, get_container
 from gardien.web.forms import (
     N_,
@@ -39,7 +40,7 @@ from gardien.web.forms import (
     too_many,
     translate,
 )
-from gardien.web.portal_pages import KINDS, STATUSES, day, field_label
+from gardien.web.portal_pages import KINDS, STATUSES, day
 
 router = APIRouter()
 
@@ -279,8 +280,9 @@ def on_day(value: str | date | None, lang: str) -> str:
 def _kept(request: Request, lang: str, outcome: dict[str, Any] | None) -> list[dict[str, str]]:
     """What an erasure kept, in words: the fields by their names, why, until when."""
     kept = []
+    words = Words(lambda text, **values: translate(request, lang, text, **values), lang)
     for record in (outcome or {}).get("kept") or []:
-        fields = [field_label(request, lang, record["record"], name) for name in record["fields"]]
+        fields = [words.label(record["record"], name) for name in record["fields"]]
         kept.append(
             {
                 "fields": ", ".join(fields),
