@@ -248,36 +248,3 @@ def test_concurrent_requests_on_the_same_learners_never_deadlock(
     assert failures == []
     with engine.connect() as connection:
         assert len(connection.execute(select(activity_statement.c.id)).all()) == 60
-
-
-def test_a_learner_who_appears_while_a_batch_is_prepared_gets_its_statement(
-    engine: Engine, client: store.Client, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # A batch is prepared outside the write lock, with the learners known then; inside the
-    # lock they are looked up again. Here the first lookup misses Léa (as if she were imported
-    # between the two): the batch is prepared again, and her statement is hers, not a
-    # stranger's kept under a keyed pseudonym.
-    import gardien.services.xapi.ingest as ingest
-
-    real = ingest.learners_for
-    calls: list[int] = []
-
-    def first_misses(connection: Any, keys: list[tuple[str, str]]) -> Any:
-        calls.append(len(keys))
-        return {} if len(calls) == 1 else real(connection, keys)
-
-    monkeypatch.setattr(ingest, "learners_for", first_misses)
-    sent = statement("lea")
-    post(engine, client, sent)
-    assert len(calls) == 2
-    with engine.connect() as connection:
-        row = connection.execute(
-            select(activity_statement.c.learner_id, activity_statement.c.actor_name).where(
-                activity_statement.c.statement_id == sent["id"]
-            )
-        ).one()
-        lea_id = connection.execute(
-            select(learner.c.id).where(learner.c.email == email("lea"))
-        ).scalar_one()
-    assert row.learner_id == lea_id
-    assert row.actor_name == pseudonym(engine, "lea")

@@ -266,19 +266,12 @@ _KNOWN_MAX = 20_000
 _MISSING: Any = object()
 
 
-def remember_activities(
-    connection: Connection,
-    statements: Iterable[Mapping[str, Any]],
-    *,
-    received: Mapping[str, dict[str, Any] | None] | None = None,
-) -> int:
+def remember_activities(connection: Connection, statements: Iterable[Mapping[str, Any]]) -> int:
     """Keep the canonical definition of every activity ``statements`` name, merged with what
     was known (``domain/xapi/activities.py``); in the caller's transaction. At most one read
     per call, none when every activity is known with nothing new; a write only for an
-    activity that is new or whose definition changes. Rows written. ``received``: the
-    statements' ``definitions_in``, when the caller has them already."""
-    if received is None:
-        received = definitions_in(statements)
+    activity that is new or whose definition changes. Rows written."""
+    received = definitions_in(statements)
     if not received:
         return 0
     known = _KNOWN.setdefault(connection.engine, {})

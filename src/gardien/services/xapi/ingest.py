@@ -26,7 +26,6 @@ from sqlalchemy import Connection
 
 from gardien.domain.clock import Clock
 from gardien.domain.lookup import SubjectLookup
-from gardien.domain.xapi.activities import definitions_in
 from gardien.domain.xapi.identifiers import mbox_sha1sum
 from gardien.domain.xapi.normalise import normalised
 from gardien.domain.xapi.pseudonyms import Pseudonyms, stored_places
@@ -93,7 +92,6 @@ class _Batch:
     latest: dict[int, datetime]
     outcomes: list[store.ModuleOutcome]
     voiding: list[str]
-    activities: dict[str, dict[str, Any] | None]
 
 
 def store_statements(
@@ -113,18 +111,21 @@ def store_statements(
     now = clock.now()
     stored_at = now.isoformat()
     keys = [actor_key(s["actor"], home) for s in statements]
-    named = [k for k in keys if k is not None]
-    # The learners first, outside the write lock, and every statement made ready to store
-    # (pseudonymised, serialised, checked): SQLite has one writer at a time, and this is most
-    # of a request's Python, which then overlaps the writer in progress (docs/performance.md).
-    with uow.engine.connect() as connection:
-        index_by = learners_for(connection, named)
-    batch = _prepared(statements, keys, index_by, names, client, now, stored_at)
     with uow:
         connection = uow.connection
-        again = learners_for(connection, named)
-        if _ids(again) != _ids(index_by):  # a learner came or went meanwhile: prepare again
-            batch = _prepared(statements, keys, again, names, client, now, stored_at)
+        index_by = learners_for(connection, [k for k in keys if k is not None])
+        batch = _Batch([], {}, {}, [], [], {}, [], [])
+        for index, (statement, key) in enumerate(zip(statements, keys, strict=True)):
+            # UUIDs compare in any case: stored in lower case, so lookups and voiding match.
+            statement_id = str(statement.get("id") or uuid.uuid4()).lower()
+            batch.ids.append(statement_id)
+            person = index_by.get(key) if key else None
+            document = _pseudonymised(statement, statement_id, person, names, client, stored_at)
+            # Serialised once: checked for leaks, then stored as it is.
+            text = orjson.dumps(document).decode()
+            if person is not None:
+                _refuse_leaks(text, person, _at(index, len(statements), "statement"))
+            _add(batch, document, text, statement, person, names, client, now)
         existing = store.stored_raw(connection, list(batch.documents))
         for statement_id, previous in existing.items():
             if not _same(previous, batch.documents[statement_id], batch.sent[statement_id], names):
@@ -135,39 +136,9 @@ def store_statements(
         store.void(connection, batch.voiding)
         store.advance_last_activity(connection, batch.latest)
         store.record_progress(connection, batch.outcomes)
-        remember_activities(connection, statements, received=batch.activities)
+        remember_activities(connection, statements)
         uow.commit()
     return Stored(ids=batch.ids)
-
-
-def _ids(index: dict[tuple[str, str], store.Learner]) -> dict[tuple[str, str], int]:
-    return {key: person.id for key, person in index.items()}
-
-
-def _prepared(
-    statements: list[dict[str, Any]],
-    keys: list[tuple[str, str] | None],
-    index_by: dict[tuple[str, str], store.Learner],
-    names: Pseudonyms,
-    client: store.Client,
-    now: datetime,
-    stored_at: str,
-) -> _Batch:
-    """The rows ``statements`` become, their actors named by ``index_by``; refuses a
-    learner's statement that still names them."""
-    batch = _Batch([], {}, {}, [], [], {}, [], [], definitions_in(statements))
-    for index, (statement, key) in enumerate(zip(statements, keys, strict=True)):
-        # UUIDs compare in any case: stored in lower case, so lookups and voiding match.
-        statement_id = str(statement.get("id") or uuid.uuid4()).lower()
-        batch.ids.append(statement_id)
-        person = index_by.get(key) if key else None
-        document = _pseudonymised(statement, statement_id, person, names, client, stored_at)
-        # Serialised once: checked for leaks, then stored as it is.
-        text = orjson.dumps(document).decode()
-        if person is not None:
-            _refuse_leaks(text, person, _at(index, len(statements), "statement"))
-        _add(batch, document, text, statement, person, names, client, now)
-    return batch
 
 
 def _add(
