@@ -62,6 +62,7 @@ PROTECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/console/requests/{reference}/object"): frozenset({"dpo"}),
     ("GET", "/sponsor"): frozenset({"sponsor_contact"}),
     ("GET", "/sponsor/contracts/{reference}"): frozenset({"sponsor_contact"}),
+    ("GET", "/sponsor/csv/{reference}"): frozenset({"sponsor_contact"}),
     ("GET", "/admin/accounts"): frozenset({"admin"}),
     ("POST", "/admin/accounts/invite"): frozenset({"admin"}),
 }
@@ -230,7 +231,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
 
 def _fill(path: str, site: dict[str, Any]) -> str:
-    if path.startswith("/sponsor/contracts/"):
+    if path.startswith(("/sponsor/contracts/", "/sponsor/csv/")):
         return path.replace("{reference}", "C-EMP")
     return path.replace("{reference}", site["their_request"])
 

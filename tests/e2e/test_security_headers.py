@@ -139,6 +139,7 @@ NO_STORE: dict[tuple[str, str], str] = {
     ("POST", "/console/requests/{reference}/object"): _SIGNED_IN,
     ("GET", "/sponsor"): _SIGNED_IN,
     ("GET", "/sponsor/contracts/{reference}"): _SIGNED_IN,
+    ("GET", "/sponsor/csv/{reference}"): _SIGNED_IN,
     ("GET", "/admin/accounts"): _SIGNED_IN,
     ("POST", "/admin/accounts/invite"): _SIGNED_IN,
     # /dev/mail exists only under `gardien serve --dev-mail` (tests/e2e/test_dev_mail.py).
