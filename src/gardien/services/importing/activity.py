@@ -22,20 +22,11 @@ from gardien.services.importing.pseudonymise import StatementEncoder, actor, lea
 from gardien.services.importing.report import Counts
 from gardien.store.bulk import WRITE_CHUNK
 from gardien.store.tables import activity_statement, learner
+from gardien.store.xapi import STATEMENT_COLUMNS
 
-COLUMNS = (
-    "statement_id",
-    "learner_id",
-    "actor_name",
-    "verb",
-    "object_id",
-    "result_success",
-    "result_completion",
-    "result_score_scaled",
-    "timestamp",
-    "stored_at",
-    "raw",
-)
+# The columns of a stored statement (store/xapi.py) up to its JSON: an imported statement has
+# no registration, client or voiding of its own (the table's defaults).
+COLUMNS = STATEMENT_COLUMNS[: STATEMENT_COLUMNS.index("raw") + 1]
 
 
 @dataclass
