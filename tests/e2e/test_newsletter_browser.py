@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from gardien.store.engine import make_engine
@@ -95,9 +95,9 @@ def test_a_person_subscribes_confirms_and_unsubscribes_in_a_browser(
             page.get_by_label("Votre adresse électronique").fill(email)
             consent.check()
             page.get_by_role("button", name="M'inscrire").click()
-            assert page.get_by_role(
-                "heading", name="Consultez votre boîte de réception"
-            ).is_visible()
+            expect(
+                page.get_by_role("heading", name="Consultez votre boîte de réception")
+            ).to_be_visible()
             assert status(url, email) == "pending"
 
             # Confirm from the e-mail: the link shows a button, the button confirms.
@@ -105,7 +105,7 @@ def test_a_person_subscribes_confirms_and_unsubscribes_in_a_browser(
             page.goto(link_in(smtp, "confirm", email))
             assert status(url, email) == "pending"
             page.get_by_role("button", name="Confirmer mon inscription").click()
-            assert page.get_by_role("heading", name="Inscription confirmée").is_visible()
+            expect(page.get_by_role("heading", name="Inscription confirmée")).to_be_visible()
             assert status(url, email) == "confirmed"
 
             # A campaign arrives; its unsubscribe link, then the button, unsubscribe.
@@ -121,7 +121,7 @@ def test_a_person_subscribes_confirms_and_unsubscribes_in_a_browser(
             assert done.returncode == 0, done.stderr
             page.goto(link_in(smtp, "unsubscribe", email))
             page.get_by_role("button", name="Me désinscrire").click()
-            assert page.get_by_role("heading", name="Vous êtes désinscrit").is_visible()
+            expect(page.get_by_role("heading", name="Vous êtes désinscrit")).to_be_visible()
             assert status(url, email) is None  # the policy keeps nothing after unsubscribing
             page.screenshot(path=str(tmp_path / "unsubscribed.png"))
             context.close()

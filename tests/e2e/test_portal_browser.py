@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import func, select
 
 from gardien.store.engine import make_engine
@@ -74,8 +74,9 @@ def test_a_learner_reads_downloads_and_erases_their_data(browser: Browser, tmp_p
             page.get_by_label("Votre adresse électronique").fill(BOB)
             page.get_by_label("Mot de passe").fill(PASSWORD)
             page.get_by_role("button", name="Se connecter").click()
-            assert page.url == f"{base}/my-data"
-            assert page.get_by_role("heading", name="Mes données", level=1).is_visible()
+            # A click does not wait for the redirect it starts: wait for the page it leads to.
+            page.wait_for_url(f"{base}/my-data")
+            expect(page.get_by_role("heading", name="Mes données", level=1)).to_be_visible()
 
             # Every category with its purpose, legal basis and retention end date.
             identity = page.locator("#category-identity")
@@ -121,7 +122,7 @@ def test_a_learner_reads_downloads_and_erases_their_data(browser: Browser, tmp_p
             page.get_by_label("Votre mot de passe, pour confirmer").fill(PASSWORD)
             page.get_by_label("Je comprends que c'est irréversible.").check()
             page.get_by_role("button", name="Effacer mes données").click()
-            assert page.get_by_role("heading", name="Vos données sont effacées").is_visible()
+            expect(page.get_by_role("heading", name="Vos données sont effacées")).to_be_visible()
             kept = page.locator("ul.kept li")
             assert kept.count() == 1
             row = kept.first.inner_text()

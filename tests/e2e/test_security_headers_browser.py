@@ -135,7 +135,7 @@ def test_pages_load_under_the_csp_without_a_violation_and_keep_their_style(
         for width in WIDTHS:
             pages[f"{name}-{width}"] = _styled(page, width, tmp_path, name)
     _sign_in(page, base, LEARNER)
-    assert page.url == f"{base}/my-data"
+    page.wait_for_url(f"{base}/my-data")
     watch.read(page)
     for width in WIDTHS:
         pages[f"my-data-{width}"] = _styled(page, width, tmp_path, "my-data")
@@ -147,7 +147,7 @@ def test_pages_load_under_the_csp_without_a_violation_and_keep_their_style(
     _sign_in(page, base, DPO)
     page.get_by_label("Code").fill(totp(TOTP_SECRET, NOW))
     page.get_by_role("button", name="Confirmer").click()
-    assert page.url == f"{base}/console"
+    page.wait_for_url(f"{base}/console")
     watch.read(page)
     for width in WIDTHS:
         pages[f"console-{width}"] = _styled(page, width, tmp_path, "console")

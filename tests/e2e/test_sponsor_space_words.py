@@ -202,7 +202,7 @@ def _signed_in(browser: Browser, base: str, width: int) -> Page:
     page.get_by_label("Votre adresse électronique").fill(CONTACT)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.locator("main").get_by_role("button", name="Se connecter").click()
-    page.wait_for_load_state()
+    page.wait_for_url(f"{base}/sponsor")
     return page
 
 
