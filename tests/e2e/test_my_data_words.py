@@ -125,6 +125,7 @@ def test_my_data_reads_in_words_and_shows_the_objection(tmp_path: Path) -> None:
                 # Before objecting: the button, and what the objection would stop.
                 assert "Je m'oppose" in text
                 assert "Adresse électronique : conservé jusqu'au" in text
+                assert "commercial_contact" in _kept_longer(web)
 
                 english = visible_text(web.get("/en/my-data").text)
                 assert "Module 2 passed, score 84%, on 2026-05-13" in english
@@ -133,15 +134,32 @@ def test_my_data_reads_in_words_and_shows_the_objection(tmp_path: Path) -> None:
                     assert raw not in english, raw
 
                 objected = web.post_form("/my-data/object", {}, form_page="/my-data")
-                assert objected.status_code == 200
-                after = visible_text(web.get("/my-data").text)
+                # Post/Redirect/Get: reloading the page does not send the form again.
+                assert objected.status_code == 303
+                assert objected.headers["location"] == "/my-data?done=objected"
+                after = visible_text(web.get(objected.headers["location"]).text)
+                assert "Votre opposition est enregistrée" in after
                 assert "Opposition enregistrée le 01/06/2026" in after
                 assert "Nous ne vous envoyons plus aucun courriel commercial." in after
                 assert "Je m'oppose" not in after  # the button is gone
                 # The address is no longer said to be kept for commercial contact.
                 assert "Adresse électronique : conservé jusqu'au" not in after
                 assert "identity_check" not in after and "stopped" not in after
+                # Nor in the complete JSON export.
+                assert "commercial_contact" not in _kept_longer(web)
             finally:
                 web.close()
     finally:
         engine.dispose()
+
+
+def _kept_longer(web: WebClient) -> list[str]:
+    """The records the JSON export says will keep some of the learner's data after expiry."""
+    exported = web.post_form("/my-data/export", {"format": "json"}, form_page="/my-data")
+    assert exported.status_code == 200
+    return [
+        kept["record"]
+        for category in exported.json()["categories"]
+        for record in category["records"]
+        for kept in (record.get("retention") or {}).get("kept_longer", [])
+    ]

@@ -281,6 +281,20 @@ def _rows(
 # -- learners and what hangs off them ---------------------------------------------------------
 
 
+def _objected(connection: Connection, key: str) -> bool:
+    """Whether the person's objection to commercial communication is on record (art. 21(3))."""
+    found = connection.execute(
+        select(subject_request.c.id)
+        .where(
+            subject_request.c.email == key,
+            subject_request.c.kind == "objection",
+            subject_request.c.status == "completed",
+        )
+        .limit(1)
+    ).first()
+    return found is not None
+
+
 def _learner_rows(connection: Connection, found: Mapping[str, Any], key: str) -> list[SubjectRow]:
     learner_id = found["id"]
     # The last contract as the retention engine picks it: latest end, then highest reference.
@@ -295,8 +309,12 @@ def _learner_rows(connection: Connection, found: Mapping[str, Any], key: str) ->
     # expiry would create runs from the last contract's end.
     clocks: dict[ClockKey, ClockReading] = {("learner", "last_activity"): found["last_activity_at"]}
     carried: dict[str, tuple[str, ...]] = {}
+    # After an objection, expiry keeps nothing for commercial contact (the retention engine
+    # reads the same objection, store/retention/learners.py): nothing is announced as kept.
+    carries = last_contract is not None and not _objected(connection, key)
     if last_contract is not None:
         clocks[("commercial_contact", "last_contract_end")] = last_contract.ends_on
+    if carries:
         carried = {"commercial_contact": ("email",)}
     rows = [SubjectRow("learner", found, clocks=clocks, carried=carried)]
 
@@ -309,7 +327,7 @@ def _learner_rows(connection: Connection, found: Mapping[str, Any], key: str) ->
     facts = partial(_contract_facts, subject=key)
     rows += [
         replace(row, carried={"commercial_contact": ("contract_id",)})
-        if last_contract is not None and row.values["contract_id"] == last_contract.id
+        if carries and last_contract is not None and row.values["contract_id"] == last_contract.id
         else row
         for row in _with_refs(connection, contract_learner, memberships, clocks, facts)
     ]

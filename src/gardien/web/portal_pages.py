@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from gardien.errors import AuthenticationError, InvalidInputError, TooManyRequestsError
 from gardien.i18n.dates import format_day
@@ -34,6 +34,14 @@ router = APIRouter()
 
 # How many records of a category the page lists; the downloads hold them all.
 PAGE_RECORDS = 20
+
+# What a change said, shown once the browser has followed the redirect after the POST (so that
+# reloading the page does not send the form again): ``?done=<key>``.
+DONE = {
+    "corrected": N_("Your data is corrected."),
+    "unchanged": N_("Nothing was changed."),
+    "objected": N_("Your objection is recorded: see below what it changed."),
+}
 
 # Re-exported: the request pages name kinds and statuses the same way.
 __all__ = ["KINDS", "STATUSES", "day", "router"]
@@ -71,8 +79,6 @@ def _page(
         (r for r in reversed(requests) if r.kind == "objection" and r.status == "completed"),
         None,
     )
-    if objection is not None:
-        _drop_commercial_contact(exported)
     return pages.render(
         request,
         "my_data.html",
@@ -110,20 +116,6 @@ def _words_context(request: Request, lang: str, policy: Any) -> dict[str, Any]:
     }
 
 
-def _drop_commercial_contact(exported: dict[str, Any]) -> None:
-    """After an objection, an expiry no longer keeps the address as a commercial contact
-    (``store/retention/learners.py`` reads the objection): the page does not say it will."""
-    for category in exported["categories"]:
-        for record in category["records"]:
-            retention = record.get("retention")
-            if retention:
-                retention["kept_longer"] = [
-                    kept
-                    for kept in retention["kept_longer"]
-                    if kept.get("record") != "commercial_contact"
-                ]
-
-
 def _identity(exported: dict[str, Any]) -> dict[str, Any]:
     for category in exported["categories"]:
         for record in category["records"]:
@@ -134,7 +126,9 @@ def _identity(exported: dict[str, Any]) -> dict[str, Any]:
 
 def _data_get(lang: str) -> Handler:
     def page(request: Request) -> Response:
-        return _page(request, lang, _learner(request))
+        done = DONE.get(request.query_params.get("done", ""))
+        notice = translate(request, lang, done) if done else ""
+        return _page(request, lang, _learner(request), notice=notice)
 
     return page
 
@@ -189,8 +183,7 @@ def _rectify_post(lang: str) -> Handler:
         except InvalidInputError:
             error = translate(request, lang, N_("Give a given name and a family name."))
             return _page(request, lang, session, error=error)
-        text = N_("Your data is corrected.") if done.changed else N_("Nothing was changed.")
-        return _page(request, lang, session, notice=translate(request, lang, text))
+        return _done(lang, "corrected" if done.changed else "unchanged")
 
     return submit
 
@@ -206,10 +199,14 @@ def _object_post(lang: str) -> Handler:
             actor=portal.actor_of(session.account),
             email=session.account.email,
         )
-        notice = N_("Your objection is recorded: see below what it changed.")
-        return _page(request, lang, session, notice=translate(request, lang, notice))
+        return _done(lang, "objected")
 
     return submit
+
+
+def _done(lang: str, key: str) -> Response:
+    """Back to the page with what the change did (Post/Redirect/Get)."""
+    return RedirectResponse(f"{PREFIXES[lang]}/my-data?done={key}", status_code=303)
 
 
 def _erase_post(lang: str) -> Handler:
