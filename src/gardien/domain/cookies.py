@@ -5,7 +5,10 @@ safely), so none needs consent (loi Informatique et Libertés, art. 82). Outside
 each name carries the ``__Host-`` prefix: the browser then keeps the cookie only if Secure,
 host-only and for the whole site. ``tests/e2e/test_notice_cookies.py`` signs in over HTTP and
 checks that the cookies the server sends are exactly these, with these lifetimes; the web
-layer (``web/auth.py``, ``web/devices.py``) spells the same names.
+layer (``web/auth.py``, ``web/devices.py``) takes its names from here.
+
+Outside development the names carry the ``__Host-`` prefix: the browser then refuses them
+unless Secure, host-only and for the whole site, so a sibling subdomain cannot plant one.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ class Cookie:
 
 SESSION = Cookie("gardien_session", None)
 CSRF = Cookie("gardien_csrf", None)
-DEVICE = Cookie("gardien_device", timedelta(days=180))
+# How long a browser stays a known device of an address (domain/throttle.py KnownDevices).
+DEVICE_LIFETIME = timedelta(days=180)
+DEVICE = Cookie("gardien_device", DEVICE_LIFETIME)
 
 COOKIES: tuple[Cookie, ...] = (SESSION, CSRF, DEVICE)

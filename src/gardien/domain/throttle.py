@@ -33,6 +33,8 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from gardien.domain.cookies import DEVICE_LIFETIME
+
 _KEY_PURPOSE = b"gardien/throttle/v1"
 _DEVICE_PURPOSE = b"gardien/known-device/v1"
 # 2**62 seconds is beyond any cap; past it the exponent is not worth computing.
@@ -176,7 +178,7 @@ class KnownDevices:
     the address typed in the form, and only for ``lifetime`` after it was issued.
     """
 
-    def __init__(self, secret: str, *, lifetime: timedelta = timedelta(days=180)) -> None:
+    def __init__(self, secret: str, *, lifetime: timedelta = DEVICE_LIFETIME) -> None:
         if not secret:
             raise ValueError("known-device tokens need a non-empty secret")
         self._key = hmac.new(secret.encode(), _DEVICE_PURPOSE, hashlib.sha256).digest()

@@ -22,6 +22,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
+from gardien.domain.cookies import CSRF, HOST_PREFIX, SESSION
 from gardien.errors import BusyError, CsrfError, PermissionDeniedError, SignInRequired
 from gardien.services.accounts.sessions import (
     CurrentSession,
@@ -33,12 +34,10 @@ from gardien.settings import Environment
 from gardien.store.uow import UnitOfWork
 from gardien.web.deps import get_container
 
-SESSION_COOKIE = "gardien_session"
-CSRF_COOKIE = "gardien_csrf"
+# The names come from the one list the notice states (domain/cookies.py).
+SESSION_COOKIE = SESSION.name
+CSRF_COOKIE = CSRF.name
 CSRF_FIELD = "csrf"
-# Outside development the cookies carry the __Host- prefix: the browser then refuses them
-# unless Secure, host-only and for the whole site, so a sibling subdomain cannot plant one.
-HOST_PREFIX = "__Host-"
 _UNSET = object()
 
 

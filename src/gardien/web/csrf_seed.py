@@ -17,8 +17,9 @@ from starlette.requests import cookie_parser
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gardien.domain.cookies import HOST_PREFIX
 from gardien.settings import Environment
-from gardien.web.auth import CSRF_COOKIE, HOST_PREFIX
+from gardien.web.auth import CSRF_COOKIE
 from gardien.web.security_headers import PUBLIC_PAGES
 
 # A seed longer than this was not made here: it is replaced.

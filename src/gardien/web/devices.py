@@ -21,12 +21,13 @@ import secrets
 from fastapi import Request
 from fastapi.responses import Response
 
+from gardien.domain.cookies import DEVICE
 from gardien.web.auth import cookie_name, read_cookie, secure_cookies
 from gardien.web.deps import get_limits
 from gardien.web.forms import client_of
 from gardien.web.ratelimit import Client
 
-DEVICE_COOKIE = "gardien_device"
+DEVICE_COOKIE = DEVICE.name
 
 
 def sign_in_client(request: Request, address: str) -> Client:

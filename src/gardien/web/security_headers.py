@@ -28,8 +28,9 @@ from starlette.requests import Request, cookie_parser
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gardien.domain.cookies import HOST_PREFIX
 from gardien.settings import Environment
-from gardien.web.auth import HOST_PREFIX, SESSION_COOKIE
+from gardien.web.auth import SESSION_COOKIE
 from gardien.web.stylesheet import PATH as STYLESHEET_PATH
 
 # gardien's pages run no script and load nothing from elsewhere: everything is denied but the
