@@ -173,7 +173,8 @@ def test_demo_data_command_loads_an_empty_database(
     empty_database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = empty_database_url
-    argv = ["--database-url", url, "demo-data", "--learners", "30", "--seed", "2"]
+    # Without its past: what is stored is exactly what was sent (no erasure, no purge yet).
+    argv = ["--database-url", url, "demo-data", "--learners", "30", "--seed", "2", "--no-past"]
     assert main([*argv, "--as-of", TODAY.isoformat()]) == 0
     out, err = capsys.readouterr()
     document = build_demo_document(learners=30, seed=2, today=TODAY)
@@ -197,7 +198,7 @@ def test_a_demo_learner_is_exported_with_their_statements_by_the_command_line(
 ) -> None:
     url = empty_database_url
     as_of = ["--as-of", TODAY.isoformat()]
-    loading = ["demo-data", "--learners", "30", "--seed", "2", *as_of]
+    loading = ["demo-data", "--learners", "30", "--seed", "2", "--no-past", *as_of]
     assert main(["--database-url", url, *loading]) == 0
     document = build_demo_document(learners=30, seed=2, today=TODAY)
     someone = document.learners[0].email
@@ -225,7 +226,7 @@ def test_a_refusal_by_the_lrs_stops_the_demo_naming_the_status_and_the_error(
     empty_database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = empty_database_url
-    argv = ["--database-url", url, "demo-data", "--learners", "20", "--seed", "5"]
+    argv = ["--database-url", url, "demo-data", "--learners", "20", "--seed", "5", "--no-past"]
     argv += ["--as-of", TODAY.isoformat()]
     assert main(argv) == 0
     # Someone changed a stored statement: sent again, the LRS answers 409 Conflict.

@@ -12,6 +12,11 @@ def demo_data_command(
     learners: int = typer.Option(60, "--learners", min=1, max=5_000_000, help="How many learners."),
     seed: int = typer.Option(1, "--seed", help="Seed of the generator: same seed, same data."),
     as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
+    past: bool = typer.Option(
+        True,
+        "--past/--no-past",
+        help="Play the last three months: requests in every state, a purge, a campaign.",
+    ),
 ) -> None:
     """Load a fictional organisation: every funding type, learners at every retention stage.
 
@@ -19,9 +24,13 @@ def demo_data_command(
     the app, served on a loopback port while the command runs, as an e-learning platform
     sends it.
     """
+    from dataclasses import replace
+
     from gardien.cli.progress import progress_bar
+    from gardien.domain.clock import FixedClock
     from gardien.services.demo.accounts import create_demo_accounts
     from gardien.services.demo.loading import load_demo
+    from gardien.services.demo.past import play_past
     from gardien.services.demo_data import build_demo_document
     from gardien.settings import Environment
     from gardien.store.uow import UnitOfWork
@@ -45,6 +54,15 @@ def demo_data_command(
         f" requests by the xAPI client {loaded.client.name!r}"
     )
     emit(f"withdrawn enrolments: {loaded.withdrawals} recorded after their activity")
+    if past:
+        # The last three months, played through the site's and the console's use cases.
+        played = play_past(
+            engine,
+            today=app.clock.today(),
+            services_on=lambda when: replace(app, clock=FixedClock(when)).accounts(),
+            site_on=lambda when: replace(app, clock=FixedClock(when)).website(),
+        )
+        emit(played.summary())
     if app.settings.environment is not Environment.DEVELOPMENT:
         # Accounts with a published password, a DPO and an admin among them: never outside a
         # developer's machine.

@@ -394,15 +394,9 @@ def send_verification(
     The link names the kind of request and a digest of the address, never the address: the
     person types it again on the page the link opens. Nothing about them is stored before.
     """
-    if kind not in REQUEST_KINDS:
-        raise InvalidInputError(f"unknown request kind {kind!r}", field="kind")
     address = email.strip().lower()
+    token = verification_token(services, email=address, kind=kind)
     now = services.now()
-    token = sign(
-        services.secret,
-        VERIFY_PURPOSE,
-        [1, kind, address_digest(address), int(now.timestamp()) + VERIFY_VALIDITY_SECONDS],
-    )
     with uow:
         queue_account_mail(
             uow.connection,
@@ -415,6 +409,18 @@ def send_verification(
             context={"link": services.url(lang, f"/requests/verify/{token}"), "hours": 24},
         )
         uow.commit()
+
+
+def verification_token(services: AccountServices, *, email: str, kind: str) -> str:
+    """The token of the link that files a ``kind`` request for ``email``, valid 24 hours."""
+    if kind not in REQUEST_KINDS:
+        raise InvalidInputError(f"unknown request kind {kind!r}", field="kind")
+    expires = int(services.now().timestamp()) + VERIFY_VALIDITY_SECONDS
+    return sign(
+        services.secret,
+        VERIFY_PURPOSE,
+        [1, kind, address_digest(email.strip().lower()), expires],
+    )
 
 
 def read_verification(services: AccountServices, token: str) -> tuple[str, str]:
