@@ -128,7 +128,7 @@ def test_my_data_reads_in_words_and_shows_the_objection(tmp_path: Path) -> None:
                 assert "commercial_contact" in _kept_longer(web)
 
                 english = visible_text(web.get("/en/my-data").text)
-                assert "Module 2 passed, score 84%, on 2026-05-13" in english
+                assert "Module 2 passed, score 84%, on 13 May 2026" in english
                 assert "Status: in progress" in english
                 for raw in (*RAW_NAMES, found.pseudonym):
                     assert raw not in english, raw

@@ -219,3 +219,33 @@ def test_a_person_without_an_account_files_and_follows_a_request(
     assert status.status_code == 200 and reference in status.text
     forged = httpx.get(base + follow[:-3] + "abc")
     assert forged.status_code == 400 and reference not in forged.text
+
+
+def test_in_english_the_due_day_is_written_as_people_write_it(
+    served: tuple[str, Engine, str],
+) -> None:
+    base, engine, _ = served
+    visitor = "visitor.rights@example.org"
+    with httpx.Client(base_url=base) as client:
+        form = client.get("/en/requests").text
+        sent = client.post(
+            "/en/requests", data={"email": visitor, "kind": "access", "csrf": csrf_of(form)}
+        )
+        assert sent.status_code == 200
+        verify = _link(engine, "request_verify", "/en/requests/verify")
+        page = client.get(verify).text
+        filed = client.post(verify, data={"email": visitor, "details": "", "csrf": csrf_of(page)})
+    assert filed.status_code == 200
+    # Received Monday 1 June 2026: due Wednesday 1 July 2026.
+    assert "1 July 2026" in filed.text and "2026-07-01" not in filed.text
+    [body] = [
+        row.body
+        for row in _rows(
+            engine,
+            select(outbox_message.c.body, outbox_message.c.recipient).where(
+                outbox_message.c.kind == "request_filed"
+            ),
+        )
+        if row.recipient == visitor
+    ]
+    assert "We will answer by 1 July 2026 at the latest" in " ".join(body.split())

@@ -69,7 +69,7 @@ def test_the_list_shows_only_the_sponsors_own_contracts(site: Site, contact: Web
         for reference in ("C-SCH", "C-CPF", "C-WEB"):
             assert reference not in page
         assert f'<html lang="{lang}">' in page
-        assert ("01/09/2025" if lang == "fr" else "2025-09-01") in page
+        assert ("01/09/2025" if lang == "fr" else "1 September 2025") in page
     assert disclosures(site) == before, "a list of contracts is not a transmission"
 
 

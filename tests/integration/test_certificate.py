@@ -123,13 +123,13 @@ def test_the_english_certificate_renders(engine: Engine, dossier: int) -> None:
         "Camille Fictive",
         "Menuiserie Fictive SAS",
         "Français A2",
-        "from 2024-09-02 to 2024-11-29",
+        "from 2 September 2024 to 29 November 2024",
         "35 hours",
         "Connections 14",
         "Hours connected 12.5",
         "Activities completed 32",
         "certify that",
-        "Done at Paris, on 2024-12-02",
+        "Done at Paris, on 2 December 2024",
     ):
         assert expected in text, expected
     assert "Certificat de réalisation" not in text

@@ -82,9 +82,9 @@ def test_the_english_zip_has_english_labels_and_commas(engine: Engine, policy: P
         "Module": "M1",
         "Status": "passed",
         "Score": "80%",
-        "Last updated": "2024-08-31 20:00",
+        "Last updated": "31 August 2024 20:00",
         "Title of the module": "Se présenter",
-        "Kept until": "2026-02-28 (period over: erasure is due)",
+        "Kept until": "28 February 2026 (period over: erasure is due)",
         "Retention rule": "Learners' personal data (18 months after the last activity)",
         "Kept longer": "",
     }

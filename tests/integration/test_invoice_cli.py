@@ -159,7 +159,7 @@ def test_opco_certificate(
     assert run(database_url, *argv, "--as-of", "2024-12-05") == 0
     text = text_of(english)
     assert "Certificate of completion" in text
-    assert "on 2024-12-05" in text
+    assert "on 5 December 2024" in text
 
 
 def test_opco_certificate_of_an_unknown_agreement(

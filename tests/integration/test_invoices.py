@@ -327,7 +327,7 @@ def test_the_credit_note_pdf_says_what_it_corrects(issued: Engine) -> None:
     for expected in ("Avoir", "AV-2024-0001", NUMBER, NAME, "-250,00 EUR", "-300,00 EUR"):
         assert expected in text, expected
     english = pdf_text(issued, "AV-2024-0001", lang="en")
-    for expected in ("Credit note", "Corrects invoice", NUMBER, "-300.00 EUR", "2024-02-15"):
+    for expected in ("Credit note", "Corrects invoice", NUMBER, "-300.00 EUR", "15 February 2024"):
         assert expected in english, expected
 
 

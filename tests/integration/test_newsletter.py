@@ -45,12 +45,14 @@ def uow(engine: Engine) -> UnitOfWork:
     return UnitOfWork(engine, write=True)
 
 
-def subscribe(engine: Engine, policy: Policy, email: str, at: datetime = NOW) -> None:
+def subscribe(
+    engine: Engine, policy: Policy, email: str, at: datetime = NOW, lang: str = "fr"
+) -> None:
     outcome = newsletter.subscribe(
         uow(engine),
         site(policy, at),
         email=email,
-        lang="fr",
+        lang=lang,
         source="website:/newsletter",
         wording=WORDING,
     )
@@ -104,6 +106,14 @@ def test_a_subscription_stores_its_consent_proof_and_no_ip_address(
     assert mail.recipient == "ana.martin@example.org"
     assert "La lettre" not in mail.subject and "Confirmez votre inscription" in mail.subject
     assert "10/04/2026" in mail.body  # valid as long as the policy keeps it unconfirmed
+
+
+def test_the_english_confirmation_writes_its_date_as_people_do(
+    engine: Engine, policy: Policy
+) -> None:
+    subscribe(engine, policy, "ana.martin@example.org", lang="en")
+    [mail] = outbox(engine)
+    assert "The link is valid until 10 April 2026." in " ".join(mail.body.split())
 
 
 def test_a_bad_address_is_refused_and_nothing_is_stored(engine: Engine, policy: Policy) -> None:

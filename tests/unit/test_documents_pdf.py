@@ -102,7 +102,7 @@ def test_quantities_and_days() -> None:
     assert format_number(12.5, "en") == "12.5"
     assert format_number(7.125, "en") == "7.12"
     assert format_day(date(2024, 3, 5), "fr") == "05/03/2024"
-    assert format_day(date(2024, 3, 5), "en") == "2024-03-05"
+    assert format_day(date(2024, 3, 5), "en") == "5 March 2024"
 
 
 def test_only_french_and_english() -> None:

@@ -33,7 +33,7 @@ def _text(fragment: str) -> str:
     return " ".join(" ".join(article.itertext()).split())
 
 
-@pytest.mark.parametrize(("lang", "shown"), [("fr", "01/06/2026"), ("en", "2026-06-01")])
+@pytest.mark.parametrize(("lang", "shown"), [("fr", "01/06/2026"), ("en", "1 June 2026")])
 def test_the_notice_is_dated_by_the_policy_and_keeps_the_version_small(
     policy: Policy, lang: str, shown: str
 ) -> None:

@@ -1,4 +1,7 @@
-"""Dates and times as people read them: DD/MM/YYYY in French, ISO 8601 in English.
+"""Dates and times as people read them: ``01/09/2025`` in French, ``1 September 2025`` in English.
+
+What machines read (the JSON export, the register files, the API, xAPI) stays ISO 8601 and never
+goes through here.
 
 Instants are stored in UTC; a person reads them in the organisation's time (France). dateutil
 falls back on its own copy of the time-zone database when the system has none.
@@ -13,16 +16,36 @@ from dateutil import tz
 
 LOCAL = tz.gettz("Europe/Paris")
 
+# British English writes a day as ``1 September 2025``. Written out here rather than asked of
+# Babel: exports format a date per cell, and a tuple index costs nothing.
+_MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
 
 def format_day(day: date | str | None, lang: str) -> str:
-    """A day (or ISO text starting with one): ``01/09/2025`` in French, ``2025-09-01`` else."""
+    """A day (or ISO text starting with one): ``01/09/2025`` in French, ``1 September 2025`` in
+    English."""
     if day is None:
         return ""
     if isinstance(day, str):
         day = date.fromisoformat(day[:10])
     elif isinstance(day, datetime):
         day = day.date()
-    return day.strftime("%d/%m/%Y") if lang == "fr" else day.isoformat()
+    if lang == "fr":
+        return day.strftime("%d/%m/%Y")
+    return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
 
 
 def format_month_day(month: int, day: int, lang: str) -> str:
@@ -40,6 +63,7 @@ def local_day(at: datetime) -> date:
 
 
 def format_time(at: datetime, lang: str) -> str:
-    """An instant in France's time, to the minute: ``01/06/2026 12:00`` in French."""
+    """An instant in France's time, to the minute: ``01/06/2026 12:00`` in French,
+    ``1 June 2026 12:00`` in English."""
     moment = at.astimezone(LOCAL)
     return f"{format_day(moment.date(), lang)} {moment:%H:%M}"

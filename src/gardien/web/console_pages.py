@@ -60,7 +60,8 @@ FORM_ERRORS = {
 
 
 def format_instant(at: datetime | None, lang: str) -> str:
-    """An instant in UTC, to the minute: ``01/06/2026 10:00 UTC`` (fr) or ISO-like (en)."""
+    """An instant in UTC, to the minute: ``01/06/2026 10:00 UTC`` (fr), ``1 June 2026 10:00 UTC``
+    (en)."""
     if at is None:
         return ""
     at = at.astimezone(UTC)

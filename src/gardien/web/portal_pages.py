@@ -49,7 +49,7 @@ STATUSES = REQUEST_STATUSES
 
 
 def day(value: str | date | None, lang: str) -> str:
-    """A date as people read it in ``lang`` (DD/MM/YYYY in French)."""
+    """A date as people read it in ``lang``: 01/09/2025 in French, 1 September 2025 in English."""
     return format_day(value, lang)
 
 

@@ -61,7 +61,7 @@ _UNKNOWN_FIELD = N_("other information")
 
 
 def day(value: date, lang: str) -> str:
-    """A date as a person reads it: 01/09/2025 in French, 2025-09-01 in English."""
+    """A date as a person reads it: 01/09/2025 in French, 1 September 2025 in English."""
     return format_day(value, lang)
 
 

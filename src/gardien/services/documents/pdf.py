@@ -26,6 +26,7 @@ from fpdf.enums import Align, TableBordersLayout, XPos, YPos
 from fpdf.fonts import FontFace
 
 from gardien.errors import UnsupportedLanguageError
+from gardien.i18n.dates import format_day
 from gardien.services.register.wording import LANGS, Lang, Wording
 
 __all__ = [
@@ -35,7 +36,7 @@ __all__ = [
     "PdfDocument",
     "Wording",
     "check_lang",
-    "format_day",
+    "format_day",  # as the website writes days: 15/03/2024, 15 March 2024
     "format_money",
     "format_number",
     "latin1",
@@ -104,11 +105,6 @@ def check_lang(lang: str) -> Lang:
     if lang == "en":
         return "en"
     raise UnsupportedLanguageError(lang, supported=LANGS)
-
-
-def format_day(day: date, lang: Lang) -> str:
-    """``15/03/2024`` in French, ``2024-03-15`` in English (as the website writes dates)."""
-    return day.strftime("%d/%m/%Y") if lang == "fr" else day.isoformat()
 
 
 def format_number(value: float, lang: Lang) -> str:
