@@ -6,6 +6,7 @@ labelled columns in the page's language, and is logged as opening the page is; i
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from collections.abc import Iterator
@@ -142,12 +143,19 @@ def test_the_english_csv_is_labelled_in_english(site: Site, contact: WebClient) 
 
 def test_the_download_log_holds_no_personal_value(site: Site, contact: WebClient) -> None:
     before = _count(site, audit_entry)
-    assert contact.get("/sponsor/csv/C-EMP").status_code == 200
+    sent = contact.get("/sponsor/csv/C-EMP")
+    assert sent.status_code == 200
     engine = make_engine(site.url)
     try:
         with engine.connect() as connection:
             logged = connection.execute(
-                select(disclosure.c.actor, disclosure.c.fields, disclosure.c.recipient)
+                select(
+                    disclosure.c.actor,
+                    disclosure.c.fields,
+                    disclosure.c.recipient,
+                    disclosure.c.payload_format,
+                    disclosure.c.payload_sha256,
+                )
                 .order_by(disclosure.c.id.desc())
                 .limit(1)
             ).one()
@@ -159,6 +167,9 @@ def test_the_download_log_holds_no_personal_value(site: Site, contact: WebClient
     assert logged.actor == f"sponsor_contact:{site.contact_id}"
     assert logged.recipient == "employer"
     assert "learner.given_name" in orjson.loads(logged.fields)
+    # The log names the very file the contact received.
+    assert logged.payload_format == "csv"
+    assert logged.payload_sha256 == hashlib.sha256(sent.content).hexdigest()
     assert [entry.action for entry in entries] == ["transmission.sent"]
     written = orjson.dumps(entries[0].details).decode()
     for address, given, family in LEARNERS.values():

@@ -16,6 +16,7 @@ contract's learners only what the policy lets the sponsor itself receive.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -85,6 +86,7 @@ class ContractView:
     path_fields: tuple[str, ...] = ()
     records: list[dict[str, Any]] = field(default_factory=list)
     disclosure_ids: list[int] = field(default_factory=list)
+    file: bytes | None = None
 
 
 def sponsor_recipient(policy: Policy, funding_type: FundingType) -> str | None:
@@ -173,7 +175,13 @@ def sponsor_overview(uow: UnitOfWork, *, policy: Policy, account_id: int) -> Spo
 
 
 def view_contract(
-    uow: UnitOfWork, *, policy: Policy, clock: Clock, account_id: int, reference: str
+    uow: UnitOfWork,
+    *,
+    policy: Policy,
+    clock: Clock,
+    account_id: int,
+    reference: str,
+    as_file: Callable[[ContractView], bytes] | None = None,
 ) -> ContractView:
     """Contract ``reference`` of the contact's sponsor, with what the sponsor may see of it.
 
@@ -181,6 +189,9 @@ def view_contract(
     it (logged with actor ``sponsor_contact:<account_id>``), so ``uow`` must be a writing unit
     of work. Raises :class:`NotFoundError`, the same for an unknown reference and for a
     contract of another sponsor, before anything is read or logged.
+
+    With ``as_file`` the contract leaves as the file it makes of the view (the CSV download):
+    the view's ``file`` holds those bytes, and the log their digest, under the format ``csv``.
     """
     with uow:
         row = uow.connection.execute(
@@ -211,18 +222,8 @@ def view_contract(
     if rule is None or recipient is None:
         return base
     allowance = allowed_disclosure(policy, funding, recipient)
-    sent = transmit(
-        uow,
-        policy=policy,
-        clock=clock,
-        target=Target(contract=row.reference),
-        recipient=recipient,
-        fmt="json",
-        actor=f"sponsor_contact:{account_id}",
-    )
-    [section] = orjson.loads(sent.payload)["contracts"]
     learning_path = LEARNING_PATH in allowance.categories
-    return replace(
+    filled = replace(
         base,
         recipient=recipient,
         recipient_label=rule.recipients[recipient].label,
@@ -230,6 +231,30 @@ def view_contract(
         fields=allowance.fields,
         learning_path=learning_path,
         path_fields=learning_path_fields() if learning_path else (),
-        records=list(section["records"]),
-        disclosure_ids=sent.disclosure_ids,
     )
+
+    def with_records(document: dict[str, Any]) -> ContractView:
+        [section] = document["contracts"]
+        return replace(filled, records=list(section["records"]))
+
+    shown: list[ContractView] = []
+
+    def as_people_file(document: dict[str, Any]) -> bytes:
+        assert as_file is not None
+        shown.append(with_records(document))
+        return as_file(shown[-1])
+
+    sent = transmit(
+        uow,
+        policy=policy,
+        clock=clock,
+        target=Target(contract=row.reference),
+        recipient=recipient,
+        fmt="csv" if as_file is not None else "json",
+        actor=f"sponsor_contact:{account_id}",
+        render_with=as_people_file if as_file is not None else None,
+    )
+    if as_file is not None:
+        return replace(shown[-1], disclosure_ids=sent.disclosure_ids, file=sent.payload)
+    view = with_records(orjson.loads(sent.payload))
+    return replace(view, disclosure_ids=sent.disclosure_ids)

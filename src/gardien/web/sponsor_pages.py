@@ -117,9 +117,12 @@ def _learning_paths(request: Request, lang: str, view: ContractView) -> list[dic
     return learners
 
 
-def _view(request: Request, reference: str) -> ContractView:
+def _view(
+    request: Request, reference: str, as_file: Callable[[ContractView], bytes] | None = None
+) -> ContractView:
     """The contract as the signed-in contact may see it; when it shows learners' data, the
-    view is logged as a transmission to the sponsor (pseudonyms and field names, no values)."""
+    view is logged as a transmission to the sponsor (pseudonyms and field names, no values),
+    with the digest of the file when it leaves as ``as_file`` makes it."""
     session = require(request, ROLE)
     container, _pages, _context = page_base(request)
     return view_contract(
@@ -128,6 +131,7 @@ def _view(request: Request, reference: str) -> ContractView:
         clock=container.clock,
         account_id=session.account.id,
         reference=reference,
+        as_file=as_file,
     )
 
 
@@ -170,11 +174,11 @@ def _contract(lang: str) -> SyncHandler:
 
 def _download(lang: str) -> SyncHandler:
     def download(request: Request, reference: str) -> Response:
-        # Logged exactly as opening the page is: the same data leaves, in another form.
-        view = _view(request, reference)
+        # Logged as opening the page is, with the digest of the very file sent.
+        view = _view(request, reference, lambda shown: contract_csv(request, lang, shown))
         disposition = f'attachment; filename="{filename(view.reference, lang)}"'
         return Response(
-            contract_csv(request, lang, view),
+            view.file if view.file is not None else contract_csv(request, lang, view),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
         )

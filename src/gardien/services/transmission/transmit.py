@@ -14,6 +14,7 @@ recipient, holding only what the policy allows, logged in the same transaction.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -97,8 +98,14 @@ def transmit(
     recipient: str,
     fmt: str = "json",
     actor: str = "cli",
+    render_with: Callable[[dict[str, Any]], bytes] | None = None,
 ) -> Transmission:
-    """Build, log and return the transmission of ``target`` to ``recipient``."""
+    """Build, log and return the transmission of ``target`` to ``recipient``.
+
+    ``render_with`` turns the document (JSON-ready) into the bytes sent, in place of the
+    standard rendering of ``fmt``: a file made for people (the sponsor space's CSV) is logged
+    with the digest of its own bytes, under ``fmt``.
+    """
     if fmt not in FORMATS:
         raise InvalidInputError(f"unknown format {fmt!r}: json or csv", field="format")
     now = clock.now()
@@ -126,7 +133,8 @@ def transmit(
             "controller": policy.controller.name,
             "contracts": sections,
         }
-        payload = render(plain(document), fmt)
+        ready = plain(document)
+        payload = render_with(ready) if render_with is not None else render(ready, fmt)
         digest = sha256(payload)
         ids = log_disclosures(
             connection,
