@@ -229,6 +229,7 @@ def _erase_post(lang: str) -> Handler:
                 container.accounts(),
                 session.account,
                 password=field_of(form, "password"),
+                lang=lang,
             )
         except TooManyRequestsError as limited:
             return too_many(request, lang, limited)
@@ -236,6 +237,7 @@ def _erase_post(lang: str) -> Handler:
             error = translate(request, lang, N_("Wrong password: nothing was erased."))
             return _page(request, lang, session, error=error)
         _container, pages, context = page_base(request)
+        # The e-mail queued with the erasure says the same, in the same words.
         erasure = erasure_in_words(
             erased.result, container.policy, reference=erased.request.reference, lang=lang
         )
