@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 
@@ -27,16 +28,20 @@ def running_server(
     timeout: float = 30.0,
     port: int | None = None,
     args: Sequence[str] = (),
+    log: Path | None = None,
 ) -> Iterator[str]:
     """Start ``gardien serve`` with ``env`` added; yield its base URL; stop it afterwards.
 
     ``port`` lets a test know the URL beforehand (for ``GARDIEN_PUBLIC_URL``); default: a free one.
+    ``log``: a file that receives everything the server writes (stdout and stderr), for a test
+    to read what it logged.
     """
     port = port or free_port()
+    output = log.open("w", encoding="utf-8") if log is not None else None
     process = subprocess.Popen(
         [sys.executable, "-m", "gardien", "serve", "--port", str(port), *args],
         env={**os.environ, **env},
-        stdout=subprocess.PIPE,
+        stdout=output if output is not None else subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -45,8 +50,10 @@ def running_server(
         deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
-                output = process.stdout.read() if process.stdout else ""
-                raise RuntimeError(f"server exited with {process.returncode}:\n{output}")
+                said = process.stdout.read() if process.stdout else ""
+                if log is not None:
+                    said = log.read_text(encoding="utf-8")
+                raise RuntimeError(f"server exited with {process.returncode}:\n{said}")
             try:
                 httpx.get(f"{base}/health", timeout=1.0)
                 break
@@ -64,3 +71,5 @@ def running_server(
             process.wait()
         if process.stdout:
             process.stdout.close()
+        if output is not None:
+            output.close()

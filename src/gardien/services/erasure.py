@@ -9,9 +9,12 @@ erase is an objection to it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+
+from sqlalchemy import Connection
 
 from gardien.domain.clock import Clock
 from gardien.domain.lookup import SubjectLookup
@@ -93,10 +96,13 @@ def erase_subject(
     lookup: SubjectLookup,
     actor: str = "cli",
     blobs: BlobStore | None = None,
+    then: Callable[[Connection, ErasureResult], None] | None = None,
 ) -> ErasureResult:
     """Erase what is held about ``email``; list what a legal duty keeps, why and until when.
 
     What is kept carries the keyed ``lookup`` of the address, so the person can still find it.
+    ``then`` runs in the erasure's transaction, once the result is known and before the
+    commit (queuing the e-mail that tells the person, say): if it fails, nothing is erased.
     """
     keys = subject_keys(email, lookup)
     address = keys.email
@@ -137,6 +143,8 @@ def erase_subject(
                 },
                 recorded_at=clock.now(),
             )
+        if then is not None:
+            then(uow.connection, result)
         uow.commit()
     if blobs is not None:  # the content of the attachments of the statements erased
         dropped = drop_unused_blobs(uow.engine, blobs)

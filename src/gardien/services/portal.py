@@ -17,9 +17,11 @@ from typing import Any
 
 from sqlalchemy import update
 
-from gardien.errors import AuthenticationError, InvalidInputError
+from gardien.errors import AuthenticationError, InvalidInputError, UnsupportedLanguageError
+from gardien.i18n import SUPPORTED
 from gardien.services.accounts.context import AccountServices
 from gardien.services.erasure import ErasureResult, erase_subject
+from gardien.services.erasure_mail import queue_erasure_mail
 from gardien.services.requests import RequestView, close_request, record_request
 from gardien.services.subject_export import open_export
 from gardien.store.accounts import AccountRow, account_by_id
@@ -158,14 +160,23 @@ class SelfErasure:
 
 
 def erase_me(
-    uow_factory: Any, services: AccountServices, found: AccountRow, *, password: str
+    uow_factory: Any,
+    services: AccountServices,
+    found: AccountRow,
+    *,
+    password: str,
+    lang: str = "fr",
 ) -> SelfErasure:
     """Erase the signed-in person, after they typed their password again.
 
     Three steps, each its own transaction, so that nothing is lost if one fails: the request
     is recorded open (a crash after this leaves it in the DPO console, due in a month); the
-    erasure service runs (one transaction); the request is closed with its outcome.
+    erasure service runs and queues the e-mail that tells the person, in ``lang``, what it
+    kept, why and until when (one transaction: both or neither); the request is closed with
+    its outcome (no second e-mail: the first one is the answer).
     """
+    if lang not in SUPPORTED:  # refused before anything is recorded
+        raise UnsupportedLanguageError(lang, supported=SUPPORTED)
     with uow_factory() as uow:
         fresh = account_by_id(uow.connection, found.id)
     if fresh is None or fresh.password_hash is None:
@@ -191,6 +202,14 @@ def erase_me(
         lookup=services.lookup,
         actor=actor,
         blobs=services.blobs,
+        then=lambda connection, erased: queue_erasure_mail(
+            connection,
+            services,
+            result=erased,
+            reference=view.reference,
+            lang=lang,
+            address=found.email,
+        ),
     )
     outcome = result.as_json()
     outcome.pop("subject", None)  # the request row already names the person

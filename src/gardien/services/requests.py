@@ -309,8 +309,9 @@ def close_request(
 ) -> RequestView:
     """Close a request ``completed`` or ``refused`` with what was done or why; commits.
 
-    The person is told by e-mail unless ``notify`` is false (they read the answer on the
-    page, or the request erased their address: no e-mail may bring it back).
+    The person is told by e-mail unless ``notify`` is false: they read the answer on the
+    page, or, after an erasure from « Mes données », an e-mail of its own says what was kept
+    (:mod:`gardien.services.erasure_mail`, queued with the erasure itself).
     """
     with uow:
         row = open_request_row(uow.connection, reference)

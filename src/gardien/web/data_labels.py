@@ -5,41 +5,21 @@ ISO dates, statement ids, pseudonyms, verb IRIs, raw statements. The page says t
 plain words: a label for each field, dates as people write them, statuses translated, learning
 activity as sentences, recipients by name. Internal identifiers (pseudonyms, digests, statement
 ids) and raw JSON stay in the JSON download; the page leaves them out.
+
+What records and fields are called is shared with the erasure e-mail, so it lives below the web
+layer (``services/record_words.py``); this module adds how values, traces and transmissions read.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from collections.abc import Mapping
 from typing import Any
 
-from gardien.i18n.dates import format_day, local_day
-from gardien.services.notice.phrases import FIELDS
+from gardien.services.record_words import NO_VALUE, RecordWords, day
 from gardien.web.forms import N_
 from gardien.web.sponsor_words import STATUSES as PROGRESS_STATUSES
 
-Translate = Callable[..., str]
-
-RECORDS = {
-    "learner": N_("Learner account"),
-    "account": N_("Sign-in account"),
-    "enrolment": N_("Enrolment"),
-    "module_progress": N_("Progress in a module"),
-    "activity_statement": N_("Learning trace"),
-    "xapi_attachment": N_("Attachment to a learning trace"),
-    "contract_learner": N_("Contract"),
-    "cpf_dossier": N_("CPF dossier"),
-    "opco_dossier": N_("OPCO dossier"),
-    "invoice": N_("Invoice"),
-    "commercial_contact": N_("Commercial contact"),
-    "sponsor": N_("Sponsor"),
-    "sponsor_contact": N_("Sponsor's contact"),
-    "newsletter_subscription": N_("Newsletter subscription"),
-    "contact_message": N_("Contact-form message"),
-    "outbox_message": N_("E-mail sent"),
-    "subject_request": N_("Your request"),
-}
 KINDS = {
     "access": N_("Access to my data"),
     "portability": N_("Download of my data"),
@@ -52,68 +32,6 @@ REQUEST_STATUSES = {
     "extended": N_("In progress, deadline extended"),
     "completed": N_("Done"),
     "refused": N_("Refused"),
-}
-# How a person reads the fields of their records: by record.field first, then by name.
-RECORD_FIELDS = {
-    "enrolment.path": N_("learning path"),
-    "enrolment.contract": N_("contract"),
-    "enrolment.enrolled_at": N_("enrolled on"),
-    "enrolment.status": N_("status"),
-    "enrolment.progress": N_("progress"),
-    "enrolment.completed_at": N_("completed on"),
-    "module_progress.enrolment": N_("learning path"),
-    "module_progress.module": N_("module"),
-    "module_progress.status": N_("status"),
-    "module_progress.score_scaled": N_("score"),
-    "module_progress.updated_at": N_("last updated"),
-    "account.sponsor_contact": N_("sponsor's contact"),
-    "contract_learner.contract": N_("contract reference"),
-    "cpf_dossier.contract": N_("contract"),
-    "cpf_dossier.updated_at": N_("last updated"),
-    "opco_dossier.contract": N_("contract"),
-    "invoice.billing_name": N_("billed to"),
-    "invoice.billing_address": N_("billing address"),
-    "invoice.billing_email": N_("billing e-mail address"),
-    "commercial_contact.contract_reference": N_("last contract"),
-    "commercial_contact.last_contract_end": N_("end of the last contract"),
-    "sponsor.address": N_("postal address"),
-    "sponsor_contact.sponsor": N_("organisation"),
-    "sponsor_contact.phone": N_("telephone"),
-    "newsletter_subscription.consent_at": N_("consent given on"),
-    "newsletter_subscription.consent_source": N_("consent given through"),
-    "newsletter_subscription.consent_wording": N_("wording you agreed to"),
-    "newsletter_subscription.confirmed_at": N_("confirmed on"),
-    "newsletter_subscription.unsubscribed_at": N_("unsubscribed on"),
-    "contact_message.last_exchange_at": N_("last exchange"),
-    "outbox_message.recipient": N_("sent to"),
-    "outbox_message.body": N_("text"),
-    "outbox_message.sent_at": N_("sent on"),
-    "subject_request.received_at": N_("received on"),
-    "subject_request.due_on": N_("answer due by"),
-    "subject_request.extended_to": N_("deadline extended to"),
-    "subject_request.extension_reason": N_("reason for the extension"),
-    "subject_request.closed_at": N_("closed on"),
-    "xapi_attachment.content_type": N_("file type"),
-    "xapi_attachment.statement": N_("learning trace"),
-}
-FIELD_LABELS = {
-    "email": N_("e-mail address"),
-    "given_name": N_("given name"),
-    "family_name": N_("family name"),
-    "created_at": N_("created on"),
-    "last_activity_at": N_("last activity"),
-    "password_set": N_("password set"),
-    "second_factor_set": N_("second factor set"),
-    "role": N_("role"),
-    "activated_at": N_("opened on"),
-    "password_changed_at": N_("password changed on"),
-    "last_sign_in_at": N_("last sign-in"),
-    "status": N_("status"),
-    "message": N_("message"),
-    "name": N_("name"),
-    "subject": N_("subject"),
-    "kind": N_("kind"),
-    "reference": N_("reference"),
 }
 # Internal identifiers, digests and raw data: in the JSON download, never on the page.
 HIDDEN = {
@@ -165,7 +83,6 @@ _SCALED = {"module_progress.score_scaled"}
 _HOURS = {"opco_dossier.duration_hours"}
 _DAY = re.compile(r"^\d{4}-\d\d-\d\d$")
 _INSTANT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d")
-NO_VALUE = "—"
 
 # What a learner did, by ADL verb (the last part of its IRI).
 VERBS = {
@@ -188,37 +105,9 @@ VERBS = {
 }
 
 
-def day(value: str | date | None, lang: str) -> str:
-    """A date, or the day of an instant in France, as people write it in ``lang``."""
-    if value is None:
-        return NO_VALUE
-    if isinstance(value, datetime):
-        return format_day(local_day(value), lang)
-    if isinstance(value, str) and _INSTANT.match(value):
-        try:
-            return format_day(local_day(datetime.fromisoformat(value)), lang)
-        except ValueError:
-            return value
-    return format_day(value, lang)
-
-
-class Words:
-    """The export's pieces in ``lang``, through the page's translations ``t``."""
-
-    def __init__(self, t: Translate, lang: str) -> None:
-        self.t = t
-        self.lang = lang
-
-    def record(self, name: str) -> str:
-        known = RECORDS.get(name)
-        return self.t(known) if known else name.replace("_", " ")
-
-    def label(self, record: str, name: str) -> str:
-        """A field's name as a person reads it; its column name made readable as a last resort."""
-        dotted = f"{record}.{name}"
-        known = RECORD_FIELDS.get(dotted) or FIELDS.get(dotted) or FIELD_LABELS.get(name)
-        text = self.t(known) if known else name.replace("_", " ")
-        return text[:1].upper() + text[1:]
+class Words(RecordWords):
+    """The export's pieces in ``lang``, through the page's translations ``t``: records and
+    fields by name (:class:`RecordWords`, shared with the erasure e-mail), values in words."""
 
     def fields(self, record: Mapping[str, Any]) -> list[tuple[str, str]]:
         """A record's fields as (label, value) pairs, without internal ids and raw data."""

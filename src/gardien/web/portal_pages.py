@@ -20,13 +20,14 @@ from gardien.i18n.dates import format_day
 from gardien.services import portal
 from gardien.services.accounts.sessions import CurrentSession
 from gardien.services.erasure import preview_erasure
+from gardien.services.erasure_words import erasure_in_words, kept_in_words
 from gardien.services.notice.phrases import LEGAL_BASES
 from gardien.services.objection import object_to_commercial
+from gardien.services.record_words import day as shown_day
 from gardien.services.requests import requests_of
 from gardien.store.uow import UnitOfWork
 from gardien.web.auth import check_csrf, clear_session_cookie, require
 from gardien.web.data_labels import KINDS, REQUEST_STATUSES, Words, recipient_names
-from gardien.web.data_labels import day as shown_day
 from gardien.web.deps import FormDep, get_container, get_limits
 from gardien.web.forms import N_, PREFIXES, Handler, field_of, page_base, too_many, translate
 
@@ -94,7 +95,7 @@ def _page(
             "page_records": PAGE_RECORDS,
             "prefix": PREFIXES[lang],
             "learner_identity": _identity(exported),
-            "kept": kept,
+            "kept": kept_in_words(kept, lang),
             "objection": objection,
             "removed": (objection.outcome or {}).get("removed", {}) if objection else {},
             "error": error,
@@ -225,6 +226,7 @@ def _erase_post(lang: str) -> Handler:
                 container.accounts(),
                 session.account,
                 password=field_of(form, "password"),
+                lang=lang,
             )
         except TooManyRequestsError as limited:
             return too_many(request, lang, limited)
@@ -232,37 +234,20 @@ def _erase_post(lang: str) -> Handler:
             error = translate(request, lang, N_("Wrong password: nothing was erased."))
             return _page(request, lang, session, error=error)
         _container, pages, context = page_base(request)
+        # The e-mail queued with the erasure says the same, in the same words.
+        erasure = erasure_in_words(
+            erased.result, container.policy, reference=erased.request.reference, lang=lang
+        )
         response = pages.render(
             request,
             "erased.html",
             lang,
-            {
-                **context,
-                **_words_context(request, lang, container.policy),
-                "signed_in": None,
-                "result": erased.result,
-                "kept": erased.result.kept,
-                "request_ref": erased.request.reference,
-                "kept_request": _request_rule(container.policy),
-                "recipient_labels": {
-                    key: recipient.label.model_dump()[lang]
-                    for rule in container.policy.disclosure.values()
-                    for key, recipient in rule.recipients.items()
-                },
-            },
+            {**context, "signed_in": None, "erasure": erasure, "kept": erasure.kept},
         )
         clear_session_cookie(request, response)
         return response
 
     return submit
-
-
-def _request_rule(policy: Any) -> Any:
-    """The rule that keeps the request itself as proof, for the page to cite."""
-    for rule in policy.retention.values():
-        if rule.record == "subject_request":
-            return rule
-    return None
 
 
 for _lang, _prefix in PREFIXES.items():
