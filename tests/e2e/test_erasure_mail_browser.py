@@ -81,8 +81,8 @@ ENGLISH = Words(
     erase="Erase my data",
     erased="Your data is erased",
     hello="Hello,",
-    day=r"\d{4}-\d\d-\d\d",
-    until=("2032-06-30", "2035-12-31"),
+    day=r"\d{1,2} [A-Z][a-z]+ \d{4}",
+    until=("30 June 2032", "31 December 2035"),
 )
 
 

@@ -102,10 +102,10 @@ def test_the_english_email_is_in_english(policy: Policy) -> None:
 
     assert mail.subject == f"Your data is erased (request {REFERENCE})"
     assert mail.body.startswith("Hello,\n\n")
-    assert "- OPCO dossier OPCO-AG-1 — kept until 2032-06-30\n" in mail.body
+    assert "- OPCO dossier OPCO-AG-1 — kept until 30 June 2032\n" in mail.body
     assert "  Why: Proof to the OPCO that the funded training took place" in mail.body
     assert "(legal obligation, GDPR art. 6(1)(c))" in mail.body
-    assert "- Invoice F-2025-0930 — kept until 2035-12-31\n" in mail.body
+    assert "- Invoice F-2025-0930 — kept until 31 December 2035\n" in mail.body
     assert "  What: Invoice number, issued on, total amount, billed to" in mail.body
     assert "Vos données" not in mail.body and "Pourquoi" not in mail.body
     assert mail.body.endswith(f"How we handle your data: {notice}\n")
