@@ -24,7 +24,7 @@ pytestmark = pytest.mark.e2e
 NOW = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
 BOB = "bob.opco@example.org"  # his OPCO dossier (training ended 30/06/2026) outlives erasure
 KEPT = (
-    "Dossier OPCO OPCO-AG-1 — conservé jusqu'au 30/06/2032",
+    "Dossier OPCO OPCO-AG-1 — conservation jusqu'au 30/06/2032",
     "Quoi : Nom du stagiaire, date de début de la formation",
     "Pourquoi : Justification auprès de l'OPCO de la réalisation des actions de formation"
     " financées (obligation légale, RGPD, art. 6(1)(c))",

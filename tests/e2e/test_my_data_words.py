@@ -124,7 +124,7 @@ def test_my_data_reads_in_words_and_shows_the_objection(tmp_path: Path) -> None:
                 assert "<td>" not in page.text
                 # Before objecting: the button, and what the objection would stop.
                 assert "Je m'oppose" in text
-                assert "Adresse électronique : conservé jusqu'au" in text
+                assert "Adresse électronique : conservation jusqu'au" in text
                 assert "commercial_contact" in _kept_longer(web)
 
                 english = visible_text(web.get("/en/my-data").text)
@@ -143,7 +143,7 @@ def test_my_data_reads_in_words_and_shows_the_objection(tmp_path: Path) -> None:
                 assert "Nous ne vous envoyons plus aucun courriel commercial." in after
                 assert "Je m'oppose" not in after  # the button is gone
                 # The address is no longer said to be kept for commercial contact.
-                assert "Adresse électronique : conservé jusqu'au" not in after
+                assert "Adresse électronique : conservation jusqu'au" not in after
                 assert "identity_check" not in after and "stopped" not in after
                 # Nor in the complete JSON export.
                 assert "commercial_contact" not in _kept_longer(web)

@@ -82,7 +82,7 @@ def test_the_erasure_queues_one_email_to_the_erased_address(engine: Engine) -> N
     assert row.dedupe_key == f"erasure_done:{erased.request.reference}"
     assert row.sent_at is None and row.created_at == NOW
     assert erased.request.reference in row.subject and erased.request.reference in row.body
-    assert "Dossier OPCO OPCO-AG-1 — conservé jusqu'au 30/06/2032" in row.body
+    assert "Dossier OPCO OPCO-AG-1 — conservation jusqu'au 30/06/2032" in row.body
     # One e-mail: the request is closed without the generic "your request is answered".
     assert erased.request.status == "completed"
     assert count(engine, learner, learner.c.email == BOB) == 0

@@ -70,14 +70,14 @@ def test_the_french_email_says_what_is_kept_why_and_until_when(policy: Policy) -
         f"(demande {REFERENCE})." in mail.body
     )
     assert (
-        "- Dossier OPCO OPCO-AG-1 — conservé jusqu'au 30/06/2032\n"
+        "- Dossier OPCO OPCO-AG-1 — conservation jusqu'au 30/06/2032\n"
         "  Quoi : Nom du stagiaire, date de début de la formation, date de fin de la formation"
     ) in mail.body
     assert (
         "  Pourquoi : Justification auprès de l'OPCO de la réalisation des actions de formation"
         " financées (obligation légale, RGPD, art. 6(1)(c))\n"
     ) in mail.body
-    assert "- Facture F-2025-0930 — conservé jusqu'au 31/12/2035\n" in mail.body
+    assert "- Facture F-2025-0930 — conservation jusqu'au 31/12/2035\n" in mail.body
     assert "Quoi : Numéro de facture, émise le, montant total, facturé à" in mail.body
     # The request kept as proof, the recipients told (each once), the accountability trace.
     assert "Elle est supprimée 60 mois après sa clôture." in mail.body

@@ -23,7 +23,7 @@ class KeptWords:
     """One record kept despite the erasure, said as the person reads it."""
 
     title: str  # « Dossier OPCO OPCO-AG-1 »
-    until: str  # « conservé jusqu'au 30/06/2032 », or "" when the record has no end
+    until: str  # « conservation jusqu'au 30/06/2032 », or "" when the record has no end
     what: str  # the fields kept, « Nom du stagiaire, date de début de la formation », or ""
     why: str  # the policy's reason, with its legal basis and article
 
