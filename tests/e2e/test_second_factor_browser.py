@@ -255,12 +255,14 @@ def test_an_administrator_resets_a_dpos_second_factor(site: Site, browser: Brows
     assert dpo.get("/console").status_code == 200
     dpo_id = site.account_id(LOST_DPO)
 
-    context = _context(browser)
+    # On a phone: the accounts table becomes one card per account, nothing wider than the screen.
+    context = _context(browser, 390)
     page = context.new_page()
     _sign_in(page, site.base, ADMIN)
     page.fill("#code", totp(TOTP_SECRET, NOW))
     assert _press(page, "Confirmer") == 200
     assert page.url == f"{site.base}/admin/accounts"
+    assert horizontal_overflow(page) == 0
     assert _press(page, f"Réinitialiser le second facteur de {LOST_DPO}") == 200
     expect(page.get_by_role("heading", name="Le second facteur est réinitialisé")).to_be_visible()
     context.close()
