@@ -65,6 +65,9 @@ PROTECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/sponsor/csv/{reference}"): frozenset({"sponsor_contact"}),
     ("GET", "/admin/accounts"): frozenset({"admin"}),
     ("POST", "/admin/accounts/invite"): frozenset({"admin"}),
+    ("POST", "/admin/accounts/{account_id}/reset-second-factor"): frozenset({"admin"}),
+    ("GET", "/account/recovery-codes"): frozenset({"dpo", "admin"}),
+    ("POST", "/account/recovery-codes"): frozenset({"dpo", "admin"}),
 }
 # Open to everyone, each for a reason: public pages, forms that identify the person
 # themselves (sign-in, reset, requests by e-mail link), signed links, machine APIs with their
@@ -88,6 +91,8 @@ PUBLIC: set[tuple[str, str]] = {
     ("POST", "/account/sign-in"),
     ("GET", "/account/second-factor"),
     ("POST", "/account/second-factor"),
+    ("GET", "/account/second-factor/recovery"),
+    ("POST", "/account/second-factor/recovery"),
     ("POST", "/account/sign-out"),
     ("GET", "/account/reset"),
     ("POST", "/account/reset"),
@@ -171,7 +176,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         sponsor_contact_id=_contact(engine, "SP-SCH", OTHER_CONTACT),
         created_at=NOW,
     )
-    make_account(engine, email=DPO, role="dpo", created_at=NOW)
+    dpo_account = make_account(engine, email=DPO, role="dpo", created_at=NOW)
     make_account(engine, email=ADMIN, role="admin", created_at=NOW)
     with engine.begin() as connection:
         # An objection by the other learner: "another person's" request.
@@ -224,6 +229,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             "other_contact": other,
             "their_request": theirs.reference,
             "activity": activity,
+            # Whose second factor a refused reset would have cleared.
+            "dpo_account": dpo_account,
         }
         for client in [*clients.values(), other]:
             client.close()
@@ -231,6 +238,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
 
 def _fill(path: str, site: dict[str, Any]) -> str:
+    if "{account_id}" in path:
+        return path.replace("{account_id}", str(site["dpo_account"]))
     if path.startswith(("/sponsor/contracts/", "/sponsor/csv/")):
         return path.replace("{reference}", "C-EMP")
     return path.replace("{reference}", site["their_request"])
@@ -249,9 +258,13 @@ def _snapshot(engine: Engine) -> dict[str, Any]:
                 ).order_by(subject_request.c.id)
             ).all(),
             "accounts": connection.execute(
-                select(account.c.email, account.c.role, account.c.password_hash).order_by(
-                    account.c.id
-                )
+                select(
+                    account.c.email,
+                    account.c.role,
+                    account.c.password_hash,
+                    account.c.totp_secret,
+                    account.c.recovery_codes,
+                ).order_by(account.c.id)
             ).all(),
             "subscriptions": connection.execute(select(newsletter_subscription.c.email)).all(),
             "commercial": connection.execute(select(commercial_contact.c.email)).all(),

@@ -112,6 +112,10 @@ NO_STORE: dict[tuple[str, str], str] = {
     ("POST", "/account/sign-in"): _FORM,
     ("GET", "/account/second-factor"): "half signed in",
     ("POST", "/account/second-factor"): "half signed in",
+    ("GET", "/account/second-factor/recovery"): "half signed in",
+    ("POST", "/account/second-factor/recovery"): "half signed in",
+    ("GET", "/account/recovery-codes"): _SIGNED_IN,
+    ("POST", "/account/recovery-codes"): "shows recovery codes, once",
     ("POST", "/account/sign-out"): _SIGNED_IN,
     ("GET", "/account/reset"): _FORM,
     ("POST", "/account/reset"): _FORM,
@@ -142,6 +146,7 @@ NO_STORE: dict[tuple[str, str], str] = {
     ("GET", "/sponsor/csv/{reference}"): _SIGNED_IN,
     ("GET", "/admin/accounts"): _SIGNED_IN,
     ("POST", "/admin/accounts/invite"): _SIGNED_IN,
+    ("POST", "/admin/accounts/{account_id}/reset-second-factor"): _SIGNED_IN,
     # /dev/mail exists only under `gardien serve --dev-mail` (tests/e2e/test_dev_mail.py).
 }
 
@@ -310,6 +315,7 @@ def _fill(path: str, reference: str) -> str:
         path.replace("{reference}", reference)
         .replace("{token}", "not-a-token")
         .replace("{name}", "no-such-message")
+        .replace("{account_id}", "1")
     )
 
 

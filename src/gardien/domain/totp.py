@@ -97,6 +97,12 @@ def provisioning_uri(secret_b32: str, *, account: str, issuer: str) -> str:
     return f"otpauth://totp/{label}?{query}"
 
 
+def grouped(secret_b32: str, *, size: int = 4) -> str:
+    """The secret as a person reads and types it: upper case, in groups of ``size``."""
+    cleaned = _normalise_secret(secret_b32)
+    return " ".join(cleaned[start : start + size] for start in range(0, len(cleaned), size))
+
+
 def _hotp(key: bytes, counter: int, digits: int) -> str:
     """RFC 4226 section 5.3: HMAC-SHA-1 of the counter, dynamic truncation, ``digits`` digits."""
     if not 6 <= digits <= 8:

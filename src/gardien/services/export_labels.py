@@ -62,6 +62,8 @@ _FIELDS: dict[str, str] = {
     "sponsor_contact": N_("Sponsor's contact"),
     "password_set": N_("Password set"),
     "second_factor_set": N_("Second factor set"),
+    "second_factor_being_set_up": N_("Second factor being set up"),
+    "recovery_codes_set": N_("Recovery codes set"),
     "activated_at": N_("Activated on"),
     "password_changed_at": N_("Password changed on"),
     "last_sign_in_at": N_("Last sign-in"),

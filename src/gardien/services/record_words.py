@@ -110,6 +110,8 @@ FIELD_LABELS = {
     "last_activity_at": N_("last activity"),
     "password_set": N_("password set"),
     "second_factor_set": N_("second factor set"),
+    "second_factor_being_set_up": N_("second factor being set up"),
+    "recovery_codes_set": N_("recovery codes set"),
     "role": N_("role"),
     "activated_at": N_("opened on"),
     "password_changed_at": N_("password changed on"),

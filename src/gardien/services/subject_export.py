@@ -44,6 +44,8 @@ EXPORT_FORMAT = 1
 SECRETS: dict[tuple[str, str], str] = {
     ("account", "password_hash"): "password_set",
     ("account", "totp_secret"): "second_factor_set",
+    ("account", "totp_pending"): "second_factor_being_set_up",
+    ("account", "recovery_codes"): "recovery_codes_set",
 }
 
 # What a person is, from the records found about them; in the order a reader expects.

@@ -26,6 +26,8 @@ class AccountRow:
     totp_secret: str | None
     totp_last_step: int | None
     activated: bool
+    # The sealed secret of a second factor being set up (None once confirmed).
+    totp_pending: str | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ def _account(row: Any) -> AccountRow:
         totp_secret=row.totp_secret,
         totp_last_step=row.totp_last_step,
         activated=row.activated_at is not None,
+        totp_pending=row.totp_pending,
     )
 
 
@@ -64,6 +67,7 @@ _ACCOUNT_COLUMNS = (
     account.c.totp_secret,
     account.c.totp_last_step,
     account.c.activated_at,
+    account.c.totp_pending,
 )
 
 
@@ -90,6 +94,14 @@ def create_account(connection: Connection, **values: Any) -> int:
 
 def update_account(connection: Connection, account_id: int, **values: Any) -> None:
     connection.execute(update(account).where(account.c.id == account_id).values(**values))
+
+
+def recovery_digests(connection: Connection, account_id: int) -> list[str]:
+    """The digests of the account's unused recovery codes (empty when it has none)."""
+    stored = connection.execute(
+        select(account.c.recovery_codes).where(account.c.id == account_id)
+    ).scalar_one_or_none()
+    return [str(digest) for digest in stored or []]
 
 
 def learner_for_invitation(connection: Connection, learner_id: int) -> tuple[str, str] | None:

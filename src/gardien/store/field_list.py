@@ -24,6 +24,8 @@ FIELDS: Mapping[str, Mapping[str, str | None]] = {
         "password_hash": "credentials",
         "totp_secret": "credentials",
         "totp_last_step": None,
+        "totp_pending": "credentials",
+        "recovery_codes": "credentials",
         "created_at": "credentials",
         "activated_at": "credentials",
         "password_changed_at": "credentials",

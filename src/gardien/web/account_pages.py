@@ -1,5 +1,6 @@
-"""Account pages: sign in (with a second factor for DPO and admin), sign out, accept an
-invitation, reset a forgotten password. French at the root, English under ``/en``.
+"""Account pages: sign in, sign out, accept an invitation, reset a forgotten password. French
+at the root, English under ``/en``. (The second factor of DPO and admin accounts has its own
+pages: web/second_factor_pages.py.)
 
 Answers never depend on whether an address has an account: a wrong address and a wrong
 password get the same page after the same work (one Argon2id verification), and a reset
@@ -148,74 +149,6 @@ def _sign_in_post(lang: str) -> Handler:
         response = _signed_in_redirect(request, lang, result.token, target)
         if not result.needs_second_factor:
             remember_device(request, response, email)
-        return response
-
-    return submit
-
-
-def _second_factor_page(
-    request: Request, lang: str, *, error: str = "", status: int = 200
-) -> Response:
-    session = current_session(request)
-    if session is None:
-        raise SignInRequired("sign in first")
-    if session.second_factor_done:
-        return RedirectResponse(f"{PREFIXES[lang]}{HOMES[session.account.role]}", status_code=303)
-    container, pages, context = page_base(request)
-    extra: dict[str, Any] = {}
-    if session.account.totp_secret is None:
-        enrolment = signin.start_enrolment(container.accounts(), session)
-        extra = {"secret": enrolment.secret, "uri": enrolment.uri, "carrier": enrolment.carrier}
-    return pages.render(
-        request,
-        "second_factor.html",
-        lang,
-        {
-            **context,
-            **extra,
-            "action": f"{PREFIXES[lang]}/account/second-factor",
-            "error": error,
-        },
-        status_code=status,
-    )
-
-
-def _second_factor_get(lang: str) -> Handler:
-    def page(request: Request) -> Response:
-        return _second_factor_page(request, lang)
-
-    return page
-
-
-def _second_factor_post(lang: str) -> Handler:
-    def submit(request: Request, form: FormDep) -> Response:
-        check_csrf(request, form)
-        session = current_session(request)
-        if session is None:
-            raise SignInRequired("sign in first")
-        container = get_container(request)
-        uow = UnitOfWork(container.engine, write=True)
-        try:
-            get_limits(request).account_action("second-factor", session.account.id)
-            if field_of(form, "carrier"):
-                token = signin.finish_enrolment(
-                    uow,
-                    container.accounts(),
-                    session,
-                    carrier=field_of(form, "carrier"),
-                    code=field_of(form, "code"),
-                )
-            else:
-                token = signin.second_factor(
-                    uow, container.accounts(), session, code=field_of(form, "code")
-                )
-        except TooManyRequestsError as error:
-            return too_many(request, lang, error)
-        except (AuthenticationError, InvalidLinkError):
-            wrong = translate(request, lang, N_("Wrong code. Type the code your app shows now."))
-            return _second_factor_page(request, lang, error=wrong, status=401)
-        response = _signed_in_redirect(request, lang, token, HOMES[session.account.role])
-        remember_device(request, response, session.account.email)
         return response
 
     return submit
@@ -408,8 +341,6 @@ for _lang, _prefix in PREFIXES.items():
         ("/account", _account_home(_lang), "GET"),
         ("/account/sign-in", _sign_in_get(_lang), "GET"),
         ("/account/sign-in", _sign_in_post(_lang), "POST"),
-        ("/account/second-factor", _second_factor_get(_lang), "GET"),
-        ("/account/second-factor", _second_factor_post(_lang), "POST"),
         ("/account/sign-out", _sign_out_post(_lang), "POST"),
         ("/account/reset", _reset_get(_lang), "GET"),
         ("/account/reset", _reset_post(_lang), "POST"),

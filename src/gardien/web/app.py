@@ -23,6 +23,7 @@ from gardien.web import (
     pages,
     portal_pages,
     request_pages,
+    second_factor_pages,
     sponsor_pages,
     xapi,
     xapi_documents,
@@ -78,6 +79,7 @@ def create_app(container: Container, *, dev_mail: bool = False) -> FastAPI:
     app.include_router(newsletter_pages.router)
     app.include_router(contact_pages.router)
     app.include_router(account_pages.router)
+    app.include_router(second_factor_pages.router)
     app.include_router(portal_pages.router)
     app.include_router(request_pages.router)
     app.include_router(console_pages.router)

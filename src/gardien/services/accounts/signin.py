@@ -1,4 +1,5 @@
-"""Sign-in, the second factor of DPO and admin accounts, sign-out.
+"""Sign-in, the second factor of DPO and admin accounts, sign-out. (Setting the second
+factor up, and its recovery codes, are in :mod:`gardien.services.accounts.second_factor`.)
 
 Unknown and known addresses take the same path: one Argon2id verification (against a dummy
 hash when there is no account or no password yet) and the same :class:`AuthenticationError`,
@@ -7,17 +8,15 @@ so neither the answer nor its timing tells whether an address has an account.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from sqlalchemy import update
 
-from gardien.domain.totp import generate_secret_b32, provisioning_uri, verify_totp
+from gardien.domain.totp import verify_totp
 from gardien.errors import AuthenticationError
 from gardien.services.accounts.context import AccountServices
-from gardien.services.accounts.sealing import seal, unseal
+from gardien.services.accounts.sealing import unseal
 from gardien.services.accounts.sessions import CurrentSession, end_session, open_session
-from gardien.services.signing import sign, unsign
 from gardien.store.accounts import AccountRow, account_by_email, account_by_id, update_account
 from gardien.store.tables import learner
 from gardien.store.uow import UnitOfWork
@@ -25,7 +24,6 @@ from gardien.store.uow import UnitOfWork
 SECOND_FACTOR_ROLES = frozenset({"dpo", "admin"})
 TOTP_SEAL = "totp-secret"
 _WRONG = "wrong e-mail address or password"
-_ENROL_PURPOSE = "totp-enrol"
 
 
 @dataclass(frozen=True)
@@ -113,15 +111,17 @@ def second_factor(
         if step is None:
             raise AuthenticationError("wrong or already used code")
         update_account(uow.connection, found.id, totp_last_step=step)
-        token = _upgrade(uow, services, session, found)
+        token = upgrade_session(uow, services, session, found)
         uow.commit()
     return token
 
 
-def _upgrade(
+def upgrade_session(
     uow: UnitOfWork, services: AccountServices, session: CurrentSession, found: AccountRow
 ) -> str:
-    # A new session id once both factors are given (no fixation of the half-open one).
+    """Replace the half-open ``session`` by a full one, in the caller's transaction; returns
+    the new cookie's token. A new session id once both factors are given: no fixation of the
+    half-open one."""
     end_session(uow.connection, session.session_id)
     token = open_session(
         uow.connection,
@@ -131,51 +131,6 @@ def _upgrade(
         second_factor_done=True,
     )
     _signed_in(uow, found, services)
-    return token
-
-
-@dataclass(frozen=True)
-class Enrolment:
-    """A TOTP secret to show, its otpauth URI, and the signed form field that carries it."""
-
-    secret: str
-    uri: str
-    carrier: str
-
-
-def start_enrolment(services: AccountServices, session: CurrentSession) -> Enrolment:
-    """A fresh secret for a DPO or admin account without a second factor yet."""
-    secret = generate_secret_b32(os.urandom(20))
-    # The otpauth format forbids a colon in the issuer (it separates issuer and account).
-    issuer = services.policy.controller.name.replace(":", " ")
-    uri = provisioning_uri(secret, account=session.account.email, issuer=issuer)
-    carrier = sign(services.secret, _ENROL_PURPOSE, [1, session.session_id, secret])
-    return Enrolment(secret, uri, carrier)
-
-
-def finish_enrolment(
-    uow: UnitOfWork, services: AccountServices, session: CurrentSession, *, carrier: str, code: str
-) -> str:
-    """Store the secret once a first code proves the authenticator has it; a new session."""
-    payload = unsign(services.secret, _ENROL_PURPOSE, carrier)
-    if len(payload) != 3 or payload[1] != session.session_id or not isinstance(payload[2], str):
-        raise AuthenticationError("this set-up form belongs to another session")
-    secret = payload[2]
-    with uow:
-        found = account_by_id(uow.connection, session.account.id, lock=True)
-        if found is None or found.totp_secret is not None:
-            raise AuthenticationError("a second factor is already set up")
-        step = verify_totp(secret, code, services.now(), last_step=None)
-        if step is None:
-            raise AuthenticationError("wrong code")
-        update_account(
-            uow.connection,
-            found.id,
-            totp_secret=seal(services.secret, TOTP_SEAL, secret),
-            totp_last_step=step,
-        )
-        token = _upgrade(uow, services, session, found)
-        uow.commit()
     return token
 
 

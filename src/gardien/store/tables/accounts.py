@@ -60,6 +60,11 @@ account = Table(
     # accepted (no replay).
     Column("totp_secret", String(200), nullable=True, info=CREDENTIALS),
     Column("totp_last_step", Integer, nullable=True, info=not_personal("replay guard")),
+    # The secret being set up, sealed too: the page shows the same one until a first code
+    # confirms it (a reload or a wrong code does not replace the key already scanned).
+    Column("totp_pending", String(200), nullable=True, info=CREDENTIALS),
+    # Keyed digests (HMAC-SHA-256) of the one-time recovery codes not used yet; null if none.
+    Column("recovery_codes", json_document(), nullable=True, info=CREDENTIALS),
     Column("created_at", UTCDateTime(), nullable=False, info=CREDENTIALS),
     Column("activated_at", UTCDateTime(), nullable=True, info=CREDENTIALS),
     Column("password_changed_at", UTCDateTime(), nullable=True, info=CREDENTIALS),
