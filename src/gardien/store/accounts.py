@@ -26,6 +26,9 @@ class AccountRow:
     totp_secret: str | None
     totp_last_step: int | None
     activated: bool
+    deactivated: bool = False
+    # Drawn for the latest invitation (its link's fingerprint); None before the first.
+    invitation_nonce: str | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,8 @@ def _account(row: Any) -> AccountRow:
         totp_secret=row.totp_secret,
         totp_last_step=row.totp_last_step,
         activated=row.activated_at is not None,
+        deactivated=row.deactivated_at is not None,
+        invitation_nonce=row.invitation_nonce,
     )
 
 
@@ -64,6 +69,8 @@ _ACCOUNT_COLUMNS = (
     account.c.totp_secret,
     account.c.totp_last_step,
     account.c.activated_at,
+    account.c.deactivated_at,
+    account.c.invitation_nonce,
 )
 
 

@@ -37,7 +37,7 @@ def request_reset(uow: UnitOfWork, services: AccountServices, *, email: str, lan
     now = services.now()
     with uow:
         found = account_by_email(uow.connection, address)
-        if found is None or not found.activated:
+        if found is None or not found.activated or found.deactivated:
             return False
         token = make_link(
             services.secret,
