@@ -65,6 +65,13 @@ PROTECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/sponsor/csv/{reference}"): frozenset({"sponsor_contact"}),
     ("GET", "/admin/accounts"): frozenset({"admin"}),
     ("POST", "/admin/accounts/invite"): frozenset({"admin"}),
+    ("GET", "/admin/accounts/invite-contact"): frozenset({"admin"}),
+    ("POST", "/admin/accounts/invite-contact"): frozenset({"admin"}),
+    **{
+        (method, f"/admin/accounts/{{account_id}}/{action}"): frozenset({"admin"})
+        for method in ("GET", "POST")
+        for action in ("deactivate", "reactivate", "resend", "role")
+    },
 }
 # Open to everyone, each for a reason: public pages, forms that identify the person
 # themselves (sign-in, reset, requests by e-mail link), signed links, machine APIs with their
@@ -171,7 +178,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         sponsor_contact_id=_contact(engine, "SP-SCH", OTHER_CONTACT),
         created_at=NOW,
     )
-    make_account(engine, email=DPO, role="dpo", created_at=NOW)
+    dpo_id = make_account(engine, email=DPO, role="dpo", created_at=NOW)
     make_account(engine, email=ADMIN, role="admin", created_at=NOW)
     with engine.begin() as connection:
         # An objection by the other learner: "another person's" request.
@@ -224,6 +231,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             "other_contact": other,
             "their_request": theirs.reference,
             "activity": activity,
+            "dpo_id": dpo_id,
         }
         for client in [*clients.values(), other]:
             client.close()
@@ -233,6 +241,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 def _fill(path: str, site: dict[str, Any]) -> str:
     if path.startswith(("/sponsor/contracts/", "/sponsor/csv/")):
         return path.replace("{reference}", "C-EMP")
+    # An account an admin may act on: the DPO's (every action's page answers for it).
+    path = path.replace("{account_id}", str(site["dpo_id"]))
     return path.replace("{reference}", site["their_request"])
 
 
@@ -249,9 +259,13 @@ def _snapshot(engine: Engine) -> dict[str, Any]:
                 ).order_by(subject_request.c.id)
             ).all(),
             "accounts": connection.execute(
-                select(account.c.email, account.c.role, account.c.password_hash).order_by(
-                    account.c.id
-                )
+                select(
+                    account.c.email,
+                    account.c.role,
+                    account.c.password_hash,
+                    account.c.deactivated_at,
+                    account.c.invitation_nonce,
+                ).order_by(account.c.id)
             ).all(),
             "subscriptions": connection.execute(select(newsletter_subscription.c.email)).all(),
             "commercial": connection.execute(select(commercial_contact.c.email)).all(),
