@@ -108,6 +108,7 @@ FIELD_LABELS = {
     "activated_at": N_("opened on"),
     "password_changed_at": N_("password changed on"),
     "last_sign_in_at": N_("last sign-in"),
+    "deactivated_at": N_("deactivated on"),
     "status": N_("status"),
     "message": N_("message"),
     "name": N_("name"),
@@ -129,10 +130,12 @@ HIDDEN = {
     "subject_request.details",
     "subject_request.outcome",
     "subject_request.verification_sha256",
+    "account.invitation_nonce",
 }
 # A field shown only when it holds something (a learner's account has no sponsor's contact).
 _ONLY_WHEN_SET = {
     "account.sponsor_contact",
+    "account.deactivated_at",
     "subject_request.extended_to",
     "subject_request.extension_reason",
 }
