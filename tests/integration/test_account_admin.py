@@ -21,7 +21,7 @@ from gardien.services.accounts.invitations import (
     invite_sponsor_contact,
     resend_invitation,
 )
-from gardien.services.accounts.reset import request_reset
+from gardien.services.accounts.reset import request_reset, reset_password
 from gardien.services.accounts.sessions import read_session
 from gardien.services.accounts.signin import sign_in
 from gardien.store.tables import account, audit_entry, outbox_message, sponsor, sponsor_contact
@@ -81,12 +81,17 @@ def test_deactivation_ends_the_sessions_and_every_way_in_until_reactivation(
     admin = _staff(engine, "admin.chef@example.org", "admin")
     dpo = _staff(engine, "dpo.conge@example.org")
     session = sign_in(uow(engine), SERVICE, email="dpo.conge@example.org", password=GOOD).token
+    # A reset link asked for before the deactivation.
+    assert request_reset(uow(engine), SERVICE, email="dpo.conge@example.org", lang="fr")
+    [reset_link] = links(engine, "password_reset")
     assert deactivate(uow(engine), SERVICE, account_id=dpo, actor_id=admin) >= 1
     with UnitOfWork(engine, write=True) as unit:
         assert read_session(unit.connection, session, now=NOW, timeouts=SERVICE.timeouts) is None
     with pytest.raises(AuthenticationError):
         sign_in(uow(engine), SERVICE, email="dpo.conge@example.org", password=GOOD)
     assert request_reset(uow(engine), SERVICE, email="dpo.conge@example.org", lang="fr") is False
+    with pytest.raises(InvalidLinkError):
+        reset_password(uow(engine), SERVICE, token=reset_link, password=GOOD + " again")
     with pytest.raises(AccountChangeRefusedError) as again:
         deactivate(uow(engine), SERVICE, account_id=dpo, actor_id=admin)
     assert again.value.reason == "deactivated"

@@ -72,6 +72,7 @@ def check_reset_link(uow: UnitOfWork, services: AccountServices, token: str) -> 
         found = account_by_id(uow.connection, claims.account_id)
     if (
         found is None
+        or found.deactivated
         or address_digest(found.email) != claims.address_digest
         or password_fingerprint(found.password_hash) != claims.fingerprint
     ):
