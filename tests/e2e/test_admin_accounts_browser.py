@@ -265,14 +265,20 @@ def test_an_admin_manages_accounts_in_a_browser(
                 "invite-contact": "/admin/accounts/invite-contact?q=e",
                 "invite-contact-none": "/en/admin/accounts/invite-contact?q=zzz",
             }
-            found = _look_at(browser, axe_script, state, base, pages)
+            found = _look_at(browser, axe_script, state, base, pages, shots=tmp_path)
     assert found == []
 
 
 def _look_at(
-    browser: Browser, axe_script: Path, state: object, base: str, pages: dict[str, str]
+    browser: Browser,
+    axe_script: Path,
+    state: object,
+    base: str,
+    pages: dict[str, str],
+    *,
+    shots: Path,
 ) -> list[str]:
-    """Every problem of ``pages`` at every width, one line each."""
+    """Every problem of ``pages`` at every width, one line each (screenshots in ``shots``)."""
     found: list[str] = []
     for width in WIDTHS:
         context: BrowserContext = browser.new_context(
@@ -285,6 +291,7 @@ def _look_at(
         for name, path in pages.items():
             answer = page.goto(f"{base}{path}")
             assert answer is not None and answer.status == 200, (name, path)
+            page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
             wider = horizontal_overflow(page)
             if wider:
                 found.append(f"{name}-{width}: {wider} px wider than the window")
