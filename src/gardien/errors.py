@@ -13,7 +13,8 @@
     ├── InvalidLinkError        a signed link that is forged, malformed or for another address
     │   └── ExpiredLinkError    a genuine signed link past its last valid day
     ├── InvalidInputError       what a person typed in a form or a file is not acceptable
-    │   └── PasswordRejectedError  a new password that is too short, too long or breached
+    │   ├── PasswordRejectedError  a new password that is too short, too long or breached
+    │   └── AccountChangeRefusedError  an invitation or account change an admin cannot make
     ├── AuthenticationError     a sign-in, second factor or session that is not accepted
     │   └── SignInRequired      a page for signed-in people, asked without a complete session
     ├── CsrfError               a form sent without the CSRF token of the page that showed it
@@ -196,6 +197,21 @@ class PasswordRejectedError(InvalidInputError):
     def __init__(self, reason: str, problem: str) -> None:
         self.reason = reason
         super().__init__(problem, field="password")
+
+
+class AccountChangeRefusedError(InvalidInputError):
+    """An invitation or an account change an administrator asked for and cannot have.
+
+    ``reason`` is a stable code the pages translate: ``taken`` (the address has an account
+    with another role), ``active`` (already active), ``deactivated``, ``not_invited`` (no
+    invitation waits), ``no_sponsor`` (unknown or anonymised sponsor), ``name_needed`` (a new
+    contact needs a name), ``role`` (only staff roles change, between themselves) or
+    ``own_account`` (an admin does not deactivate or demote themselves).
+    """
+
+    def __init__(self, reason: str, problem: str, *, field: str | None = None) -> None:
+        self.reason = reason
+        super().__init__(problem, field=field)
 
 
 class AuthenticationError(GardienError):

@@ -68,6 +68,13 @@ PROTECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/admin/accounts/{account_id}/reset-second-factor"): frozenset({"admin"}),
     ("GET", "/account/recovery-codes"): frozenset({"dpo", "admin"}),
     ("POST", "/account/recovery-codes"): frozenset({"dpo", "admin"}),
+    ("GET", "/admin/accounts/invite-contact"): frozenset({"admin"}),
+    ("POST", "/admin/accounts/invite-contact"): frozenset({"admin"}),
+    **{
+        (method, f"/admin/accounts/{{account_id}}/{action}"): frozenset({"admin"})
+        for method in ("GET", "POST")
+        for action in ("deactivate", "reactivate", "resend", "role")
+    },
 }
 # Open to everyone, each for a reason: public pages, forms that identify the person
 # themselves (sign-in, reset, requests by e-mail link), signed links, machine APIs with their
@@ -176,7 +183,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         sponsor_contact_id=_contact(engine, "SP-SCH", OTHER_CONTACT),
         created_at=NOW,
     )
-    dpo_account = make_account(engine, email=DPO, role="dpo", created_at=NOW)
+    dpo_id = make_account(engine, email=DPO, role="dpo", created_at=NOW)
     make_account(engine, email=ADMIN, role="admin", created_at=NOW)
     with engine.begin() as connection:
         # An objection by the other learner: "another person's" request.
@@ -229,8 +236,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             "other_contact": other,
             "their_request": theirs.reference,
             "activity": activity,
-            # Whose second factor a refused reset would have cleared.
-            "dpo_account": dpo_account,
+            # An account an admin may act on (and whose second factor a refused reset clears).
+            "dpo_id": dpo_id,
         }
         for client in [*clients.values(), other]:
             client.close()
@@ -238,10 +245,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
 
 def _fill(path: str, site: dict[str, Any]) -> str:
-    if "{account_id}" in path:
-        return path.replace("{account_id}", str(site["dpo_account"]))
     if path.startswith(("/sponsor/contracts/", "/sponsor/csv/")):
         return path.replace("{reference}", "C-EMP")
+    # An account an admin may act on: the DPO's (every action's page answers for it).
+    path = path.replace("{account_id}", str(site["dpo_id"]))
     return path.replace("{reference}", site["their_request"])
 
 
@@ -264,6 +271,8 @@ def _snapshot(engine: Engine) -> dict[str, Any]:
                     account.c.password_hash,
                     account.c.totp_secret,
                     account.c.recovery_codes,
+                    account.c.deactivated_at,
+                    account.c.invitation_nonce,
                 ).order_by(account.c.id)
             ).all(),
             "subscriptions": connection.execute(select(newsletter_subscription.c.email)).all(),

@@ -147,6 +147,13 @@ NO_STORE: dict[tuple[str, str], str] = {
     ("GET", "/admin/accounts"): _SIGNED_IN,
     ("POST", "/admin/accounts/invite"): _SIGNED_IN,
     ("POST", "/admin/accounts/{account_id}/reset-second-factor"): _SIGNED_IN,
+    ("GET", "/admin/accounts/invite-contact"): _SIGNED_IN,
+    ("POST", "/admin/accounts/invite-contact"): _SIGNED_IN,
+    **{
+        (method, f"/admin/accounts/{{account_id}}/{action}"): _SIGNED_IN
+        for method in ("GET", "POST")
+        for action in ("deactivate", "reactivate", "resend", "role")
+    },
     # /dev/mail exists only under `gardien serve --dev-mail` (tests/e2e/test_dev_mail.py).
 }
 
@@ -372,6 +379,10 @@ def test_signed_in_pages_answer_200_and_are_not_stored(site: dict[str, Any]) -> 
         ("sponsor_contact", "/sponsor"),
         ("sponsor_contact", "/sponsor/contracts/C-EMP"),
         ("admin", "/admin/accounts"),
+        ("admin", "/admin/accounts?role=dpo&state=active&q=example"),
+        ("admin", "/en/admin/accounts/invite-contact?q=e"),
+        ("admin", "/admin/accounts/1/deactivate"),
+        ("admin", "/en/admin/accounts/1/role"),
     ):
         answer = site["clients"][role].get(path)
         assert answer.status_code == 200, (role, path, answer.status_code)

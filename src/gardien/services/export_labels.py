@@ -67,6 +67,7 @@ _FIELDS: dict[str, str] = {
     "activated_at": N_("Activated on"),
     "password_changed_at": N_("Password changed on"),
     "last_sign_in_at": N_("Last sign-in"),
+    "deactivated_at": N_("Deactivated on"),
     # learning
     "path": N_("Learning path"),
     "path_title": N_("Title of the path"),
@@ -199,6 +200,7 @@ DROPPED: frozenset[tuple[str, str]] = frozenset(
     {
         ("activity_statement", "raw"),
         ("account", "totp_last_step"),
+        ("account", "invitation_nonce"),
         ("outbox_message", "html_body"),
         ("outbox_message", "dedupe_key"),
         ("outbox_message", "attempts"),

@@ -116,6 +116,7 @@ FIELD_LABELS = {
     "activated_at": N_("opened on"),
     "password_changed_at": N_("password changed on"),
     "last_sign_in_at": N_("last sign-in"),
+    "deactivated_at": N_("deactivated on"),
     "status": N_("status"),
     "message": N_("message"),
     "name": N_("name"),

@@ -28,6 +28,9 @@ class AccountRow:
     activated: bool
     # The sealed secret of a second factor being set up (None once confirmed).
     totp_pending: str | None = None
+    deactivated: bool = False
+    # Drawn for the latest invitation (its link's fingerprint); None before the first.
+    invitation_nonce: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ def _account(row: Any) -> AccountRow:
         totp_last_step=row.totp_last_step,
         activated=row.activated_at is not None,
         totp_pending=row.totp_pending,
+        deactivated=row.deactivated_at is not None,
+        invitation_nonce=row.invitation_nonce,
     )
 
 
@@ -68,6 +73,8 @@ _ACCOUNT_COLUMNS = (
     account.c.totp_last_step,
     account.c.activated_at,
     account.c.totp_pending,
+    account.c.deactivated_at,
+    account.c.invitation_nonce,
 )
 
 

@@ -30,6 +30,8 @@ FIELDS: Mapping[str, Mapping[str, str | None]] = {
         "activated_at": "credentials",
         "password_changed_at": "credentials",
         "last_sign_in_at": "credentials",
+        "invitation_nonce": None,
+        "deactivated_at": "credentials",
     },
     "activity_count": {
         "id": None,

@@ -14,6 +14,8 @@ from gardien.settings import Environment
 from gardien.store.checkpoints import Checkpointer
 from gardien.web import (
     account_pages,
+    admin_actions,
+    admin_contacts,
     admin_pages,
     api,
     console_pages,
@@ -85,6 +87,8 @@ def create_app(container: Container, *, dev_mail: bool = False) -> FastAPI:
     app.include_router(console_pages.router)
     app.include_router(sponsor_pages.router)
     app.include_router(admin_pages.router)
+    app.include_router(admin_actions.router)
+    app.include_router(admin_contacts.router)
     # Innermost first: writers take turns (web/write_turns.py) inside the security headers.
     app.add_middleware(WriteTurnsMiddleware, wait_seconds=web.settings.write_wait_seconds)
     app.add_middleware(XapiVersionMiddleware)

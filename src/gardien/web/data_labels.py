@@ -47,9 +47,11 @@ HIDDEN = {
     "subject_request.details",
     "subject_request.outcome",
     "subject_request.verification_sha256",
+    "account.invitation_nonce",
 }
 # A field shown only when it holds something (a learner's account has no sponsor's contact).
 _ONLY_WHEN_SET = {
+    "account.deactivated_at",
     "account.sponsor_contact",
     "subject_request.extended_to",
     "subject_request.extension_reason",

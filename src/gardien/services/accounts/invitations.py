@@ -4,20 +4,32 @@ Learners are invited at the address their contract gave (``gardien account invit
 sponsor contacts at the address their sponsor gave; DPO and admin accounts by an admin or
 ``gardien account invite``. Following the link and choosing a password activates the account
 and signs its owner in. Nobody ever types somebody else's address into a sign-up form.
+
+Each invitation draws a new random nonce (``account.invitation_nonce``) that its link is bound
+to: sending an invitation again makes the previous link worthless. The e-mail's text depends
+on the role: a learner reads what their data account gives them, a sponsor's contact which
+sponsor they follow contracts for, staff that a second factor will be set up.
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, insert, select
 
-from gardien.errors import InvalidInputError, InvalidLinkError, NotFoundError
+from gardien.errors import (
+    AccountChangeRefusedError,
+    InvalidInputError,
+    InvalidLinkError,
+    NotFoundError,
+)
 from gardien.services.accounts.context import AccountServices
 from gardien.services.accounts.links import (
     INVITATION_VALIDITY,
     LinkPurpose,
     make_link,
+    nonce_fingerprint,
     read_link,
 )
 from gardien.services.accounts.mails import queue_account_mail
@@ -32,10 +44,18 @@ from gardien.store.accounts import (
     update_account,
 )
 from gardien.store.audit import append_audit
-from gardien.store.tables import account, contract, contract_learner, learner, sponsor_contact
+from gardien.store.tables import (
+    account,
+    contract,
+    contract_learner,
+    learner,
+    sponsor,
+    sponsor_contact,
+)
 from gardien.store.uow import UnitOfWork
 
 INVITATION = "account_invitation"
+STAFF_ROLES = ("dpo", "admin")
 
 
 @dataclass(frozen=True)
@@ -115,13 +135,20 @@ def _invite(
 ) -> Invitation:
     address = _address_of(connection, role, email, learner_id, sponsor_contact_id)
     found = account_by_email(connection, address)
-    if found is not None and found.role != role:
-        raise InvalidInputError(
-            f"this address already has an account with the role {found.role}", field="email"
+    if found is not None and (
+        found.role != role
+        or found.learner_id != (learner_id if role == "learner" else None)
+        or found.sponsor_contact_id != (sponsor_contact_id if role == "sponsor_contact" else None)
+    ):
+        raise AccountChangeRefusedError(
+            "taken", "this address already has another account", field="email"
         )
+    if found is not None and found.deactivated:
+        raise AccountChangeRefusedError("deactivated", "this account is deactivated", field="email")
     if found is not None and found.activated:
-        raise InvalidInputError("this account is already active", field="email")
+        raise AccountChangeRefusedError("active", "this account is already active", field="email")
     now = services.now()
+    nonce = secrets.token_hex(16)
     if found is None:
         account_id = create_account(
             connection,
@@ -130,15 +157,18 @@ def _invite(
             learner_id=learner_id if role == "learner" else None,
             sponsor_contact_id=sponsor_contact_id if role == "sponsor_contact" else None,
             created_at=now,
+            invitation_nonce=nonce,
         )
     else:
         account_id = found.id
+        update_account(connection, account_id, invitation_nonce=nonce)
     token = make_link(
         services.secret,
         LinkPurpose.ACTIVATE,
         account_id=account_id,
         email=address,
         expires_at=now + INVITATION_VALIDITY,
+        nonce=nonce,
     )
     queue_account_mail(
         connection,
@@ -148,14 +178,135 @@ def _invite(
         recipient=address,
         learner_id=learner_id if role == "learner" else None,
         lang=lang,
-        dedupe=f"{account_id}:{now.isoformat()}",
+        dedupe=f"{account_id}:{nonce}",
         context={
-            "role": role,
+            "audience": "staff" if role in STAFF_ROLES else role,
+            "sponsor_name": _sponsor_name(connection, sponsor_contact_id)
+            if role == "sponsor_contact"
+            else "",
             "link": services.url(lang, f"/account/activate/{token}"),
             "valid_days": INVITATION_VALIDITY.days,
         },
     )
     return Invitation(account_id, role)
+
+
+def _sponsor_name(connection: Connection, contact_id: int | None) -> str:
+    name: str | None = connection.execute(
+        select(sponsor.c.name)
+        .join(sponsor_contact, sponsor_contact.c.sponsor_id == sponsor.c.id)
+        .where(sponsor_contact.c.id == contact_id)
+    ).scalar_one_or_none()
+    return name or ""
+
+
+def invite_sponsor_contact(
+    uow: UnitOfWork,
+    services: AccountServices,
+    *,
+    sponsor_id: int,
+    email: str,
+    name: str = "",
+    lang: str = "fr",
+    actor: str,
+) -> Invitation:
+    """Invite a contact of the sponsor ``sponsor_id`` at ``email``; commits.
+
+    The contact is the sponsor's row at that address when the import brought one; otherwise
+    it is created here with ``name`` (required then), as the sponsor's contact the import
+    would have written: the next import of that sponsor finds it by (sponsor, address).
+    """
+    address = email.strip().lower()
+    clean_name = " ".join(name.split())
+    with uow:
+        connection = uow.connection
+        found_sponsor = connection.execute(
+            select(sponsor.c.id).where(
+                sponsor.c.id == sponsor_id, sponsor.c.anonymised_at.is_(None)
+            )
+        ).scalar_one_or_none()
+        if found_sponsor is None:
+            raise AccountChangeRefusedError("no_sponsor", "no such sponsor", field="sponsor")
+        contact_id: int | None = connection.execute(
+            select(sponsor_contact.c.id).where(
+                sponsor_contact.c.sponsor_id == sponsor_id, sponsor_contact.c.email == address
+            )
+        ).scalar_one_or_none()
+        created = contact_id is None
+        if contact_id is None:
+            existing = account_by_email(connection, address)
+            if existing is not None:
+                # Checked before the contact row is written: nothing is left behind.
+                raise AccountChangeRefusedError(
+                    "taken", "this address already has another account", field="email"
+                )
+            if not clean_name:
+                raise AccountChangeRefusedError(
+                    "name_needed", "a new contact needs a name", field="name"
+                )
+            contact_id = int(
+                connection.execute(
+                    insert(sponsor_contact)
+                    .values(sponsor_id=sponsor_id, name=clean_name[:200], email=address)
+                    .returning(sponsor_contact.c.id)
+                ).scalar_one()
+            )
+        invitation = _invite(
+            connection,
+            services,
+            role="sponsor_contact",
+            email=None,
+            learner_id=None,
+            sponsor_contact_id=contact_id,
+            lang=lang,
+        )
+        append_audit(
+            connection,
+            action="account.invited",
+            actor=actor,
+            details={
+                "account": invitation.account_id,
+                "role": "sponsor_contact",
+                "sponsor": sponsor_id,
+                "contact_created": created,
+            },
+            recorded_at=services.now(),
+        )
+        uow.commit()
+    return invitation
+
+
+def resend_invitation(
+    uow: UnitOfWork, services: AccountServices, *, account_id: int, lang: str, actor: str
+) -> Invitation:
+    """Send a waiting account's invitation again, with a new link; the previous link stops
+    working. Commits."""
+    with uow:
+        found = account_by_id(uow.connection, account_id, lock=True)
+        if found is None:
+            raise NotFoundError("no such account")
+        if found.deactivated:
+            raise AccountChangeRefusedError("deactivated", "this account is deactivated")
+        if found.activated:
+            raise AccountChangeRefusedError("not_invited", "this account is already active")
+        invitation = _invite(
+            uow.connection,
+            services,
+            role=found.role,
+            email=found.email,
+            learner_id=found.learner_id,
+            sponsor_contact_id=found.sponsor_contact_id,
+            lang=lang,
+        )
+        append_audit(
+            uow.connection,
+            action="account.invitation_resent",
+            actor=actor,
+            details={"account": found.id, "role": found.role},
+            recorded_at=services.now(),
+        )
+        uow.commit()
+    return invitation
 
 
 def invite_learners(
@@ -215,6 +366,9 @@ def invited_account(uow: UnitOfWork, services: AccountServices, token: str) -> A
         found = account_by_id(uow.connection, claims.account_id)
     if found is None or address_digest(found.email) != claims.address_digest:
         raise InvalidLinkError("no such invitation")
+    # Another invitation was sent since (or the account was deactivated): this link is dead.
+    if nonce_fingerprint(found.invitation_nonce) != claims.fingerprint or found.deactivated:
+        raise InvalidLinkError("this invitation was replaced or withdrawn")
     if found.activated:
         raise InvalidLinkError("already activated")
     return found
@@ -231,6 +385,8 @@ def activate(uow: UnitOfWork, services: AccountServices, *, token: str, password
         locked = account_by_id(uow.connection, found.id, lock=True)
         if locked is None or locked.activated:
             raise InvalidLinkError("already activated")
+        if locked.deactivated or locked.invitation_nonce != found.invitation_nonce:
+            raise InvalidLinkError("this invitation was replaced or withdrawn")
         update_account(
             uow.connection,
             found.id,

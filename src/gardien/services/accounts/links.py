@@ -1,9 +1,11 @@
 """The signed links of accounts: invitation (activation) and password reset.
 
 An invitation names the account and its address (digest) and lasts
-:data:`INVITATION_VALIDITY`; it works only while the account has no password. A reset link
-also carries a fingerprint of the current password hash, so it works once: the new password
-changes the fingerprint. It lasts :data:`RESET_VALIDITY`.
+:data:`INVITATION_VALIDITY`; it works only while the account has no password and is not
+deactivated, and only the latest one sent: it carries a fingerprint of the random nonce drawn
+for it (``account.invitation_nonce``), so sending it again makes the previous link
+worthless. A reset link also carries a fingerprint of the current password hash, so it works
+once: the new password changes the fingerprint. It lasts :data:`RESET_VALIDITY`.
 """
 
 from __future__ import annotations
@@ -42,6 +44,13 @@ def password_fingerprint(password_hash: str | None) -> str:
     return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
 
 
+def nonce_fingerprint(nonce: str | None) -> str:
+    """A short digest of an invitation's nonce ("" for one sent before nonces existed)."""
+    if nonce is None:
+        return ""
+    return hashlib.sha256(nonce.encode()).hexdigest()[:16]
+
+
 def make_link(
     secret: str,
     purpose: LinkPurpose,
@@ -50,13 +59,20 @@ def make_link(
     email: str,
     expires_at: datetime,
     password_hash: str | None = None,
+    nonce: str | None = None,
 ) -> str:
+    """A signed link: a reset one bound to ``password_hash``, an invitation to ``nonce``."""
+    fingerprint = (
+        password_fingerprint(password_hash)
+        if purpose is LinkPurpose.RESET
+        else nonce_fingerprint(nonce)
+    )
     payload = [
         _VERSION,
         account_id,
         address_digest(email),
         int(expires_at.timestamp()),
-        password_fingerprint(password_hash),
+        fingerprint,
     ]
     return sign(secret, purpose.value, payload)
 

@@ -37,7 +37,7 @@ def request_reset(uow: UnitOfWork, services: AccountServices, *, email: str, lan
     now = services.now()
     with uow:
         found = account_by_email(uow.connection, address)
-        if found is None or not found.activated:
+        if found is None or not found.activated or found.deactivated:
             return False
         token = make_link(
             services.secret,
@@ -72,6 +72,7 @@ def check_reset_link(uow: UnitOfWork, services: AccountServices, token: str) -> 
         found = account_by_id(uow.connection, claims.account_id)
     if (
         found is None
+        or found.deactivated
         or address_digest(found.email) != claims.address_digest
         or password_fingerprint(found.password_hash) != claims.fingerprint
     ):

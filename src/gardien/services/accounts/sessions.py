@@ -3,8 +3,9 @@
 The cookie holds 32 random bytes; the database keeps their SHA-256 only. A session ends when
 it has been idle longer than ``idle`` or is older than ``absolute`` (OWASP ASVS 3.3), when its
 owner signs out (the row is deleted, so the cookie is dead on every worker), and when the
-password changes or the account is erased. Expired rows are deleted by the next sign-in of
-their owner and by the sweep (policy rule on ``web_session``, clock ``expired``).
+password changes, the account is erased or an admin deactivates it. Expired rows are deleted
+by the next sign-in of their owner and by the sweep (policy rule on ``web_session``, clock
+``expired``).
 """
 
 from __future__ import annotations
@@ -85,7 +86,8 @@ def read_session(
     if row is None:
         return None
     absolute_end = row.created_at + timeouts.absolute
-    if now >= row.expires_at or now >= absolute_end:
+    # Deactivation deletes the sessions; a session met on a deactivated account ends too.
+    if now >= row.expires_at or now >= absolute_end or row.account.deactivated:
         delete_session(connection, row.id)
         return None
     if now - row.last_seen_at >= _TOUCH_EVERY:
@@ -108,6 +110,8 @@ def peek_session(
     row = session_by_token_digest(connection, token_digest(token))
     if row is None or now >= row.expires_at or now >= row.created_at + timeouts.absolute:
         return None
+    if row.account.deactivated:
+        return None
     return CurrentSession(row.id, row.account, row.second_factor_done, row.created_at)
 
 
@@ -122,6 +126,7 @@ def session_needs_write(
     if row is None:
         return False
     expired = now >= row.expires_at or now >= row.created_at + timeouts.absolute
+    expired = expired or row.account.deactivated
     return expired or now - row.last_seen_at >= _TOUCH_EVERY
 
 
@@ -131,7 +136,7 @@ def end_session(connection: Connection, session_id: int) -> None:
 
 
 def end_all_sessions(connection: Connection, account_id: int) -> int:
-    """End every session of an account (password changed, account erased)."""
+    """End every session of an account (password changed, account erased or deactivated)."""
     return delete_sessions_of(connection, account_id)
 
 

@@ -51,6 +51,9 @@ def sign_in(uow: UnitOfWork, services: AccountServices, *, email: str, password:
         raise AuthenticationError(_WRONG)
     if not services.hasher.verify(found.password_hash, password):
         raise AuthenticationError(_WRONG)
+    # A deactivated account gets the same answer, after the same work, as a wrong password.
+    if found.deactivated:
+        raise AuthenticationError(_WRONG)
     rehashed = (
         services.hasher.hash(password)
         if services.hasher.needs_rehash(found.password_hash)
@@ -71,6 +74,8 @@ def start_session(uow: UnitOfWork, services: AccountServices, found: AccountRow)
     DPO and admin sessions stay half open until the second factor; the others are signed in
     at once (the sign-in is recorded). Returns the cookie's token.
     """
+    if found.deactivated:
+        raise AuthenticationError("this account is deactivated")
     second = found.role in SECOND_FACTOR_ROLES
     token = open_session(
         uow.connection,

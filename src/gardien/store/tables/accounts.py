@@ -70,6 +70,16 @@ account = Table(
     Column("password_changed_at", UTCDateTime(), nullable=True, info=CREDENTIALS),
     # Clock of the rule on accounts not tied to a learner (staff, sponsor contacts).
     Column("last_sign_in_at", UTCDateTime(), nullable=True, info=CREDENTIALS),
+    # Drawn at random for each invitation sent: its link carries a fingerprint of it, so a new
+    # invitation makes the previous link worthless (a clock could give two the same instant).
+    Column(
+        "invitation_nonce",
+        String(32),
+        nullable=True,
+        info=not_personal("random value binding the latest invitation link"),
+    ),
+    # Set by an admin: the account cannot sign in, and its sessions ended when it was set.
+    Column("deactivated_at", UTCDateTime(), nullable=True, info=CREDENTIALS),
     CheckConstraint(f"role IN {ROLES!r}", name="role"),
     CheckConstraint("(role = 'learner') = (learner_id IS NOT NULL)", name="learner_link"),
     CheckConstraint(
