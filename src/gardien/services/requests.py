@@ -517,3 +517,8 @@ def followed_request(uow: UnitOfWork, services: AccountServices, token: str) -> 
     if address_digest(view.email) != payload[2]:
         raise InvalidLinkError("no such request")
     return view
+
+
+def view_of_row(row: Any, today: date) -> RequestView:
+    """A ``subject_request`` row read as a request (for other read-only views, the history)."""
+    return _view(row, today)

@@ -16,6 +16,8 @@ from gardien.web import (
     account_pages,
     admin_pages,
     api,
+    console_history,
+    console_messages,
     console_pages,
     contact_pages,
     devmail,
@@ -81,6 +83,8 @@ def create_app(container: Container, *, dev_mail: bool = False) -> FastAPI:
     app.include_router(portal_pages.router)
     app.include_router(request_pages.router)
     app.include_router(console_pages.router)
+    app.include_router(console_history.router)
+    app.include_router(console_messages.router)
     app.include_router(sponsor_pages.router)
     app.include_router(admin_pages.router)
     # Innermost first: writers take turns (web/write_turns.py) inside the security headers.
