@@ -101,6 +101,9 @@ def _query(values: dict[str, str], page_text: str) -> tuple[HistoryQuery | None,
             days[name] = _day(values[name], name)
         except InvalidInputError:
             problems[name] = FIELD_ERRORS[name]
+    first, last = days.get("closed_from"), days.get("closed_to")
+    if first and last and first > last:
+        problems["closed_to"] = FIELD_ERRORS["closed_to"]
     try:
         request_history.search_kind(values["search"])
     except InvalidInputError:
