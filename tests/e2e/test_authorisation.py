@@ -22,6 +22,7 @@ from gardien.store.migrate import upgrade
 from gardien.store.tables import (
     account,
     commercial_contact,
+    contact_message,
     contract,
     learner,
     newsletter_subscription,
@@ -54,6 +55,11 @@ PROTECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/my-data/erase"): frozenset({"learner"}),
     ("GET", "/console"): frozenset({"dpo"}),
     ("GET", "/console/messages"): frozenset({"dpo"}),
+    ("GET", "/console/messages/{message_id}"): frozenset({"dpo"}),
+    ("POST", "/console/messages/{message_id}/reply"): frozenset({"dpo"}),
+    ("POST", "/console/messages/{message_id}/answered"): frozenset({"dpo"}),
+    ("GET", "/console/history"): frozenset({"dpo"}),
+    ("POST", "/console/history"): frozenset({"dpo"}),
     ("GET", "/console/requests/{reference}"): frozenset({"dpo"}),
     ("POST", "/console/requests/{reference}/extend"): frozenset({"dpo"}),
     ("POST", "/console/requests/{reference}/complete"): frozenset({"dpo"}),
@@ -207,6 +213,19 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
                 confirmed_at=NOW,
             )
         )
+        # A message through the contact form: the console's messages pages show it.
+        message_id = connection.execute(
+            insert(contact_message)
+            .values(
+                name="Other Learner",
+                email=OTHER_LEARNER,
+                message="Une question.",
+                received_at=NOW,
+                last_exchange_at=NOW,
+                lang="fr",
+            )
+            .returning(contact_message.c.id)
+        ).scalar_one()
     platform = register_client(engine)
     env = {"GARDIEN_DATABASE_URL": url, "GARDIEN_NOW": NOW.isoformat()}
     with running_server(env) as base:
@@ -235,6 +254,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             "clients": clients,
             "other_contact": other,
             "their_request": theirs.reference,
+            "message_id": message_id,
             "activity": activity,
             # An account an admin may act on (and whose second factor a refused reset clears).
             "dpo_id": dpo_id,
@@ -249,6 +269,7 @@ def _fill(path: str, site: dict[str, Any]) -> str:
         return path.replace("{reference}", "C-EMP")
     # An account an admin may act on: the DPO's (every action's page answers for it).
     path = path.replace("{account_id}", str(site["dpo_id"]))
+    path = path.replace("{message_id}", str(site["message_id"]))
     return path.replace("{reference}", site["their_request"])
 
 
@@ -278,6 +299,9 @@ def _snapshot(engine: Engine) -> dict[str, Any]:
             "subscriptions": connection.execute(select(newsletter_subscription.c.email)).all(),
             "commercial": connection.execute(select(commercial_contact.c.email)).all(),
             "contracts": connection.execute(select(contract.c.reference)).all(),
+            "messages": connection.execute(
+                select(contact_message.c.answered_at, contact_message.c.reply)
+            ).all(),
         }
 
 

@@ -135,6 +135,11 @@ NO_STORE: dict[tuple[str, str], str] = {
     ("GET", "/requests/status/{token}"): _LINK,
     ("GET", "/console"): _SIGNED_IN,
     ("GET", "/console/messages"): _SIGNED_IN,
+    ("GET", "/console/messages/{message_id}"): _SIGNED_IN,
+    ("POST", "/console/messages/{message_id}/reply"): _SIGNED_IN,
+    ("POST", "/console/messages/{message_id}/answered"): _SIGNED_IN,
+    ("GET", "/console/history"): _SIGNED_IN,
+    ("POST", "/console/history"): _SIGNED_IN,
     ("GET", "/console/requests/{reference}"): _SIGNED_IN,
     ("POST", "/console/requests/{reference}/extend"): _SIGNED_IN,
     ("POST", "/console/requests/{reference}/complete"): _SIGNED_IN,
@@ -323,6 +328,7 @@ def _fill(path: str, reference: str) -> str:
         .replace("{token}", "not-a-token")
         .replace("{name}", "no-such-message")
         .replace("{account_id}", "1")
+        .replace("{message_id}", "999999")
     )
 
 
@@ -366,6 +372,7 @@ OWN_PAGES = (
     ("learner", "/en/my-data"),
     ("dpo", "/console"),
     ("dpo", "/console/messages"),
+    ("dpo", "/console/history"),
     # A public page asked for by someone signed in is theirs too (their name, their menu).
     ("learner", "/"),
     ("dpo", "/privacy"),

@@ -5,56 +5,37 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from dateutil.easter import easter as dateutil_easter
 from dateutil.relativedelta import relativedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
 from gardien.domain.deadlines import (
+    HOLIDAY_REGIONS,
+    LAST_YEAR,
     Deadline,
-    easter_sunday,
     extended_due,
-    french_public_holidays,
     is_working_day,
     next_working_day,
+    public_holidays,
     response_due,
 )
 
 pytestmark = pytest.mark.unit
 
-DAYS = st.dates(min_value=date(1900, 1, 1), max_value=date(2300, 12, 31))
+# The holidays library knows years up to LAST_YEAR; an extended deadline ends three months
+# and a few days after receipt, so receipts stop in September of that year.
+DAYS = st.dates(min_value=date(2000, 1, 1), max_value=date(LAST_YEAR, 9, 30))
+REGIONS = st.sampled_from([None, *HOLIDAY_REGIONS])
 
-# The longest run of non-working days in metropolitan France: a holiday Thursday and Friday
-# before a weekend (Ascension on 7 May before 8 May, e.g. 2043), or a holiday Friday and Monday
-# around one (8 May and Whit Monday 11 May when Easter is 22 March, e.g. 2285). Never five.
+# The longest run of non-working days: a holiday Thursday and Friday before a weekend
+# (Ascension on 7 May before 8 May, e.g. 2043; in Alsace-Moselle also Christmas on a Thursday,
+# then 26 December), or a holiday Friday and Monday around one (Good Friday and Easter Monday
+# in Alsace-Moselle, every year). Never five.
 LONGEST_WAIT = 4
 
 
-@pytest.mark.parametrize(
-    ("year", "sunday"),
-    [
-        (1818, date(1818, 3, 22)),  # earliest possible
-        (1943, date(1943, 4, 25)),  # latest possible
-        (2000, date(2000, 4, 23)),
-        (2024, date(2024, 3, 31)),
-        (2025, date(2025, 4, 20)),
-        (2026, date(2026, 4, 5)),
-        (2027, date(2027, 3, 28)),
-        (2030, date(2030, 4, 21)),
-        (2038, date(2038, 4, 25)),
-    ],
-)
-def test_easter_sunday_of_known_years(year: int, sunday: date) -> None:
-    assert easter_sunday(year) == sunday
-
-
-def test_easter_sunday_agrees_with_dateutil_over_four_centuries() -> None:
-    for year in range(1583, 2600):
-        assert easter_sunday(year) == dateutil_easter(year), year
-
-
 def test_french_public_holidays_of_2026() -> None:
-    assert french_public_holidays(2026) == {
+    assert public_holidays(2026) == {
         date(2026, 1, 1),
         date(2026, 4, 6),  # Easter Monday
         date(2026, 5, 1),
@@ -69,11 +50,53 @@ def test_french_public_holidays_of_2026() -> None:
     }
 
 
-def test_alsace_moselle_days_are_not_counted() -> None:
-    holidays = french_public_holidays(2026)
-    assert date(2026, 4, 3) not in holidays  # Good Friday
-    assert date(2026, 12, 26) not in holidays
+def test_alsace_moselle_days_count_only_there() -> None:
+    elsewhere = public_holidays(2026)
+    assert date(2026, 4, 3) not in elsewhere  # Good Friday
+    assert date(2026, 12, 26) not in elsewhere
     assert is_working_day(date(2026, 4, 3))
+    for region in HOLIDAY_REGIONS:
+        assert public_holidays(2026, region) - elsewhere == {date(2026, 4, 3), date(2026, 12, 26)}
+        assert not is_working_day(date(2026, 4, 3), region=region)
+
+
+def test_an_unknown_department_or_a_year_past_the_calendar_is_refused() -> None:
+    with pytest.raises(ValueError, match="department '75'"):
+        public_holidays(2026, "75")
+    with pytest.raises(ValueError, match="known up to"):
+        public_holidays(LAST_YEAR + 1)
+
+
+@pytest.mark.parametrize("region", sorted(HOLIDAY_REGIONS))
+@pytest.mark.parametrize(
+    ("received", "due", "due_there"),
+    [
+        # 3 April 2026 is Good Friday (a Friday): Easter Monday follows, so Tuesday 7 April.
+        (date(2026, 3, 3), date(2026, 4, 3), date(2026, 4, 7)),
+        # 26 December 2025 is a Friday, after Christmas: Monday 29 December.
+        (date(2025, 11, 26), date(2025, 12, 26), date(2025, 12, 29)),
+        # 26 December 2024 is a Thursday: Friday 27 December.
+        (date(2024, 11, 26), date(2024, 12, 26), date(2024, 12, 27)),
+    ],
+)
+def test_a_deadline_on_good_friday_or_26_december_moves_only_in_alsace_moselle(
+    region: str, received: date, due: date, due_there: date
+) -> None:
+    assert response_due(received) == due
+    assert response_due(received, region=region) == due_there
+    assert Deadline.starting(received).due_on == due
+    assert Deadline.starting(received, region=region).due_on == due_there
+
+
+@pytest.mark.parametrize("region", sorted(HOLIDAY_REGIONS))
+def test_an_extension_ending_on_good_friday_moves_only_in_alsace_moselle(region: str) -> None:
+    # Received 18 January 2025: three months later is Good Friday 18 April 2025.
+    received = date(2025, 1, 18)
+    assert extended_due(received) == date(2025, 4, 18)
+    assert extended_due(received, region=region) == date(2025, 4, 22)
+    start = Deadline.starting(received, region=region)
+    assert start.extend(received, region=region).extended_to == date(2025, 4, 22)
+    assert Deadline.starting(received).extend(received).extended_to == date(2025, 4, 18)
 
 
 @pytest.mark.parametrize(
@@ -211,29 +234,40 @@ def test_days_left_and_overdue_follow_the_extension() -> None:
     assert extended.is_overdue(date(2026, 6, 6), closed=False)
 
 
-def test_the_longest_wait_is_four_days_and_it_happens() -> None:
+@pytest.mark.parametrize("region", [None, *sorted(HOLIDAY_REGIONS)])
+def test_the_longest_wait_is_four_days_and_it_happens(region: str | None) -> None:
     waits = [
-        (next_working_day(day) - day).days
-        for year in range(1900, 2301)
+        (next_working_day(day, region=region) - day).days
+        for year in range(2000, LAST_YEAR)
         for day in (date(year, 1, 1) + timedelta(days=n) for n in range(365))
     ]
     assert max(waits) == LONGEST_WAIT
 
 
-@given(DAYS)
-def test_due_day_is_a_working_day_within_four_days_of_the_month(received: date) -> None:
+@given(DAYS, REGIONS)
+def test_due_day_is_a_working_day_within_four_days_of_the_month(
+    received: date, region: str | None
+) -> None:
     month_later = received + relativedelta(months=1)
-    due = response_due(received)
-    assert is_working_day(due)
+    due = response_due(received, region=region)
+    assert is_working_day(due, region=region)
     assert month_later <= due <= month_later + timedelta(days=LONGEST_WAIT)
 
 
-@given(DAYS)
-def test_extended_day_is_a_working_day_within_four_days_of_three_months(received: date) -> None:
+@given(DAYS, REGIONS)
+def test_extended_day_is_a_working_day_within_four_days_of_three_months(
+    received: date, region: str | None
+) -> None:
     three_months_later = received + relativedelta(months=3)
-    extended = extended_due(received)
-    assert is_working_day(extended)
+    extended = extended_due(received, region=region)
+    assert is_working_day(extended, region=region)
     assert three_months_later <= extended <= three_months_later + timedelta(days=LONGEST_WAIT)
+
+
+@given(DAYS, REGIONS)
+def test_alsace_moselle_deadlines_are_never_earlier(received: date, region: str | None) -> None:
+    assert response_due(received, region=region) >= response_due(received)
+    assert extended_due(received, region=region) >= extended_due(received)
 
 
 @given(DAYS)

@@ -90,3 +90,15 @@ def test_localized_text_picks_the_language(policy: Policy) -> None:
     assert label.in_("fr") == "Identité"
     assert label.in_("en") == "Identity"
     assert label.in_("de") == "Identité"
+
+
+def test_the_holiday_region_is_optional_and_one_of_the_alsace_moselle_departments(
+    policy: Policy,
+) -> None:
+    assert policy.controller.holiday_region is None
+    data = policy.model_dump(mode="json")
+    data["controller"]["holiday_region"] = "68"
+    assert Policy.model_validate(data).controller.holiday_region == "68"
+    data["controller"]["holiday_region"] = "75"
+    with pytest.raises(ValueError, match="holiday_region"):
+        Policy.model_validate(data)

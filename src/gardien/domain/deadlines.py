@@ -7,8 +7,12 @@ day when it has no such date, art. 3(2)(c)), and a period that would end on a Sa
 Sunday or a public holiday ends at the close of the next working day instead (art. 3(4)).
 The EDPB Guidelines 01/2022 on the right of access (§§157-161) apply these rules to requests.
 
-Public holidays are metropolitan France's. Alsace-Moselle's Good Friday and 26 December are
-not counted: a deadline computed here may fall on one of them, never after the true one.
+Public holidays come from the ``holidays`` library (the Open World Holidays Framework):
+metropolitan France's eleven, and, when the policy places the controller in Alsace-Moselle
+(``controller.holiday_region``: ``"57"``, ``"67"`` or ``"68"``), Good Friday and 26 December
+as well. The library is pure Python and reads no file or network, so the domain may import it
+and stays free of I/O. It knows years up to :data:`LAST_YEAR`; a later year is refused rather
+than counted without holidays.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
+from holidays import country_holidays
 
 # The first answer is due one month after receipt; an extension adds two further months,
 # counted, like the first, from the day of receipt.
@@ -26,91 +31,71 @@ EXTENDED_MONTHS = RESPONSE_MONTHS + 2
 
 _SATURDAY = 5  # date.weekday(): Monday is 0
 
-
-def easter_sunday(year: int) -> date:
-    """Easter Sunday of ``year`` in the Gregorian calendar.
-
-    The anonymous Gregorian algorithm (Meeus/Jones/Butcher): ``easter_sunday(2026)`` is
-    5 April 2026. Computed here rather than imported so the domain depends on nothing for it.
-    """
-    a = year % 19
-    b, c = divmod(year, 100)
-    d, e = divmod(b, 4)
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    leap = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * leap) // 451
-    month, day = divmod(h + leap - 7 * m + 114, 31)
-    return date(year, month, day + 1)
+# The departments whose local law (droit local) adds Good Friday and 26 December, and the
+# subdivision of the holidays library that has them: Moselle is its own, Bas-Rhin and
+# Haut-Rhin are the Collectivité européenne d'Alsace ("6AE").
+HOLIDAY_REGIONS = {"57": "57", "67": "6AE", "68": "6AE"}
+LAST_YEAR: int = country_holidays("FR").end_year
 
 
 # A frozenset never changes, so a year's holidays can be shared by every caller; the cache
-# keeps the property tests and bulk deadline computations from recomputing Easter each day.
-@lru_cache(maxsize=64)
-def french_public_holidays(year: int) -> frozenset[date]:
-    """The eleven public holidays of metropolitan France in ``year`` (Code du travail L3133-1).
+# keeps the property tests and bulk deadline computations from rebuilding a calendar each day.
+@lru_cache(maxsize=256)
+def public_holidays(year: int, region: str | None = None) -> frozenset[date]:
+    """France's public holidays in ``year``; Alsace-Moselle's too when ``region`` is set.
 
-    Alsace-Moselle's extra days (Good Friday, 26 December) are deliberately left out.
+    ``region`` is a department of :data:`HOLIDAY_REGIONS` (``None``: metropolitan France
+    elsewhere, the eleven days of Code du travail L3133-1). ``ValueError`` for another
+    department, or a year past :data:`LAST_YEAR`.
     """
-    easter = easter_sunday(year)
-    return frozenset(
-        {
-            date(year, 1, 1),  # New Year's Day
-            easter + timedelta(days=1),  # Easter Monday
-            date(year, 5, 1),  # Labour Day
-            date(year, 5, 8),  # Victory in Europe Day
-            easter + timedelta(days=39),  # Ascension Thursday
-            easter + timedelta(days=50),  # Whit Monday
-            date(year, 7, 14),  # Bastille Day
-            date(year, 8, 15),  # Assumption
-            date(year, 11, 1),  # All Saints' Day
-            date(year, 11, 11),  # Armistice Day
-            date(year, 12, 25),  # Christmas Day
-        }
-    )
+    if region is not None and region not in HOLIDAY_REGIONS:
+        raise ValueError(f"no holiday calendar for department {region!r}")
+    if year > LAST_YEAR:
+        raise ValueError(f"public holidays are known up to {LAST_YEAR}, not {year}")
+    subdivision = HOLIDAY_REGIONS[region] if region is not None else None
+    return frozenset(country_holidays("FR", subdiv=subdivision, years=year))
 
 
-def is_working_day(day: date) -> bool:
-    """True from Monday to Friday, except on a French public holiday.
+def is_working_day(day: date, *, region: str | None = None) -> bool:
+    """True from Monday to Friday, except on a public holiday (of ``region`` when set).
 
     Saturday is not a working day here: Regulation 1182/71 art. 3(4) names it with Sundays
     and public holidays, whatever French labour law calls a "jour ouvrable".
     """
-    return day.weekday() < _SATURDAY and day not in french_public_holidays(day.year)
+    return day.weekday() < _SATURDAY and day not in public_holidays(day.year, region)
 
 
-def next_working_day(day: date) -> date:
+def next_working_day(day: date, *, region: str | None = None) -> date:
     """``day`` itself when it is a working day, otherwise the first working day after it."""
-    # Terminates quickly: in metropolitan France no run of non-working days exceeds four.
-    while not is_working_day(day):
+    # Terminates quickly: no run of non-working days in France exceeds four.
+    while not is_working_day(day, region=region):
         day += timedelta(days=1)
     return day
 
 
-def _period_end(received_on: date, months: int) -> date:
+def _period_end(received_on: date, months: int, region: str | None) -> date:
     # relativedelta clips to the month's last day (31 January + 1 month = 28 or 29 February),
     # which is exactly Regulation 1182/71 art. 3(2)(c); the roll-forward is art. 3(4).
-    return next_working_day(received_on + relativedelta(months=months))
+    return next_working_day(received_on + relativedelta(months=months), region=region)
 
 
-def response_due(received_on: date) -> date:
+def response_due(received_on: date, *, region: str | None = None) -> date:
     """The last day to answer a request received on ``received_on``.
 
     One calendar month later, moved to the next working day when that falls on a weekend or a
     holiday: received 5 March 2026, the month ends on Easter Sunday 5 April, Easter Monday is a
-    holiday, so the answer is due on Tuesday 7 April 2026.
+    holiday, so the answer is due on Tuesday 7 April 2026. In Alsace-Moselle (``region``)
+    Good Friday and 26 December are holidays too.
     """
-    return _period_end(received_on, RESPONSE_MONTHS)
+    return _period_end(received_on, RESPONSE_MONTHS, region)
 
 
-def extended_due(received_on: date) -> date:
+def extended_due(received_on: date, *, region: str | None = None) -> date:
     """The last day to answer once the period is extended by two further months.
 
     Three calendar months from receipt, clipped and rolled forward like ``response_due``.
     """
-    return _period_end(received_on, EXTENDED_MONTHS)
+    return _period_end(received_on, EXTENDED_MONTHS, region)
 
 
 @dataclass(frozen=True)
@@ -127,9 +112,12 @@ class Deadline:
     extended_to: date | None = None
 
     @classmethod
-    def starting(cls, received_on: date) -> Deadline:
-        """The deadline of a request received on ``received_on``, not extended."""
-        return cls(received_on=received_on, due_on=response_due(received_on))
+    def starting(cls, received_on: date, *, region: str | None = None) -> Deadline:
+        """The deadline of a request received on ``received_on``, not extended.
+
+        ``region``: the controller's Alsace-Moselle department, if any (its holidays count).
+        """
+        return cls(received_on=received_on, due_on=response_due(received_on, region=region))
 
     @property
     def effective_due(self) -> date:
@@ -145,8 +133,10 @@ class Deadline:
         """
         return self.extended_to is None and today <= self.due_on
 
-    def extend(self, today: date) -> Deadline:
+    def extend(self, today: date, *, region: str | None = None) -> Deadline:
         """This deadline extended to three months from receipt, decided on ``today``.
+
+        ``region`` as for :meth:`starting`.
 
         Raises ``ValueError`` when it was already extended or the first due day has passed.
         """
@@ -163,7 +153,7 @@ class Deadline:
         return Deadline(
             received_on=self.received_on,
             due_on=self.due_on,
-            extended_to=extended_due(self.received_on),
+            extended_to=extended_due(self.received_on, region=region),
         )
 
     def days_left(self, today: date) -> int:

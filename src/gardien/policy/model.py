@@ -86,6 +86,9 @@ class Dpo(_Strict):
     role: Localized | None = None
 
 
+HolidayRegion = Literal["57", "67", "68"]
+
+
 class Controller(_Strict):
     """Who decides why and how the data is processed (GDPR art. 4(7))."""
 
@@ -95,6 +98,9 @@ class Controller(_Strict):
     dpo: Dpo
     # Invoices are kept from the close of the financial year they were issued in.
     financial_year_end: YearEnd = "12-31"
+    # The department when the controller is in Alsace-Moselle, whose Good Friday and
+    # 26 December are public holidays too: request deadlines skip them (domain/deadlines.py).
+    holiday_region: HolidayRegion | None = None
 
 
 class Hosting(_Strict):

@@ -372,11 +372,19 @@ def carry_out_objection(
 
 
 def view_messages(
-    uow: UnitOfWork, *, actor: str, now: datetime, limit: int = MESSAGES
+    uow: UnitOfWork,
+    *,
+    actor: str,
+    now: datetime,
+    limit: int = MESSAGES,
+    answered: bool | None = None,
 ) -> list[ContactMessage]:
-    """The latest contact messages, newest first; the reading is audited (count only)."""
+    """The latest contact messages, newest first, only the (un)answered ones if asked.
+
+    The reading is audited (count only). Answering: :mod:`.website.contact_replies`.
+    """
     with uow:
-        messages = list_messages(uow.connection, limit=limit)
+        messages = list_messages(uow.connection, limit=limit, answered=answered)
         append_audit(
             uow.connection,
             action=MESSAGES_VIEWED,

@@ -132,6 +132,10 @@ _FIELDS: dict[str, str] = {
     "message": N_("Message"),
     "received_at": N_("Received on"),
     "last_exchange_at": N_("Last exchange"),
+    "lang": N_("Language"),
+    "answered_at": N_("Answered on"),
+    "reply": N_("Our reply"),
+    "replied_at": N_("Replied on"),
     # e-mails
     "recipient": N_("Recipient"),
     "subject": N_("Subject"),
@@ -264,6 +268,7 @@ VALUES: dict[str, dict[str, str]] = {
         "request_closed": N_("request answered"),
         "request_verify": N_("request confirmation link"),
         "request_filed": N_("request received"),
+        "contact_reply": N_("reply to your message"),
     },
     "funding_type": {
         "online_payment": N_("online payment"),

@@ -56,6 +56,7 @@ def object_to_commercial(
                 identity_check="session",
                 completed_with=outcome,
                 actor=actor,
+                region=services.policy.controller.holiday_region,
             )
         else:
             view = close_row(

@@ -146,6 +146,7 @@ def rectify(
             details={"fields": changed},
             completed_with={"rectified": changed},
             actor=actor_of(found),
+            region=services.policy.controller.holiday_region,
         )
         uow.commit()
     return Rectification(changed, view)
@@ -192,6 +193,7 @@ def erase_me(
             kind="erasure",
             identity_check="session",
             actor=actor,
+            region=services.policy.controller.holiday_region,
         )
         uow.commit()
     result = erase_subject(

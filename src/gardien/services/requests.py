@@ -107,10 +107,16 @@ def record_request(
     details: dict[str, Any] | None = None,
     completed_with: dict[str, Any] | None = None,
     actor: str,
+    region: str | None = None,
 ) -> RequestView:
-    """Insert a request in the caller's transaction; closed at once when ``completed_with``."""
+    """Insert a request in the caller's transaction; closed at once when ``completed_with``.
+
+    ``region``: the policy's ``controller.holiday_region``, whose holidays the deadline skips
+    (``None``: metropolitan France's only).
+    """
     values = _new_request(
         now=now,
+        region=region,
         email=email,
         kind=kind,
         identity_check=identity_check,
@@ -132,11 +138,12 @@ def _new_request(
     details: dict[str, Any] | None,
     completed_with: dict[str, Any] | None = None,
     verification: str | None = None,
+    region: str | None,
 ) -> dict[str, Any]:
     """The row of a new request (``verification``: the digest of the link that files it)."""
     if kind not in REQUEST_KINDS:
         raise InvalidInputError(f"unknown request kind {kind!r}", field="kind")
-    deadline = Deadline.starting(now.date())
+    deadline = Deadline.starting(now.date(), region=region)
     values: dict[str, Any] = {
         "reference": new_reference(),
         "kind": kind,
@@ -265,7 +272,9 @@ def extend_request(
             raise RequestStateError(
                 "the deadline can only be extended once, within the first month"
             )
-        extended = view.deadline.extend(now.date())
+        extended = view.deadline.extend(
+            now.date(), region=services.policy.controller.holiday_region
+        )
         uow.connection.execute(
             update(subject_request)
             .where(subject_request.c.id == row.id)
@@ -469,6 +478,7 @@ def file_verified(
         identity_check="email_link",
         details={"message": text, "lang": lang} if text else {"lang": lang},
         verification=hashlib.sha256(token.encode()).hexdigest(),
+        region=services.policy.controller.holiday_region,
     )
     with uow:
         request_id = insert_request_once(uow.connection, values)
@@ -514,3 +524,8 @@ def followed_request(uow: UnitOfWork, services: AccountServices, token: str) -> 
     if address_digest(view.email) != payload[2]:
         raise InvalidLinkError("no such request")
     return view
+
+
+def view_of_row(row: Any, today: date) -> RequestView:
+    """A ``subject_request`` row read as a request (for other read-only views, the history)."""
+    return _view(row, today)

@@ -88,6 +88,10 @@ FIELDS: Mapping[str, Mapping[str, str | None]] = {
         "message": "contact_request",
         "received_at": "contact_request",
         "last_exchange_at": "contact_request",
+        "lang": "contact_request",
+        "answered_at": "contact_request",
+        "reply": "contact_request",
+        "replied_at": "contact_request",
     },
     "contract": {
         "id": None,

@@ -18,6 +18,8 @@ from gardien.web import (
     admin_contacts,
     admin_pages,
     api,
+    console_history,
+    console_messages,
     console_pages,
     contact_pages,
     devmail,
@@ -85,6 +87,8 @@ def create_app(container: Container, *, dev_mail: bool = False) -> FastAPI:
     app.include_router(portal_pages.router)
     app.include_router(request_pages.router)
     app.include_router(console_pages.router)
+    app.include_router(console_history.router)
+    app.include_router(console_messages.router)
     app.include_router(sponsor_pages.router)
     app.include_router(admin_pages.router)
     app.include_router(admin_actions.router)

@@ -4,7 +4,7 @@
   for the next six months, the last sweeps, and whether the audit chain verifies.
 - ``/console/requests/{reference}``: one request, and the forms to extend its deadline,
   complete it, refuse it, or (an erasure filed without an account) carry out the erasure.
-- ``/console/messages``: the latest contact messages; each reading is audited.
+- ``/console/messages``: the contact messages, in :mod:`gardien.web.console_messages`.
 
 The use cases are in :mod:`gardien.services.console`; every decision is audit-logged with the
 actor ``dpo:<account id>``. A form with an empty text comes back with a message (400) and
@@ -256,32 +256,9 @@ def _carry_out_post(lang: str, carry_out: Callable[..., object]) -> Handler:
     return submit
 
 
-# -- the contact messages ----------------------------------------------------------------------
-
-
-def _messages_get(lang: str) -> Handler:
-    def page(request: Request) -> Response:
-        session = require(request, "dpo")
-        container, pages, context = page_base(request)
-        messages = console.view_messages(
-            UnitOfWork(container.engine, write=True),
-            actor=console.dpo_actor(session.account.id),
-            now=container.clock.now(),
-        )
-        return pages.render(
-            request,
-            "console_messages.html",
-            lang,
-            {**context, **_common(request, lang), "messages": messages, "limit": console.MESSAGES},
-        )
-
-    return page
-
-
 for _lang, _prefix in PREFIXES.items():
     _routes: list[tuple[str, Handler, str]] = [
         ("/console", _dashboard_get(_lang), "GET"),
-        ("/console/messages", _messages_get(_lang), "GET"),
         ("/console/requests/{reference}", _request_get(_lang), "GET"),
         (
             "/console/requests/{reference}/extend",

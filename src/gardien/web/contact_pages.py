@@ -121,6 +121,7 @@ def _contact_post(lang: str) -> Handler:
                 email=values["email"],
                 message=values["message"],
                 now=container.clock.now(),
+                lang=lang,
             )
         except InvalidInputError as error:
             # The checks above agree with the service's: this is a field they missed.

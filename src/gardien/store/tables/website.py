@@ -54,8 +54,18 @@ contact_message = Table(
     Column("email", String(254), nullable=False, index=True, info=MESSAGE),
     Column("message", Text, nullable=False, info=MESSAGE),
     Column("received_at", UTCDateTime(), nullable=False, info=MESSAGE),
-    # Clock of the contact-message rule (18 months after the last exchange).
+    # Clock of the contact-message rule (18 months after the last exchange): the arrival,
+    # then the reply sent from the console.
     Column("last_exchange_at", UTCDateTime(), nullable=False, index=True, info=MESSAGE),
+    # The language of the page the message was sent from; unknown for imported messages.
+    Column("lang", String(2), nullable=True, info=MESSAGE),
+    # When the DPO marked it answered (by the reply below, or by other means).
+    Column("answered_at", UTCDateTime(), nullable=True, info=MESSAGE),
+    # The reply written in the console and sent by e-mail, and when.
+    Column("reply", Text, nullable=True, info=MESSAGE),
+    Column("replied_at", UTCDateTime(), nullable=True, info=MESSAGE),
     UniqueConstraint("email", "received_at"),
+    CheckConstraint("(reply IS NULL) = (replied_at IS NULL)", name="reply_dated"),
+    CheckConstraint("replied_at IS NULL OR answered_at IS NOT NULL", name="replied_answered"),
     lower_case("email"),
 )
