@@ -31,6 +31,7 @@ from gardien.store.tables import (
 )
 from gardien.web.app import create_app
 from tests.support.lrs import Activity, post_activity, register_client
+from tests.support.purges import started_run
 from tests.support.routes import api_routes, unprefixed
 from tests.support.server import running_server
 from tests.support.transmission_samples import load_contracts
@@ -60,6 +61,10 @@ PROTECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/console/requests/{reference}/refuse"): frozenset({"dpo"}),
     ("POST", "/console/requests/{reference}/erase"): frozenset({"dpo"}),
     ("POST", "/console/requests/{reference}/object"): frozenset({"dpo"}),
+    ("GET", "/console/purges"): frozenset({"dpo"}),
+    ("POST", "/console/purges"): frozenset({"dpo"}),
+    ("GET", "/console/purges/preview"): frozenset({"dpo"}),
+    ("GET", "/console/purges/runs/{run}"): frozenset({"dpo"}),
     ("GET", "/sponsor"): frozenset({"sponsor_contact"}),
     ("GET", "/sponsor/contracts/{reference}"): frozenset({"sponsor_contact"}),
     ("GET", "/sponsor/csv/{reference}"): frozenset({"sponsor_contact"}),
@@ -196,6 +201,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             )
         )
     platform = register_client(engine)
+    run = started_run(engine, NOW)  # a purge the console shows
     env = {"GARDIEN_DATABASE_URL": url, "GARDIEN_NOW": NOW.isoformat()}
     with running_server(env) as base:
         # Both learners' activity, sent by their e-learning platform to the LRS.
@@ -224,6 +230,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             "other_contact": other,
             "their_request": theirs.reference,
             "activity": activity,
+            "run": run,
         }
         for client in [*clients.values(), other]:
             client.close()
@@ -233,7 +240,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 def _fill(path: str, site: dict[str, Any]) -> str:
     if path.startswith(("/sponsor/contracts/", "/sponsor/csv/")):
         return path.replace("{reference}", "C-EMP")
-    return path.replace("{reference}", site["their_request"])
+    return path.replace("{reference}", site["their_request"]).replace("{run}", str(site["run"]))
 
 
 def _snapshot(engine: Engine) -> dict[str, Any]:

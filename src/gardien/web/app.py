@@ -17,6 +17,7 @@ from gardien.web import (
     admin_pages,
     api,
     console_pages,
+    console_purges,
     contact_pages,
     devmail,
     newsletter_pages,
@@ -81,6 +82,7 @@ def create_app(container: Container, *, dev_mail: bool = False) -> FastAPI:
     app.include_router(portal_pages.router)
     app.include_router(request_pages.router)
     app.include_router(console_pages.router)
+    app.include_router(console_purges.router)
     app.include_router(sponsor_pages.router)
     app.include_router(admin_pages.router)
     # Innermost first: writers take turns (web/write_turns.py) inside the security headers.
