@@ -5,8 +5,9 @@
   and the purge forecast (:mod:`gardien.services.forecast`), overdue records in the totals.
 - ``/console/purges/preview``: a dry run, per rule, and the form that starts a purge.
 - ``POST /console/purges``: starts the purge the DPO confirmed, in a thread of this process.
-- ``/console/purges/runs/{run}``: how far that purge got, refreshed every few seconds by the
-  page itself (``<meta http-equiv="refresh">``, no JavaScript), then its report.
+- ``/console/purges/runs/{run}``: how far that purge got, reloaded every few seconds by the
+  page itself (``<meta http-equiv="refresh">``, no JavaScript; ``?auto=off`` stops it, a link
+  on the page says so), then its report.
 
 The purge is :func:`gardien.services.purges.purge`, the very run ``gardien sweep`` makes,
 audited the same way under the actor ``dpo:<account id>``. It runs in a background thread
@@ -45,7 +46,7 @@ router = APIRouter()
 log = logging.getLogger(__name__)
 
 # How often the status page of a running purge reloads itself.
-REFRESH_SECONDS = 3
+REFRESH_SECONDS = 5
 CONFIRM_ERROR = N_("Tick the box to confirm the purge.")
 STATES = {
     "running": N_("Purge running"),
@@ -258,7 +259,12 @@ def _run_get(lang: str) -> Handler:
                 "states": {key: translate(request, lang, text) for key, text in STATES.items()},
                 "rules": rules,
                 "policy_rules": container.policy.retention,
-                "refresh": REFRESH_SECONDS if status.state == "running" else None,
+                "running": status.state == "running",
+                # The reload can be turned off (WCAG 2.2.1): the same page, reloaded by hand.
+                "refresh": REFRESH_SECONDS
+                if status.state == "running" and request.query_params.get("auto") != "off"
+                else None,
+                "run_url": _run_url(lang, status.run),
             },
         )
 
