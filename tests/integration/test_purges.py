@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 
 from gardien.cli.main import main
 from gardien.domain.clock import FixedClock
 from gardien.services import audit, purges
 from gardien.store.audit import append_audit
+from gardien.store.engine import make_engine
+from gardien.store.migrate import upgrade
 from gardien.store.tables import audit_entry, learner
 from gardien.store.uow import UnitOfWork
 from tests.support.purges import job
@@ -144,3 +148,40 @@ def test_a_preview_changes_nothing(engine: Engine) -> None:
     with engine.connect() as connection:
         assert connection.execute(select(learner.c.id).order_by(learner.c.id)).all() == before
         assert connection.execute(select(audit_entry.c.id)).all() == []
+
+
+def test_the_console_reads_the_log_through_an_index(tmp_path: Path) -> None:
+    # The console asks on every visit for the last entry of a kind, and the log holds years of
+    # entries: no statement may scan it (SQLite's plan for each one the console ran).
+    engine = make_engine(f"sqlite:///{tmp_path / 'plans.sqlite3'}")
+    try:
+        upgrade(engine)
+        purge = job(engine, NOW)
+        run = purges.start(purge, actor="dpo:7", expected=purges.preview(purge))
+        executed: list[tuple[str, Any]] = []
+
+        def remember(
+            _conn: Any, _cursor: Any, statement: str, parameters: Any, _ctx: Any, many: bool
+        ) -> None:
+            executed.append((statement, parameters))
+
+        event.listen(engine, "before_cursor_execute", remember)
+        try:
+            purges.schedule(engine, now=NOW)
+            purges.running(UnitOfWork(engine), now=NOW)
+            purges.run_status(UnitOfWork(engine), run, now=NOW)
+        finally:
+            event.remove(engine, "before_cursor_execute", remember)
+        reads = [(sql, p) for sql, p in executed if sql.lstrip().upper().startswith("SELECT")]
+        assert len(reads) >= 5
+        scans = set()
+        with engine.connect() as connection:
+            raw = connection.connection.dbapi_connection
+            assert raw is not None
+            for sql, params in reads:
+                for row in raw.execute(f"EXPLAIN QUERY PLAN {sql}", params or ()):
+                    if str(row[-1]).startswith("SCAN "):
+                        scans.add(f"{row[-1]}  <-  {' '.join(sql.split())[:120]}")
+        assert not scans, "\n".join(sorted(scans))
+    finally:
+        engine.dispose()
