@@ -24,6 +24,7 @@ from datetime import date
 from functools import partial
 from typing import Any
 
+from babel.numbers import format_decimal
 from dateutil.relativedelta import relativedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -261,6 +262,7 @@ def _run_get(lang: str) -> Handler:
                 "policy_rules": container.policy.retention,
                 "running": status.state == "running",
                 # The reload can be turned off (WCAG 2.2.1): the same page, reloaded by hand.
+                "decimal": partial(format_decimal, format="0.0", locale=lang),
                 "refresh": REFRESH_SECONDS
                 if status.state == "running" and request.query_params.get("auto") != "off"
                 else None,
