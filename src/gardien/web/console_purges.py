@@ -96,7 +96,7 @@ def _common(request: Request, lang: str) -> dict[str, Any]:
     }
 
 
-def forecast_context(board: Forecast, lang: str) -> dict[str, Any]:
+def _forecast_context(board: Forecast, lang: str) -> dict[str, Any]:
     """What ``_forecast_table.html`` needs besides labels: the forecast and its month headers."""
     windows = [month.window for month in board.rules[0].months] if board.rules else []
     return {
@@ -105,8 +105,9 @@ def forecast_context(board: Forecast, lang: str) -> dict[str, Any]:
     }
 
 
-def schedule_of(container: Container) -> purges.Schedule:
-    """The nightly jobs' status, for ``_purge_schedule.html`` (the dashboard shows it too)."""
+def _schedule_of(container: Container) -> purges.Schedule:
+    """The nightly jobs' status, for ``_purge_schedule.html`` (console_pages.py reads the same
+    for the dashboard)."""
     return purges.schedule(container.engine, now=container.clock.now())
 
 
@@ -131,9 +132,9 @@ def _purges_get(lang: str) -> Handler:
             {
                 **context,
                 **_common(request, lang),
-                **forecast_context(board, lang),
+                **_forecast_context(board, lang),
                 "today": today,
-                "schedule": schedule_of(container),
+                "schedule": _schedule_of(container),
                 "late_hours": int(purges.LATE_AFTER.total_seconds() // 3600),
                 "running": purges.running(UnitOfWork(container.engine), now=container.clock.now()),
                 "run_url": partial(_run_url, lang),
