@@ -32,6 +32,7 @@ from gardien.store.tables import (
 )
 from gardien.web.app import create_app
 from tests.support.lrs import Activity, post_activity, register_client
+from tests.support.purges import started_run
 from tests.support.routes import api_routes, unprefixed
 from tests.support.server import running_server
 from tests.support.transmission_samples import load_contracts
@@ -66,6 +67,10 @@ PROTECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/console/requests/{reference}/refuse"): frozenset({"dpo"}),
     ("POST", "/console/requests/{reference}/erase"): frozenset({"dpo"}),
     ("POST", "/console/requests/{reference}/object"): frozenset({"dpo"}),
+    ("GET", "/console/purges"): frozenset({"dpo"}),
+    ("POST", "/console/purges"): frozenset({"dpo"}),
+    ("GET", "/console/purges/preview"): frozenset({"dpo"}),
+    ("GET", "/console/purges/runs/{run}"): frozenset({"dpo"}),
     ("GET", "/sponsor"): frozenset({"sponsor_contact"}),
     ("GET", "/sponsor/contracts/{reference}"): frozenset({"sponsor_contact"}),
     ("GET", "/sponsor/csv/{reference}"): frozenset({"sponsor_contact"}),
@@ -227,6 +232,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             .returning(contact_message.c.id)
         ).scalar_one()
     platform = register_client(engine)
+    run = started_run(engine, NOW)  # a purge the console shows
     env = {"GARDIEN_DATABASE_URL": url, "GARDIEN_NOW": NOW.isoformat()}
     with running_server(env) as base:
         # Both learners' activity, sent by their e-learning platform to the LRS.
@@ -258,6 +264,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             "activity": activity,
             # An account an admin may act on (and whose second factor a refused reset clears).
             "dpo_id": dpo_id,
+            "run": run,
         }
         for client in [*clients.values(), other]:
             client.close()
@@ -270,7 +277,8 @@ def _fill(path: str, site: dict[str, Any]) -> str:
     # An account an admin may act on: the DPO's (every action's page answers for it).
     path = path.replace("{account_id}", str(site["dpo_id"]))
     path = path.replace("{message_id}", str(site["message_id"]))
-    return path.replace("{reference}", site["their_request"])
+    return path.replace("{reference}", site["their_request"]).replace("{run}", str(site["run"]))
+    return path.replace("{reference}", site["their_request"]).replace("{run}", str(site["run"]))
 
 
 def _snapshot(engine: Engine) -> dict[str, Any]:

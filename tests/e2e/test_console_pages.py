@@ -153,7 +153,9 @@ def _row(html: str, reference: str) -> str:
 
 
 def _cells(row: str) -> list[str]:
-    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row)]
+    # The row's header (the reference) and its cells, in order.
+    found = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)
+    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in found]
 
 
 def _request_row(engine: Engine, reference: str) -> Any:

@@ -146,6 +146,10 @@ NO_STORE: dict[tuple[str, str], str] = {
     ("POST", "/console/requests/{reference}/refuse"): _SIGNED_IN,
     ("POST", "/console/requests/{reference}/erase"): _SIGNED_IN,
     ("POST", "/console/requests/{reference}/object"): _SIGNED_IN,
+    ("GET", "/console/purges"): _SIGNED_IN,
+    ("POST", "/console/purges"): _SIGNED_IN,
+    ("GET", "/console/purges/preview"): _SIGNED_IN,
+    ("GET", "/console/purges/runs/{run}"): _SIGNED_IN,
     ("GET", "/sponsor"): _SIGNED_IN,
     ("GET", "/sponsor/contracts/{reference}"): _SIGNED_IN,
     ("GET", "/sponsor/csv/{reference}"): _SIGNED_IN,
@@ -329,6 +333,7 @@ def _fill(path: str, reference: str) -> str:
         .replace("{name}", "no-such-message")
         .replace("{account_id}", "1")
         .replace("{message_id}", "999999")
+        .replace("{run}", "1")
     )
 
 
@@ -373,6 +378,8 @@ OWN_PAGES = (
     ("dpo", "/console"),
     ("dpo", "/console/messages"),
     ("dpo", "/console/history"),
+    ("dpo", "/console/purges"),
+    ("dpo", "/en/console/purges/preview"),
     # A public page asked for by someone signed in is theirs too (their name, their menu).
     ("learner", "/"),
     ("dpo", "/privacy"),

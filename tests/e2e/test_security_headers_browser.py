@@ -151,9 +151,12 @@ def test_pages_load_under_the_csp_without_a_violation_and_keep_their_style(
     watch.read(page)
     for width in WIDTHS:
         pages[f"console-{width}"] = _styled(page, width, tmp_path, "console")
-    # The purge forecast, wider than a phone, scrolls inside its box (a class, not style="").
-    forecast = page.locator(".scroll-x")
-    assert forecast.evaluate("e => getComputedStyle(e).overflowX") == "auto"
+    # The purge forecast, a column per month, is one card per rule on a phone and a table on
+    # a laptop (classes of the stylesheet, not style="").
+    rule = page.locator("table.forecast tbody tr").first
+    for width, display in ((390, "grid"), (1280, "table-row")):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert rule.evaluate("e => getComputedStyle(e).display") == display
     page.goto(f"{base}/console/messages")
     watch.read(page)
     cell = page.locator("td.message-text").first

@@ -35,35 +35,28 @@ def sweep_command(
 ) -> None:
     """Delete or anonymise what the policy says has expired, in bounded, audited batches."""
     from gardien.cli.progress import progress_bar
-    from gardien.services.inactivity import queue_inactivity_warnings
-    from gardien.services.sweep import DEFAULT_BATCH, sweep
-    from gardien.store.uow import UnitOfWork
+    from gardien.services.purges import Purge, preview, purge
 
     app = container(ctx, as_of=as_of)
-    engine = app.migrated_engine()
-    with progress_bar() as progress:
-        report = sweep(
-            engine,
-            policy=app.policy,
-            clock=app.clock,
-            lookup=app.lookup,
-            dry_run=dry_run,
-            batch_size=batch_size,
-            batch_seconds=batch_seconds or None,
-            progress=progress,
-            blobs=app.blobs,
-        )
-    warnings = None
-    if not dry_run:
-        # Warned learners are never expired ones, so the order of the two does not matter.
-        warnings = queue_inactivity_warnings(
-            UnitOfWork(engine, write=True),
-            policy=app.policy,
-            clock=app.clock,
-            portal_url=app.settings.public_url.rstrip("/") + "/",
-            # Queuing an e-mail costs about the same everywhere: fixed batches suffice.
-            batch_size=min(batch_size, DEFAULT_BATCH),
-        )
+    job = Purge(
+        engine=app.migrated_engine(),
+        policy=app.policy,
+        clock=app.clock,
+        lookup=app.lookup,
+        portal_url=app.settings.public_url.rstrip("/") + "/",
+        blobs=app.blobs,
+    )
+    if dry_run:
+        report, warnings = preview(job), None
+    else:
+        with progress_bar() as progress:
+            done = purge(
+                job,
+                batch_size=batch_size,
+                batch_seconds=batch_seconds or None,
+                progress=progress,
+            )
+        report, warnings = done.sweep, done.warnings
     if as_json:
         data = report.as_json()
         data["warnings"] = warnings.as_dict() if warnings else None

@@ -4,10 +4,10 @@ The dashboard gathers what the DPO must watch: the open data-subject requests, m
 first; what retention will remove in the coming months (:mod:`gardien.services.forecast`);
 the last runs of the sweep; and whether the audit log's hash chain verifies.
 
-The sweep leaves no entry of its own for a run, only one ``sweep.batch`` entry per batch
-(:mod:`gardien.services.sweep`), so runs are rebuilt from those: consecutive batches with the
-same actor and as-of day, whose rules follow the policy's order. A run that found nothing to
-remove leaves no entry, and so does not show.
+Runs are rebuilt from their ``sweep.batch`` entries, one per batch
+(:mod:`gardien.services.sweep`): consecutive batches with the same actor and as-of day, whose
+rules follow the policy's order. A run that found nothing to remove has no batch, and so does
+not show (its ``sweep.run`` entry, :mod:`gardien.services.purges`, dates the nightly sweep).
 
 Every decision goes through :mod:`gardien.services.requests`, which audits it; reading the
 contact messages is an access to personal data and is audited here. The actor is

@@ -108,6 +108,7 @@ def sweep(
     pause_seconds: float | None = None,
     batch_seconds: float | None = None,
     blobs: BlobStore | None = None,
+    run: int | None = None,
 ) -> SweepReport:
     """Apply every retention rule of ``policy`` as of ``clock.today()``.
 
@@ -118,6 +119,8 @@ def sweep(
     ``pause_seconds`` is slept after each committed batch (default: a short pause on SQLite,
     none on PostgreSQL) so that other writers get the lock between batches. ``blobs``: the
     blob store, whose content no attachment uses any more (their statements expired) goes.
+    ``run``: the purge this sweep belongs to (:mod:`gardien.services.purges`), named in each
+    batch's audit entry.
     """
     sizing = BatchSizing(batch_size, batch_seconds)
     if pause_seconds is None:
@@ -145,7 +148,7 @@ def sweep(
         size = sizing.first()
         while True:
             started = perf_counter()
-            batch = _Batch(rule_id, rule, threshold, size, actor)
+            batch = _Batch(rule_id, rule, threshold, size, actor, run)
             if not _one_batch(engine, batch, policy, clock, lookup, result):
                 break
             size = sizing.following(size, perf_counter() - started)
@@ -153,7 +156,9 @@ def sweep(
                 progress(rule_id, min(result.expired, pending), max(pending, result.expired))
             if pause_seconds:
                 sleep(pause_seconds)
-    if blobs is not None and not dry_run:
+    if dry_run:  # nothing was erased: no freed page to scrub
+        return report
+    if blobs is not None:
         drop_unused_blobs(engine, blobs)
     scrub_freed_pages(engine)
     return report
@@ -168,6 +173,7 @@ class _Batch:
     threshold: date
     size: int
     actor: str
+    run: int | None = None
 
 
 def _one_batch(
@@ -220,6 +226,7 @@ def _one_batch(
                 "records": done,
                 "rows": rows,
                 "subjects": subjects,
+                **({"run": batch.run} if batch.run is not None else {}),
             },
             recorded_at=now,
         )

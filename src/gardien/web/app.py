@@ -21,6 +21,7 @@ from gardien.web import (
     console_history,
     console_messages,
     console_pages,
+    console_purges,
     contact_pages,
     devmail,
     newsletter_pages,
@@ -89,6 +90,7 @@ def create_app(container: Container, *, dev_mail: bool = False) -> FastAPI:
     app.include_router(console_pages.router)
     app.include_router(console_history.router)
     app.include_router(console_messages.router)
+    app.include_router(console_purges.router)
     app.include_router(sponsor_pages.router)
     app.include_router(admin_pages.router)
     app.include_router(admin_actions.router)

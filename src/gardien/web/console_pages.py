@@ -24,7 +24,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gardien.errors import InvalidInputError
 from gardien.i18n.dates import format_day
-from gardien.services import console
+from gardien.services import console, purges
 from gardien.services.requests import RequestView
 from gardien.store.uow import UnitOfWork
 from gardien.web.auth import check_csrf, require
@@ -117,6 +117,11 @@ def _dashboard_get(lang: str) -> Handler:
                 "rule_labels": labels,
                 "actions": _labels(request, lang, ACTIONS),
                 "months": [f"{w.first:%m/%Y}" if lang == "fr" else w.month for w in windows],
+                # The forecast and the nightly jobs, as on the purges page (console_purges.py).
+                "forecast": board.forecast,
+                "schedule": purges.schedule(container.engine, now=container.clock.now()),
+                "late_hours": int(purges.LATE_AFTER.total_seconds() // 3600),
+                "purges_url": f"{PREFIXES[lang]}/console/purges",
             },
         )
 
