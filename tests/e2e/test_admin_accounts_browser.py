@@ -219,7 +219,7 @@ def test_an_admin_manages_accounts_in_a_browser(
             # address; this contact was never imported, so their name is asked for.
             admin.get_by_role("link", name="Inviter le contact d'un commanditaire").click()
             admin.get_by_label("Nom du commanditaire, ou une partie").fill("menuis")
-            admin.get_by_role("button", name="Chercher").click()
+            admin.get_by_role("button", name="Rechercher").click()
             admin.wait_for_url(re.compile(r".*/admin/accounts/invite-contact\?q=menuis$"))
             choice = admin.get_by_role("radio", name=re.compile("Menuiserie Fictive SAS"))
             assert admin.get_by_role("radio").count() == 1
