@@ -31,13 +31,17 @@ from gardien.policy import Policy
 from gardien.services import audit
 from gardien.services.accounts.context import AccountServices
 from gardien.services.erasure import ErasureResult, erase_subject
+from gardien.services.erasure_mail import RecordWords, queue_erasure_mail
 from gardien.services.forecast import Forecast, forecast
 from gardien.services.objection import object_to_commercial
 from gardien.services.requests import (
     RequestView,
     close_request,
+    close_row,
     console_requests,
     extend_request,
+    follow_url,
+    open_request_row,
     request_by_reference,
 )
 from gardien.services.website.contact import ContactMessage, list_messages
@@ -312,14 +316,21 @@ def refuse(
 
 
 def carry_out_erasure(
-    uow: UnitOfWork, services: AccountServices, *, reference: str, actor: str
+    uow: UnitOfWork,
+    services: AccountServices,
+    *,
+    reference: str,
+    actor: str,
+    words: RecordWords,
 ) -> tuple[RequestView, ErasureResult]:
     """Erase the person of an erasure request filed by e-mail link, then close it completed.
 
     The outcome is the erasure's result (:meth:`ErasureResult.as_json`): what went, what a
-    legal duty keeps, why and until when. The erasure and the closing are two transactions
-    (each use case commits its own): if the closing fails, the erasure stands, and running
-    it again erases nothing more, so the DPO may simply retry.
+    legal duty keeps, why and until when. The person is e-mailed the same, in their language
+    (``words`` names records and fields, :mod:`gardien.services.erasure_mail`), with the
+    request's follow-up page. The erasure and the closing are two transactions (each use
+    case commits its own); the e-mail is queued with the closing. If the closing fails, the
+    erasure stands, and running it again erases nothing more, so the DPO may simply retry.
     """
     view = request_by_reference(uow, reference, today=services.clock.today())
     if view.closed:
@@ -337,17 +348,29 @@ def carry_out_erasure(
     )
     outcome = result.as_json()
     outcome.pop("subject", None)  # the request row names the person already
-    # No e-mail: the address was just erased, and a message would store it again. The person
-    # reads the answer from their follow-up link.
-    closed = close_request(
-        uow,
-        services,
-        reference=reference,
-        status="completed",
-        outcome=outcome,
-        actor=actor,
-        notify=False,
-    )
+    lang = _language_of(view)
+    with uow:
+        row = open_request_row(uow.connection, reference)
+        # The e-mail below says what was done: no second "request answered" message.
+        closed = close_row(
+            uow.connection,
+            services,
+            row,
+            status="completed",
+            outcome=outcome,
+            actor=actor,
+            notify=False,
+        )
+        queue_erasure_mail(
+            uow.connection,
+            services,
+            row=row,
+            outcome=outcome,
+            words=words,
+            lang=lang,
+            follow=follow_url(services, lang, row.id, row.email),
+        )
+        uow.commit()
     return closed, result
 
 

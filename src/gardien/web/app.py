@@ -17,8 +17,10 @@ from gardien.web import (
     admin_pages,
     api,
     console_pages,
+    console_requests,
     contact_pages,
     devmail,
+    export_link_pages,
     newsletter_pages,
     pages,
     portal_pages,
@@ -81,6 +83,8 @@ def create_app(container: Container, *, dev_mail: bool = False) -> FastAPI:
     app.include_router(portal_pages.router)
     app.include_router(request_pages.router)
     app.include_router(console_pages.router)
+    app.include_router(console_requests.router)
+    app.include_router(export_link_pages.router)
     app.include_router(sponsor_pages.router)
     app.include_router(admin_pages.router)
     # Innermost first: writers take turns (web/write_turns.py) inside the security headers.
