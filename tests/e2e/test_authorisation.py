@@ -60,6 +60,12 @@ PROTECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/console/requests/{reference}/refuse"): frozenset({"dpo"}),
     ("POST", "/console/requests/{reference}/erase"): frozenset({"dpo"}),
     ("POST", "/console/requests/{reference}/object"): frozenset({"dpo"}),
+    ("GET", "/console/requests/{reference}/erase"): frozenset({"dpo"}),
+    ("GET", "/console/requests/{reference}/send-export"): frozenset({"dpo"}),
+    ("POST", "/console/requests/{reference}/send-export"): frozenset({"dpo"}),
+    ("GET", "/console/requests/{reference}/rectify"): frozenset({"dpo"}),
+    ("POST", "/console/requests/{reference}/rectify"): frozenset({"dpo"}),
+    ("POST", "/console/requests/{reference}/rectify/confirm"): frozenset({"dpo"}),
     ("GET", "/sponsor"): frozenset({"sponsor_contact"}),
     ("GET", "/sponsor/contracts/{reference}"): frozenset({"sponsor_contact"}),
     ("GET", "/sponsor/csv/{reference}"): frozenset({"sponsor_contact"}),
@@ -100,6 +106,9 @@ PUBLIC: set[tuple[str, str]] = {
     ("GET", "/requests/verify/{token}"),
     ("POST", "/requests/verify/{token}"),
     ("GET", "/requests/status/{token}"),
+    # A single-use download link answering an access request: the token is the credential.
+    ("GET", "/requests/export/{token}"),
+    ("POST", "/requests/export/{token}"),
     ("GET", "/dev/mail"),
     ("GET", "/dev/mail/{name}"),
 }
@@ -183,6 +192,18 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             identity_check="email_link",
             actor="requester",
         )
+        # The same person's access and rectification, for the pages that answer those kinds.
+        their_other = {
+            kind: record_request(
+                connection,
+                now=NOW,
+                email=OTHER_LEARNER,
+                kind=kind,
+                identity_check="email_link",
+                actor="requester",
+            ).reference
+            for kind in ("access", "rectification")
+        }
         connection.execute(
             insert(newsletter_subscription).values(
                 email=OTHER_LEARNER,
@@ -223,6 +244,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             "clients": clients,
             "other_contact": other,
             "their_request": theirs.reference,
+            "their_other": their_other,
             "activity": activity,
         }
         for client in [*clients.values(), other]:
@@ -233,6 +255,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 def _fill(path: str, site: dict[str, Any]) -> str:
     if path.startswith(("/sponsor/contracts/", "/sponsor/csv/")):
         return path.replace("{reference}", "C-EMP")
+    if path.endswith("/send-export"):
+        return path.replace("{reference}", site["their_other"]["access"])
+    if "/rectify" in path:
+        return path.replace("{reference}", site["their_other"]["rectification"])
     return path.replace("{reference}", site["their_request"])
 
 
