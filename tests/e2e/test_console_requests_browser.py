@@ -233,6 +233,13 @@ def test_an_access_request_is_answered_with_a_link_that_works_once(
     exported = json.loads(saved.read_text(encoding="utf-8"))
     assert exported["subject"] == {"email": ANA} and exported["found"] is True
 
+    # The follow-up page says what answered the request.
+    follow = person.new_page()
+    follow.goto(link(body, "/requests/status"))
+    expect(follow.locator("main")).to_contain_text(
+        "a link to download your data; it works once, until 8 June 2026."
+    )
+
     again = page.goto(download_link)
     assert again is not None and again.status == 410
     expect(page.get_by_role("heading", name="This link was used already")).to_be_visible()
@@ -376,7 +383,9 @@ def axe_script(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.fail(str(error))
 
 
-def _problems(page: Page, name: str, width: int) -> list[str]:
+def _problems(page: Page, name: str, width: int, shots: Path | None = None) -> list[str]:
+    if shots is not None:  # for a person to look at (pytest --basetemp keeps them)
+        page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
     found = [f"{name}-{width}: {v.line()}" for v in axe.blocking(page)]
     wider = horizontal_overflow(page)
     if wider:
@@ -386,7 +395,7 @@ def _problems(page: Page, name: str, width: int) -> list[str]:
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_pages_fit_and_are_accessible(
-    site: dict[str, Any], axe_script: Path, width: int
+    site: dict[str, Any], axe_script: Path, width: int, tmp_path: Path
 ) -> None:
     base, refs = site["base"], site["refs"]
     context = _dpo(site, js=True, width=width)
@@ -401,15 +410,15 @@ def test_the_pages_fit_and_are_accessible(
         ("closed-request", f"/console/requests/{refs['erasure']}"),
     ):
         page.goto(f"{base}{path}")
-        found += _problems(page, name, width)
+        found += _problems(page, name, width, tmp_path)
     # The form with its errors, then its check page.
     page.goto(f"{base}/console/requests/{refs['a11y-rectify']}/rectify")
     page.get_by_role("button", name="Continuer").click()
-    found += _problems(page, "rectify-errors", width)
+    found += _problems(page, "rectify-errors", width, tmp_path)
     page.locator('input[name="fields"]').first.check()
     page.get_by_label("Ce qui a été rectifié, pour la personne").fill("Nom corrigé.")
     page.get_by_role("button", name="Continuer").click()
-    found += _problems(page, "rectify-check", width)
+    found += _problems(page, "rectify-check", width, tmp_path)
     context.close()
     assert not found, "\n".join(found)
 

@@ -15,7 +15,7 @@ The DPO console sends it for an erasure filed without an account. The self-servi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from sqlalchemy import Connection
@@ -23,10 +23,18 @@ from sqlalchemy import Connection
 from gardien.i18n.dates import format_day
 from gardien.services.accounts.context import AccountServices
 from gardien.services.accounts.mails import queue_account_mail
-from gardien.services.notice.phrases import LEGAL_BASES
+from gardien.services.notice.phrases import LEGAL_BASES, N_
 from gardien.services.website.render import gettext
 
 ERASED_MAIL = "request_erased"
+# What an erasure did to a row it did not delete, as its result names it ("opco_dossier
+# (detached)"): the row stays, without the person.
+CHANGES = {
+    "detached": N_("unlinked from the person"),
+    "person replaced": N_("the person's name replaced"),
+    "anonymised": N_("anonymised"),
+    "e-mail": N_("e-mail address removed"),
+}
 
 
 class RecordWords(Protocol):
@@ -37,12 +45,21 @@ class RecordWords(Protocol):
     def label(self, record: str, name: str) -> str: ...
 
 
+def erased_name(name: str, words: RecordWords, translate: Callable[[str], str]) -> str:
+    """A key of an erasure's result in words: « Dossier OPCO (délié de la personne) »."""
+    record, _, change = name.partition(" (")
+    change = change.removesuffix(")")
+    known = CHANGES.get(change)
+    shown = words.record(record)
+    return f"{shown} ({translate(known) if known else change})" if change else shown
+
+
 def erased_lines(outcome: Mapping[str, Any], words: RecordWords, lang: str) -> list[str]:
     """What went, one line per kind of record: « Trace d'apprentissage : 12 »."""
     colon = " : " if lang == "fr" else ": "  # French sets a space before the colon
     erased = outcome.get("erased") or {}
     return [
-        f"{words.record(str(name))}{colon}{count}"
+        f"{erased_name(str(name), words, lambda text: gettext(lang, text))}{colon}{count}"
         for name, count in erased.items()
         if isinstance(count, int) and count > 0
     ]

@@ -319,6 +319,7 @@ def _send_export_post(lang: str) -> Handler:
 
 # -- rectification: the form, its check, then the record ---------------------------------------
 
+NOT_CORRECTED = ("subject_request.", "outbox_message.")
 RECTIFY_ERRORS = {
     "fields": N_("Tick at least one field you corrected."),
     "note": N_("Write what was corrected, for the person (at most 2,000 characters)."),
@@ -332,7 +333,8 @@ def _choices(request: Request, lang: str, view: RequestView) -> list[tuple[str, 
     held = actions.held_fields(UnitOfWork(container.engine), container.accounts(), view.email)
     choices = []
     for dotted in held:
-        if dotted in HIDDEN:
+        # The requests and the e-mails sent are records of what was done, not data to correct.
+        if dotted in HIDDEN or dotted.startswith(NOT_CORRECTED):
             continue
         record, _, name = dotted.partition(".")
         choices.append((dotted, f"{words.record(record)} — {words.label(record, name).lower()}"))

@@ -13,6 +13,7 @@ from fastapi import Request
 
 from gardien.i18n.dates import format_day
 from gardien.policy import Policy
+from gardien.services.erasure_mail import erased_name
 from gardien.services.requests import RequestView
 from gardien.web.data_labels import Words
 from gardien.web.forms import N_, translate
@@ -85,7 +86,7 @@ def outcome_in_words(
         said["link_until"] = format_day(link["expires_at"], lang)
     if isinstance(outcome.get("erased"), dict):
         said["erased"] = [
-            (words.record(str(name)), count)
+            (erased_name(str(name), words, lambda text: translate(request, lang, text)), count)
             for name, count in outcome["erased"].items()
             if isinstance(count, int) and count > 0
         ]
