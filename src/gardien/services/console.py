@@ -251,8 +251,9 @@ def can_erase_here(view: RequestView) -> bool:
     return not view.closed and view.kind == "erasure" and view.identity_check == "email_link"
 
 
-def _language_of(view: RequestView) -> str:
-    # The e-mail is for the person, whatever language the DPO reads the console in.
+def language_of(view: RequestView) -> str:
+    """The language the person filed their request in: their e-mails are written in it,
+    whatever language the DPO reads the console in."""
     lang = view.details.get("lang")
     return lang if isinstance(lang, str) and lang in SUPPORTED else DEFAULT_LANGUAGE
 
@@ -277,7 +278,7 @@ def extend(
     reason = _text(reason, field_name="reason")
     view = request_by_reference(uow, reference, today=services.clock.today())
     return extend_request(
-        uow, services, reference=reference, reason=reason, actor=actor, lang=_language_of(view)
+        uow, services, reference=reference, reason=reason, actor=actor, lang=language_of(view)
     )
 
 
@@ -294,7 +295,7 @@ def complete(
         status="completed",
         outcome={"note": note},
         actor=actor,
-        lang=_language_of(view),
+        lang=language_of(view),
     )
 
 
@@ -311,7 +312,7 @@ def refuse(
         status="refused",
         outcome={"reason": reason},
         actor=actor,
-        lang=_language_of(view),
+        lang=language_of(view),
     )
 
 
@@ -348,7 +349,7 @@ def carry_out_erasure(
     )
     outcome = result.as_json()
     outcome.pop("subject", None)  # the request row names the person already
-    lang = _language_of(view)
+    lang = language_of(view)
     with uow:
         row = open_request_row(uow.connection, reference)
         # The e-mail below says what was done: no second "request answered" message.
@@ -387,7 +388,7 @@ def carry_out_objection(
     if not can_object_here(view):
         raise RequestStateError("only an open objection filed without an account is run here")
     return object_to_commercial(
-        uow, services, actor=actor, reference=reference, lang=_language_of(view)
+        uow, services, actor=actor, reference=reference, lang=language_of(view)
     )
 
 

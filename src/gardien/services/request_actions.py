@@ -56,12 +56,6 @@ EXPORT_KINDS = ("access", "portability")
 MAX_NOTE = 2000
 
 
-def language_of(view: RequestView) -> str:
-    """The language the person filed their request in: their e-mails are written in it."""
-    lang = view.details.get("lang")
-    return lang if isinstance(lang, str) and lang in SUPPORTED else DEFAULT_LANGUAGE
-
-
 def can_send_export(view: RequestView) -> bool:
     """True for an open access (or portability) request filed without an account."""
     return not view.closed and view.kind in EXPORT_KINDS and view.identity_check == "email_link"

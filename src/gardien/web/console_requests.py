@@ -35,11 +35,15 @@ from gardien.services.requests import RequestView
 from gardien.store.uow import UnitOfWork
 from gardien.web.auth import check_csrf, require
 from gardien.web.console_pages import IDENTITY_CHECKS, KINDS, STATUSES
-from gardien.web.console_words import details_in_words, outcome_in_words, words_for
+from gardien.web.console_words import (
+    details_in_words,
+    kept_context,
+    outcome_in_words,
+    words_for,
+)
 from gardien.web.data_labels import HIDDEN
 from gardien.web.deps import FormDep, get_container
 from gardien.web.forms import N_, PREFIXES, FieldErrors, Handler, field_of, page_base, translate
-from gardien.web.portal_pages import _words_context
 from gardien.web.templating import Pages
 
 router = APIRouter()
@@ -82,20 +86,18 @@ def _base(
     view = console.console_request(
         UnitOfWork(container.engine), reference, today=container.clock.today()
     )
-    words = words_for(request, lang)
     return (
         container,
         pages,
         {
             **context,
-            **_words_context(request, lang, container.policy),
+            **kept_context(request, lang, container.policy),
             "console_url": f"{PREFIXES[lang]}/console",
             "request_url": _url(lang, reference),
             "kinds": _labels(request, lang, KINDS),
             "statuses": _labels(request, lang, STATUSES),
             "instant": lambda at: format_time(at, lang) if at is not None else "",
             "item": view,
-            "words": words,
         },
         view,
     )
@@ -256,7 +258,7 @@ def _erase_post(lang: str) -> Handler:
             UnitOfWork(container.engine), reference, today=container.clock.today()
         )
         # The e-mail is in the person's language, whatever the DPO reads the console in.
-        person = actions.language_of(view)
+        person = console.language_of(view)
         console.carry_out_erasure(
             UnitOfWork(container.engine, write=True),
             services,
@@ -348,16 +350,19 @@ def _rectify_page(
     *,
     chosen: list[str] | None = None,
     note: str = "",
-    errors: FieldErrors | None = None,
+    problems: dict[str, str] | None = None,
     check: bool = False,
 ) -> HTMLResponse:
+    """The form (or, with ``check``, its check page); ``problems`` are field → msgid, found
+    by :func:`_problems` against the same choices the page offers."""
     _container, pages, context, view = _base(request, lang, reference)
     if not actions.can_rectify(view):
         raise RequestStateError("only an open rectification is recorded here")
     choices = _choices(request, lang, view)
+    errors = {name: translate(request, lang, text) for name, text in (problems or {}).items()}
     return pages.render(
         request,
-        "console_rectify_check.html" if check else "console_rectify.html",
+        "console_rectify_check.html" if check and not errors else "console_rectify.html",
         lang,
         {
             **context,
@@ -365,7 +370,7 @@ def _rectify_page(
             "chosen": chosen or [],
             "chosen_words": [text for key, text in choices if key in (chosen or [])],
             "note": note,
-            "errors": errors or {},
+            "errors": errors,
             "action": _url(lang, reference, "rectify"),
             "confirm_action": _url(lang, reference, "rectify/confirm"),
         },
@@ -386,36 +391,33 @@ def _rectify_values(form: Any) -> tuple[list[str], str]:
     return chosen, field_of(form, "note")
 
 
-def _rectify_problems(
-    request: Request, lang: str, reference: str, chosen: list[str], note: str
-) -> FieldErrors:
-    _container, _pages, _context, view = _base(request, lang, reference)
-    allowed = {key for key, _text in _choices(request, lang, view)}
-    problems: FieldErrors = {}
-    if not [name for name in chosen if name in allowed]:
-        problems["fields"] = translate(request, lang, RECTIFY_ERRORS["fields"])
+def _problems(chosen: list[str], note: str) -> dict[str, str]:
+    """What the form lacks, field → msgid (the service checks the fields against what is
+    held; a field it does not hold is left out, and none left is refused there too)."""
+    problems = {}
+    if not chosen:
+        problems["fields"] = RECTIFY_ERRORS["fields"]
     if not note.strip() or len(note.strip()) > actions.MAX_NOTE:
-        problems["note"] = translate(request, lang, RECTIFY_ERRORS["note"])
+        problems["note"] = RECTIFY_ERRORS["note"]
     return problems
 
 
 def _rectify_post(lang: str) -> Handler:
-    """The form sent: its check page (or the form again, with what is missing)."""
+    """The form sent: its check page, or the form again with what is missing. "Change" on the
+    check page sends the answers back here with ``change=yes``: the form, filled in."""
 
     def submit(request: Request, reference: str, form: FormDep) -> Response:
         require(request, "dpo")
         check_csrf(request, form)
         chosen, note = _rectify_values(form)
-        errors = _rectify_problems(request, lang, reference, chosen, note)
         return _rectify_page(
             request,
             lang,
             reference,
             chosen=chosen,
             note=note,
-            errors=errors,
-            # "Change" on the check page sends the answers back to the form.
-            check=not errors and field_of(form, "change") != "yes",
+            problems=_problems(chosen, note),
+            check=field_of(form, "change") != "yes",
         )
 
     return submit
@@ -426,20 +428,24 @@ def _rectify_confirm_post(lang: str) -> Handler:
         session = require(request, "dpo")
         check_csrf(request, form)
         chosen, note = _rectify_values(form)
-        errors = _rectify_problems(request, lang, reference, chosen, note)
-        if errors:
-            return _rectify_page(request, lang, reference, chosen=chosen, note=note, errors=errors)
+        _container, _pages, _context, view = _base(request, lang, reference)
         container = get_container(request)
-        _c, _p, _context, view = _base(request, lang, reference)
-        actions.record_rectification(
-            UnitOfWork(container.engine, write=True),
-            container.accounts(),
-            reference=reference,
-            fields=chosen,
-            allowed=[key for key, _text in _choices(request, lang, view)],
-            note=note,
-            actor=console.dpo_actor(session.account.id),
-        )
+        try:
+            actions.record_rectification(
+                UnitOfWork(container.engine, write=True),
+                container.accounts(),
+                reference=reference,
+                fields=chosen,
+                allowed=[key for key, _text in _choices(request, lang, view)],
+                note=note,
+                actor=console.dpo_actor(session.account.id),
+            )
+        except InvalidInputError:
+            # Sent by hand (the check page sends what the form checked): say what is wrong.
+            problems = _problems(chosen, note) or {"fields": RECTIFY_ERRORS["fields"]}
+            return _rectify_page(
+                request, lang, reference, chosen=chosen, note=note, problems=problems
+            )
         return _done(lang, reference, "rectified")
 
     return submit

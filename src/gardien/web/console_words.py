@@ -14,11 +14,23 @@ from fastapi import Request
 from gardien.i18n.dates import format_day
 from gardien.policy import Policy
 from gardien.services.erasure_mail import erased_name
+from gardien.services.notice.phrases import LEGAL_BASES
 from gardien.services.requests import RequestView
-from gardien.web.data_labels import Words
+from gardien.web.data_labels import Words, day
 from gardien.web.forms import N_, translate
 
 LANGUAGES = {"fr": N_("French"), "en": N_("English")}
+
+
+def kept_context(request: Request, lang: str, policy: Policy) -> dict[str, Any]:
+    """What ``_kept_records.html`` needs to say what the law keeps, as « Mes données » says it."""
+    return {
+        "words": words_for(request, lang),
+        "legal": {
+            basis.value: translate(request, lang, text) for basis, text in LEGAL_BASES.items()
+        },
+        "day": lambda value: day(value, lang),
+    }
 
 
 def words_for(request: Request, lang: str) -> Words:
