@@ -17,6 +17,7 @@ from gardien.web import (
     admin_pages,
     api,
     console_pages,
+    console_rectify,
     console_requests,
     contact_pages,
     devmail,
@@ -84,6 +85,7 @@ def create_app(container: Container, *, dev_mail: bool = False) -> FastAPI:
     app.include_router(request_pages.router)
     app.include_router(console_pages.router)
     app.include_router(console_requests.router)
+    app.include_router(console_rectify.router)
     app.include_router(export_link_pages.router)
     app.include_router(sponsor_pages.router)
     app.include_router(admin_pages.router)

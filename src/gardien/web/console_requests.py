@@ -5,9 +5,9 @@
   language, times in Paris time), the outcome in words, and what can be done next: extend
   the deadline, complete with a note, refuse with a reason, or the action its kind needs.
 - ``…/send-export`` (access or portability filed without an account), ``…/erase`` (erasure
-  filed without an account), ``…/rectify`` (rectification): each shows what will happen
-  before it happens (GOV.UK "check your answers"), then a button carries it out. The request
-  page then says what was done (``?done=…``, Post/Redirect/Get).
+  filed without an account), ``…/rectify`` (rectification, :mod:`.console_rectify`): each
+  shows what will happen before it happens (GOV.UK "check your answers"), then a button
+  carries it out. The request page then says what was done (``?done=…``, Post/Redirect/Get).
 - ``…/extend``, ``…/complete``, ``…/refuse``, ``…/object``: the forms of the request page.
 
 The use cases are in :mod:`gardien.services.console` and
@@ -41,7 +41,6 @@ from gardien.web.console_words import (
     outcome_in_words,
     words_for,
 )
-from gardien.web.data_labels import HIDDEN
 from gardien.web.deps import FormDep, get_container
 from gardien.web.forms import N_, PREFIXES, FieldErrors, Handler, field_of, page_base, translate
 from gardien.web.templating import Pages
@@ -65,20 +64,20 @@ DONE = {
 }
 
 
-def _url(lang: str, reference: str, action: str = "") -> str:
+def request_url(lang: str, reference: str, action: str = "") -> str:
     base = f"{PREFIXES[lang]}/console/requests/{reference}"
     return f"{base}/{action}" if action else base
 
 
-def _done(lang: str, reference: str, key: str) -> Response:
-    return RedirectResponse(f"{_url(lang, reference)}?done={key}", status_code=303)
+def done(lang: str, reference: str, key: str) -> Response:
+    return RedirectResponse(f"{request_url(lang, reference)}?done={key}", status_code=303)
 
 
 def _labels(request: Request, lang: str, labels: dict[str, str]) -> dict[str, str]:
     return {key: translate(request, lang, text) for key, text in labels.items()}
 
 
-def _base(
+def request_base(
     request: Request, lang: str, reference: str
 ) -> tuple[Container, Pages, dict[str, Any], RequestView]:
     """The container, the pages, what every page here shows, and the request."""
@@ -93,7 +92,7 @@ def _base(
             **context,
             **kept_context(request, lang, container.policy),
             "console_url": f"{PREFIXES[lang]}/console",
-            "request_url": _url(lang, reference),
+            "request_url": request_url(lang, reference),
             "kinds": _labels(request, lang, KINDS),
             "statuses": _labels(request, lang, STATUSES),
             "instant": lambda at: format_time(at, lang) if at is not None else "",
@@ -115,7 +114,7 @@ def _request_page(
     values: dict[str, str] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    container, pages, context, view = _base(request, lang, reference)
+    container, pages, context, view = request_base(request, lang, reference)
     today = container.clock.today()
     done = DONE.get(request.query_params.get("done", ""))
     return pages.render(
@@ -135,7 +134,7 @@ def _request_page(
             "details": details_in_words(request, lang, view.details),
             "outcome": outcome_in_words(request, lang, view, container.policy),
             "actions": {
-                name: _url(lang, reference, name)
+                name: request_url(lang, reference, name)
                 for name in (
                     "extend",
                     "complete",
@@ -191,7 +190,7 @@ def _decision_post(lang: str, name: str, decide: Decide, text_field: str) -> Han
                 values={name: text},
                 status=400,
             )
-        return _done(lang, reference, "decided")
+        return done(lang, reference, "decided")
 
     return submit
 
@@ -209,7 +208,7 @@ def _object_post(lang: str) -> Handler:
             reference=reference,
             actor=console.dpo_actor(session.account.id),
         )
-        return _done(lang, reference, "decided")
+        return done(lang, reference, "decided")
 
     return submit
 
@@ -220,7 +219,7 @@ def _object_post(lang: str) -> Handler:
 def _erase_get(lang: str) -> Handler:
     def page(request: Request, reference: str) -> Response:
         require(request, "dpo")
-        container, pages, context, view = _base(request, lang, reference)
+        container, pages, context, view = request_base(request, lang, reference)
         if not console.can_erase_here(view):
             raise RequestStateError("only an open erasure filed without an account is run here")
         services = container.accounts()
@@ -241,7 +240,7 @@ def _erase_get(lang: str) -> Handler:
                 "held": held,
                 "kept": kept,
                 "dpo_view": True,
-                "action": _url(lang, reference, "erase"),
+                "action": request_url(lang, reference, "erase"),
             },
         )
 
@@ -266,7 +265,7 @@ def _erase_post(lang: str) -> Handler:
             actor=console.dpo_actor(session.account.id),
             words=words_for(request, person),
         )
-        return _done(lang, reference, "erased")
+        return done(lang, reference, "erased")
 
     return submit
 
@@ -281,7 +280,7 @@ def _validity(request: Request) -> timedelta:
 def _send_export_get(lang: str) -> Handler:
     def page(request: Request, reference: str) -> Response:
         require(request, "dpo")
-        container, pages, context, view = _base(request, lang, reference)
+        container, pages, context, view = request_base(request, lang, reference)
         if not actions.can_send_export(view):
             raise RequestStateError("only an open access request filed without an account")
         held = actions.held_records(UnitOfWork(container.engine), container.accounts(), view.email)
@@ -295,7 +294,7 @@ def _send_export_get(lang: str) -> Handler:
                 "held": held,
                 "days": validity.days,
                 "until": format_time(container.clock.now() + validity, lang),
-                "action": _url(lang, reference, "send-export"),
+                "action": request_url(lang, reference, "send-export"),
             },
         )
 
@@ -314,139 +313,7 @@ def _send_export_post(lang: str) -> Handler:
             actor=console.dpo_actor(session.account.id),
             valid_for=_validity(request),
         )
-        return _done(lang, reference, "sent")
-
-    return submit
-
-
-# -- rectification: the form, its check, then the record ---------------------------------------
-
-NOT_CORRECTED = ("subject_request.", "outbox_message.")
-RECTIFY_ERRORS = {
-    "fields": N_("Tick at least one field you corrected."),
-    "note": N_("Write what was corrected, for the person (at most 2,000 characters)."),
-}
-
-
-def _choices(request: Request, lang: str, view: RequestView) -> list[tuple[str, str]]:
-    """The fields held about the person, as (``record.field``, words) pairs."""
-    container = get_container(request)
-    words = words_for(request, lang)
-    held = actions.held_fields(UnitOfWork(container.engine), container.accounts(), view.email)
-    choices = []
-    for dotted in held:
-        # The requests and the e-mails sent are records of what was done, not data to correct.
-        if dotted in HIDDEN or dotted.startswith(NOT_CORRECTED):
-            continue
-        record, _, name = dotted.partition(".")
-        choices.append((dotted, f"{words.record(record)} — {words.label(record, name).lower()}"))
-    return choices
-
-
-def _rectify_page(
-    request: Request,
-    lang: str,
-    reference: str,
-    *,
-    chosen: list[str] | None = None,
-    note: str = "",
-    problems: dict[str, str] | None = None,
-    check: bool = False,
-) -> HTMLResponse:
-    """The form (or, with ``check``, its check page); ``problems`` are field → msgid, found
-    by :func:`_problems` against the same choices the page offers."""
-    _container, pages, context, view = _base(request, lang, reference)
-    if not actions.can_rectify(view):
-        raise RequestStateError("only an open rectification is recorded here")
-    choices = _choices(request, lang, view)
-    errors = {name: translate(request, lang, text) for name, text in (problems or {}).items()}
-    return pages.render(
-        request,
-        "console_rectify_check.html" if check and not errors else "console_rectify.html",
-        lang,
-        {
-            **context,
-            "choices": choices,
-            "chosen": chosen or [],
-            "chosen_words": [text for key, text in choices if key in (chosen or [])],
-            "note": note,
-            "errors": errors,
-            "action": _url(lang, reference, "rectify"),
-            "confirm_action": _url(lang, reference, "rectify/confirm"),
-        },
-        status_code=400 if errors else 200,
-    )
-
-
-def _rectify_get(lang: str) -> Handler:
-    def page(request: Request, reference: str) -> Response:
-        require(request, "dpo")
-        return _rectify_page(request, lang, reference)
-
-    return page
-
-
-def _rectify_values(form: Any) -> tuple[list[str], str]:
-    chosen = [value for value in form.getlist("fields") if isinstance(value, str)]
-    return chosen, field_of(form, "note")
-
-
-def _problems(chosen: list[str], note: str) -> dict[str, str]:
-    """What the form lacks, field → msgid (the service checks the fields against what is
-    held; a field it does not hold is left out, and none left is refused there too)."""
-    problems = {}
-    if not chosen:
-        problems["fields"] = RECTIFY_ERRORS["fields"]
-    if not note.strip() or len(note.strip()) > actions.MAX_NOTE:
-        problems["note"] = RECTIFY_ERRORS["note"]
-    return problems
-
-
-def _rectify_post(lang: str) -> Handler:
-    """The form sent: its check page, or the form again with what is missing. "Change" on the
-    check page sends the answers back here with ``change=yes``: the form, filled in."""
-
-    def submit(request: Request, reference: str, form: FormDep) -> Response:
-        require(request, "dpo")
-        check_csrf(request, form)
-        chosen, note = _rectify_values(form)
-        return _rectify_page(
-            request,
-            lang,
-            reference,
-            chosen=chosen,
-            note=note,
-            problems=_problems(chosen, note),
-            check=field_of(form, "change") != "yes",
-        )
-
-    return submit
-
-
-def _rectify_confirm_post(lang: str) -> Handler:
-    def submit(request: Request, reference: str, form: FormDep) -> Response:
-        session = require(request, "dpo")
-        check_csrf(request, form)
-        chosen, note = _rectify_values(form)
-        _container, _pages, _context, view = _base(request, lang, reference)
-        container = get_container(request)
-        try:
-            actions.record_rectification(
-                UnitOfWork(container.engine, write=True),
-                container.accounts(),
-                reference=reference,
-                fields=chosen,
-                allowed=[key for key, _text in _choices(request, lang, view)],
-                note=note,
-                actor=console.dpo_actor(session.account.id),
-            )
-        except InvalidInputError:
-            # Sent by hand (the check page sends what the form checked): say what is wrong.
-            problems = _problems(chosen, note) or {"fields": RECTIFY_ERRORS["fields"]}
-            return _rectify_page(
-                request, lang, reference, chosen=chosen, note=note, problems=problems
-            )
-        return _done(lang, reference, "rectified")
+        return done(lang, reference, "sent")
 
     return submit
 
@@ -462,9 +329,6 @@ for _lang, _prefix in PREFIXES.items():
         ("/erase", _erase_post(_lang), "POST"),
         ("/send-export", _send_export_get(_lang), "GET"),
         ("/send-export", _send_export_post(_lang), "POST"),
-        ("/rectify", _rectify_get(_lang), "GET"),
-        ("/rectify", _rectify_post(_lang), "POST"),
-        ("/rectify/confirm", _rectify_confirm_post(_lang), "POST"),
     ]
     for _path, _handler, _method in _routes:
         router.add_api_route(
