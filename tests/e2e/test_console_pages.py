@@ -284,6 +284,8 @@ def test_extending_shows_the_new_due_date_and_tells_the_person(site: Site, dpo: 
         ).all()
     assert mail.dedupe_key == f"request_extended:{reference}"
     assert mail.recipient == "dana.delai@example.org" and "17/08/2026" in mail.body
+    # The e-mail links the request's page, as an absolute address.
+    assert re.search(r"^http://\S+/requests/status/\S+$", mail.body, re.MULTILINE)
     _audited_by_dpo(site, "request.extended", reference)
 
     again = dpo.post_form(f"{page}/extend", {"reason": "Encore."}, form_page=page)
