@@ -23,7 +23,7 @@ from gardien.services.requests import RequestView
 from gardien.store.uow import UnitOfWork
 from gardien.web.auth import check_csrf, require
 from gardien.web.console_requests import done, request_base, request_url
-from gardien.web.console_words import words_for
+from gardien.web.console_words import console_words
 from gardien.web.data_labels import HIDDEN
 from gardien.web.deps import FormDep, get_container
 from gardien.web.forms import N_, PREFIXES, Handler, field_of, translate
@@ -40,7 +40,7 @@ RECTIFY_ERRORS = {
 def _choices(request: Request, lang: str, view: RequestView) -> list[tuple[str, str]]:
     """The fields held about the person, as (``record.field``, words) pairs."""
     container = get_container(request)
-    words = words_for(request, lang)
+    words = console_words(request, lang)
     held = actions.held_fields(UnitOfWork(container.engine), container.accounts(), view.email)
     choices = []
     for dotted in held:

@@ -25,7 +25,7 @@ LANGUAGES = {"fr": N_("French"), "en": N_("English")}
 def kept_context(request: Request, lang: str, policy: Policy) -> dict[str, Any]:
     """What ``_kept_records.html`` needs to say what the law keeps, as « Mes données » says it."""
     return {
-        "words": words_for(request, lang),
+        "words": console_words(request, lang),
         "legal": {
             basis.value: translate(request, lang, text) for basis, text in LEGAL_BASES.items()
         },
@@ -34,8 +34,21 @@ def kept_context(request: Request, lang: str, policy: Policy) -> dict[str, Any]:
 
 
 def words_for(request: Request, lang: str) -> Words:
-    """The export's words in ``lang``, through the pages' translations."""
+    """The export's words in ``lang``, through the pages' translations (as the person reads
+    them: their requests are « Votre demande »)."""
     return Words(lambda text, **values: translate(request, lang, text, **values), lang)
+
+
+class ConsoleWords(Words):
+    """The same words for the DPO, who reads about someone else's requests."""
+
+    def record(self, name: str) -> str:
+        return self.t(N_("Request")) if name == "subject_request" else super().record(name)
+
+
+def console_words(request: Request, lang: str) -> ConsoleWords:
+    """The export's words in ``lang`` for the console's pages."""
+    return ConsoleWords(lambda text, **values: translate(request, lang, text, **values), lang)
 
 
 def _fields(words: Words, names: Any) -> str:
@@ -49,7 +62,7 @@ def _fields(words: Words, names: Any) -> str:
 
 def details_in_words(request: Request, lang: str, details: dict[str, Any]) -> list[dict[str, str]]:
     """What came with the request, as (label, text) rows; ``text`` as the person wrote it."""
-    words = words_for(request, lang)
+    words = console_words(request, lang)
     rows = []
     message = details.get("message")
     if isinstance(message, str) and message:
@@ -86,7 +99,7 @@ def outcome_in_words(
     outcome = view.outcome
     if outcome is None:
         return None
-    words = words_for(request, lang)
+    words = console_words(request, lang)
     said: dict[str, Any] = {
         "note": outcome.get("note") if isinstance(outcome.get("note"), str) else "",
         "reason": outcome.get("reason") if isinstance(outcome.get("reason"), str) else "",
