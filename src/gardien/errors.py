@@ -11,7 +11,8 @@
     ├── AuditChainBrokenError   the audit log's hash chain does not verify (services.audit)
     ├── UnsupportedLanguageError  a language gardien has no translations for (gardien.i18n)
     ├── InvalidLinkError        a signed link that is forged, malformed or for another address
-    │   └── ExpiredLinkError    a genuine signed link past its last valid day
+    │   ├── ExpiredLinkError    a genuine signed link past its last valid day
+    │   └── UsedLinkError       a single-use link followed once already
     ├── InvalidInputError       what a person typed in a form or a file is not acceptable
     │   ├── PasswordRejectedError  a new password that is too short, too long or breached
     │   └── AccountChangeRefusedError  an invitation or account change an admin cannot make
@@ -173,6 +174,10 @@ class InvalidLinkError(GardienError):
 
 class ExpiredLinkError(InvalidLinkError):
     """A genuine signed link whose validity has ended."""
+
+
+class UsedLinkError(InvalidLinkError):
+    """A genuine single-use link (a download of one's data) that was followed already."""
 
 
 class InvalidInputError(GardienError):

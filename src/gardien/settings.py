@@ -11,7 +11,7 @@ from email.utils import parseaddr
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gardien.errors import ConfigurationError
@@ -118,6 +118,9 @@ class Settings(BaseSettings):
     # Sessions end after this long without a request, and at most this long after sign-in.
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
+    # How long the download link sent to answer an access request (from the DPO console) stays
+    # valid; it works once (services/request_actions.py).
+    export_link_days: int = Field(default=7, ge=1, le=90)
     # Have I Been Pwned's k-anonymity range API (only 5 hex digits of a SHA-1 leave); unset,
     # new passwords are checked against the bundled list of breached passwords only.
     pwned_passwords_url: str | None = None

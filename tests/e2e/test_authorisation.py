@@ -71,6 +71,12 @@ PROTECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/console/purges"): frozenset({"dpo"}),
     ("GET", "/console/purges/preview"): frozenset({"dpo"}),
     ("GET", "/console/purges/runs/{run}"): frozenset({"dpo"}),
+    ("GET", "/console/requests/{reference}/erase"): frozenset({"dpo"}),
+    ("GET", "/console/requests/{reference}/send-export"): frozenset({"dpo"}),
+    ("POST", "/console/requests/{reference}/send-export"): frozenset({"dpo"}),
+    ("GET", "/console/requests/{reference}/rectify"): frozenset({"dpo"}),
+    ("POST", "/console/requests/{reference}/rectify"): frozenset({"dpo"}),
+    ("POST", "/console/requests/{reference}/rectify/confirm"): frozenset({"dpo"}),
     ("GET", "/sponsor"): frozenset({"sponsor_contact"}),
     ("GET", "/sponsor/contracts/{reference}"): frozenset({"sponsor_contact"}),
     ("GET", "/sponsor/csv/{reference}"): frozenset({"sponsor_contact"}),
@@ -123,6 +129,9 @@ PUBLIC: set[tuple[str, str]] = {
     ("GET", "/requests/verify/{token}"),
     ("POST", "/requests/verify/{token}"),
     ("GET", "/requests/status/{token}"),
+    # A single-use download link answering an access request: the token is the credential.
+    ("GET", "/requests/export/{token}"),
+    ("POST", "/requests/export/{token}"),
     ("GET", "/dev/mail"),
     ("GET", "/dev/mail/{name}"),
 }
@@ -206,6 +215,18 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             identity_check="email_link",
             actor="requester",
         )
+        # The same person's access and rectification, for the pages that answer those kinds.
+        their_other = {
+            kind: record_request(
+                connection,
+                now=NOW,
+                email=OTHER_LEARNER,
+                kind=kind,
+                identity_check="email_link",
+                actor="requester",
+            ).reference
+            for kind in ("access", "rectification")
+        }
         connection.execute(
             insert(newsletter_subscription).values(
                 email=OTHER_LEARNER,
@@ -261,6 +282,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             "other_contact": other,
             "their_request": theirs.reference,
             "message_id": message_id,
+            "their_other": their_other,
             "activity": activity,
             # An account an admin may act on (and whose second factor a refused reset clears).
             "dpo_id": dpo_id,
@@ -279,6 +301,11 @@ def _fill(path: str, site: dict[str, Any]) -> str:
     path = path.replace("{message_id}", str(site["message_id"]))
     return path.replace("{reference}", site["their_request"]).replace("{run}", str(site["run"]))
     return path.replace("{reference}", site["their_request"]).replace("{run}", str(site["run"]))
+    if path.endswith("/send-export"):
+        return path.replace("{reference}", site["their_other"]["access"])
+    if "/rectify" in path:
+        return path.replace("{reference}", site["their_other"]["rectification"])
+    return path.replace("{reference}", site["their_request"])
 
 
 def _snapshot(engine: Engine) -> dict[str, Any]:

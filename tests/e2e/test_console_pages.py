@@ -267,13 +267,16 @@ def test_extending_shows_the_new_due_date_and_tells_the_person(site: Site, dpo: 
     assert 'action="' + page + '/extend"' in dpo.get(page).text
 
     empty = dpo.post_form(f"{page}/extend", {"reason": "   "}, form_page=page)
-    assert empty.status_code == 400 and 'class="error"' in empty.text
+    # The message is under the field, tied to it, and the summary links to it.
+    assert empty.status_code == 400 and 'id="extend-reason-error"' in empty.text
+    assert 'aria-describedby="extend-reason-error"' in empty.text
+    assert '<a href="#extend-reason">' in empty.text
     assert _request_row(site.engine, reference).status == "open"
 
     answer = dpo.post_form(
         f"{page}/extend", {"reason": "Nous rassemblons des archives papier."}, form_page=page
     )
-    assert answer.status_code == 303 and answer.headers["location"] == page
+    assert answer.status_code == 303 and answer.headers["location"] == f"{page}?done=decided"
     shown = dpo.get(page).text
     assert "17/08/2026" in shown and "Nous rassemblons des archives papier." in shown
     assert f'action="{page}/extend"' not in shown  # only once
@@ -283,6 +286,8 @@ def test_extending_shows_the_new_due_date_and_tells_the_person(site: Site, dpo: 
         ).all()
     assert mail.dedupe_key == f"request_extended:{reference}"
     assert mail.recipient == "dana.delai@example.org" and "17/08/2026" in mail.body
+    # The e-mail links the request's page, as an absolute address.
+    assert re.search(r"^http://\S+/requests/status/\S+$", mail.body, re.MULTILINE)
     _audited_by_dpo(site, "request.extended", reference)
 
     again = dpo.post_form(f"{page}/extend", {"reason": "Encore."}, form_page=page)
@@ -295,7 +300,7 @@ def test_completing_closes_the_request(site: Site, dpo: WebClient) -> None:
     answer = dpo.post_form(
         f"{page}/complete", {"note": "Copy of the data sent on 1 June."}, form_page=page
     )
-    assert answer.status_code == 303 and answer.headers["location"] == page
+    assert answer.status_code == 303 and answer.headers["location"] == f"{page}?done=decided"
     row = _request_row(site.engine, reference)
     assert row.status == "completed" and row.outcome == {"note": "Copy of the data sent on 1 June."}
     shown = dpo.get(page).text
@@ -308,9 +313,13 @@ def test_carrying_out_an_erasure_removes_the_person_and_says_what_was_kept(
 ) -> None:
     reference = site.references["erase"]
     page = f"/console/requests/{reference}"
-    assert f'action="{page}/erase"' in dpo.get(page).text
+    # The request page leads to the check page, whose button erases; nothing before it.
+    assert f'href="{page}/erase"' in dpo.get(page).text
+    check = dpo.get(f"{page}/erase").text
+    assert f'action="{page}/erase"' in check and INVOICE in check
+    assert _count(site.engine, contact_message, contact_message.c.email == ERASED) == 1
 
-    answer = dpo.post_form(f"{page}/erase", {}, form_page=page)
+    answer = dpo.post_form(f"{page}/erase", {}, form_page=f"{page}/erase")
 
     assert answer.status_code == 303
     assert _count(site.engine, contact_message, contact_message.c.email == ERASED) == 0
@@ -323,7 +332,13 @@ def test_carrying_out_an_erasure_removes_the_person_and_says_what_was_kept(
     assert [kept["key"] for kept in row.outcome["kept"]] == [INVOICE]
     assert row.outcome["erased"] == {"contact_message": 1, "newsletter_subscription": 1}
     shown = dpo.get(page).text
-    assert INVOICE in shown and f'action="{page}/erase"' not in shown
+    assert INVOICE in shown and f'href="{page}/erase"' not in shown
+    # The person is told what went and what stays, with their request's page.
+    with site.engine.connect() as connection:
+        [mail] = connection.execute(
+            select(outbox_message).where(outbox_message.c.kind == "request_erased")
+        ).all()
+    assert mail.recipient == ERASED and INVOICE in mail.body and "/requests/status/" in mail.body
     _audited_by_dpo(site, "subject.erased")
     _audited_by_dpo(site, "request.completed", reference)
 

@@ -323,7 +323,11 @@ def test_what_the_state_forbids_is_refused(engine: Engine, requests: dict[str, s
         )
     with pytest.raises(RequestStateError):  # not an erasure
         console.carry_out_erasure(
-            UnitOfWork(engine, write=True), services, reference=requests["sunday"], actor=DPO
+            UnitOfWork(engine, write=True),
+            services,
+            reference=requests["sunday"],
+            actor=DPO,
+            words=PlainWords(),
         )
     late = services_at(engine, datetime(2026, 5, 21, 10, tzinfo=UTC))
     with pytest.raises(RequestStateError):  # past the first due day
@@ -365,7 +369,17 @@ def test_decisions_are_audited_under_the_dpos_id(engine: Engine, requests: dict[
         assert found and all(_no_address(entry.details) for entry in found)
 
 
-def test_an_erasure_by_link_is_carried_out_and_closed(
+class PlainWords:
+    """Records and fields by their names: the e-mail's wording is the web layer's business."""
+
+    def record(self, name: str) -> str:
+        return f"<{name}>"
+
+    def label(self, record: str, name: str) -> str:
+        return f"<{record}.{name}>"
+
+
+def test_an_erasure_by_link_is_carried_out_closed_and_told(
     engine: Engine, requests: dict[str, str]
 ) -> None:
     load_messages(engine)
@@ -376,6 +390,7 @@ def test_an_erasure_by_link_is_carried_out_and_closed(
         services_at(engine, datetime(2026, 6, 1, 10, tzinfo=UTC)),
         reference=reference,
         actor=DPO,
+        words=PlainWords(),
     )
 
     assert closed.status == "completed"
@@ -387,19 +402,19 @@ def test_an_erasure_by_link_is_carried_out_and_closed(
     assert result.erased == {"contact_message": 2}
     with engine.connect() as connection:
         assert connection.execute(select(contact_message)).all() == []
-        # No e-mail brings the erased address back into the database.
-        assert (
-            connection.execute(
-                select(outbox_message).where(outbox_message.c.recipient == CURIOUS)
-            ).all()
-            == []
-        )
+        # One e-mail tells the person what went, with their request's page; no other.
+        [mail] = connection.execute(
+            select(outbox_message).where(outbox_message.c.recipient == CURIOUS)
+        ).all()
         assert (
             connection.execute(
                 select(subject_request.c.status).where(subject_request.c.reference == reference)
             ).scalar_one()
             == "completed"
         )
+    assert mail.kind == "request_erased"
+    assert "<contact_message> : 2" in mail.body
+    assert "http://127.0.0.1:8000/requests/status/" in mail.body
     [erased] = entries(engine, "subject.erased")
     assert erased.actor == DPO and _no_address(erased.details)
 

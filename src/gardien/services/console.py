@@ -31,13 +31,17 @@ from gardien.policy import Policy
 from gardien.services import audit
 from gardien.services.accounts.context import AccountServices
 from gardien.services.erasure import ErasureResult, erase_subject
+from gardien.services.erasure_mail import queue_erasure_mail
 from gardien.services.forecast import Forecast, forecast
 from gardien.services.objection import object_to_commercial
 from gardien.services.requests import (
     RequestView,
     close_request,
+    close_row,
     console_requests,
     extend_request,
+    follow_url,
+    open_request_row,
     request_by_reference,
 )
 from gardien.services.website.contact import ContactMessage, list_messages
@@ -247,8 +251,9 @@ def can_erase_here(view: RequestView) -> bool:
     return not view.closed and view.kind == "erasure" and view.identity_check == "email_link"
 
 
-def _language_of(view: RequestView) -> str:
-    # The e-mail is for the person, whatever language the DPO reads the console in.
+def language_of(view: RequestView) -> str:
+    """The language the person filed their request in: their e-mails are written in it,
+    whatever language the DPO reads the console in."""
     lang = view.details.get("lang")
     return lang if isinstance(lang, str) and lang in SUPPORTED else DEFAULT_LANGUAGE
 
@@ -273,7 +278,7 @@ def extend(
     reason = _text(reason, field_name="reason")
     view = request_by_reference(uow, reference, today=services.clock.today())
     return extend_request(
-        uow, services, reference=reference, reason=reason, actor=actor, lang=_language_of(view)
+        uow, services, reference=reference, reason=reason, actor=actor, lang=language_of(view)
     )
 
 
@@ -290,7 +295,7 @@ def complete(
         status="completed",
         outcome={"note": note},
         actor=actor,
-        lang=_language_of(view),
+        lang=language_of(view),
     )
 
 
@@ -307,19 +312,25 @@ def refuse(
         status="refused",
         outcome={"reason": reason},
         actor=actor,
-        lang=_language_of(view),
+        lang=language_of(view),
     )
 
 
 def carry_out_erasure(
-    uow: UnitOfWork, services: AccountServices, *, reference: str, actor: str
+    uow: UnitOfWork,
+    services: AccountServices,
+    *,
+    reference: str,
+    actor: str,
 ) -> tuple[RequestView, ErasureResult]:
     """Erase the person of an erasure request filed by e-mail link, then close it completed.
 
     The outcome is the erasure's result (:meth:`ErasureResult.as_json`): what went, what a
-    legal duty keeps, why and until when. The erasure and the closing are two transactions
-    (each use case commits its own): if the closing fails, the erasure stands, and running
-    it again erases nothing more, so the DPO may simply retry.
+    legal duty keeps, why and until when. The person is e-mailed the same, in their language,
+    with the words of their own pages (:mod:`gardien.services.erasure_mail`) and the
+    request's follow-up page. The erasure and the closing are two transactions (each use
+    case commits its own); the e-mail is queued with the closing. If the closing fails, the
+    erasure stands, and running it again erases nothing more, so the DPO may simply retry.
     """
     view = request_by_reference(uow, reference, today=services.clock.today())
     if view.closed:
@@ -337,17 +348,29 @@ def carry_out_erasure(
     )
     outcome = result.as_json()
     outcome.pop("subject", None)  # the request row names the person already
-    # No e-mail: the address was just erased, and a message would store it again. The person
-    # reads the answer from their follow-up link.
-    closed = close_request(
-        uow,
-        services,
-        reference=reference,
-        status="completed",
-        outcome=outcome,
-        actor=actor,
-        notify=False,
-    )
+    lang = language_of(view)
+    with uow:
+        row = open_request_row(uow.connection, reference)
+        # The e-mail below says what was done: no second "request answered" message.
+        closed = close_row(
+            uow.connection,
+            services,
+            row,
+            status="completed",
+            outcome=outcome,
+            actor=actor,
+            notify=False,
+        )
+        queue_erasure_mail(
+            uow.connection,
+            services,
+            result=result,
+            reference=row.reference,
+            lang=lang,
+            address=row.email,
+            follow=follow_url(services, lang, row.id, row.email),
+        )
+        uow.commit()
     return closed, result
 
 
@@ -364,7 +387,7 @@ def carry_out_objection(
     if not can_object_here(view):
         raise RequestStateError("only an open objection filed without an account is run here")
     return object_to_commercial(
-        uow, services, actor=actor, reference=reference, lang=_language_of(view)
+        uow, services, actor=actor, reference=reference, lang=language_of(view)
     )
 
 

@@ -9,8 +9,8 @@ together or not at all. The learner's row is gone by then, so the address is giv
 caller, and the queued message belongs to no learner; like every e-mail of the outbox it is
 deleted by the policy's ``outbox_message`` rule (3 months after it was queued by default).
 
-Self-service erasure (« Mes données ») uses it; the DPO console can call the same function
-with the result of :func:`gardien.services.erasure.erase_subject`.
+Self-service erasure (« Mes données ») uses it, and so does the DPO console for an erasure
+request filed by e-mail link (with the request's follow-up page, ``follow``).
 """
 
 from __future__ import annotations
@@ -28,10 +28,18 @@ ERASURE_MAIL = "erasure_done"
 
 
 def compose_erasure_mail(
-    result: ErasureResult, policy: Policy, *, reference: str, lang: str, notice: str
+    result: ErasureResult,
+    policy: Policy,
+    *,
+    reference: str,
+    lang: str,
+    notice: str,
+    follow: str | None = None,
 ) -> RenderedMail:
     """The subject and body telling the person of ``result`` (request ``reference``) in
-    ``lang``; ``notice`` is the address of the notice in that language."""
+    ``lang``; ``notice`` is the address of the notice in that language. ``follow``: the
+    request's follow-up page, for an erasure the DPO carried out on a request filed by e-mail
+    link (the person has no account to close; the page keeps the answer)."""
     outbox_rule = next((r for r in policy.retention.values() if r.record == "outbox_message"), None)
     return render_account_mail(
         ERASURE_MAIL,
@@ -39,6 +47,7 @@ def compose_erasure_mail(
         {
             "erasure": erasure_in_words(result, policy, reference=reference, lang=lang),
             "copy_months": outbox_rule.months if outbox_rule is not None else 0,
+            "follow": follow,
         },
         controller_name=policy.controller.name,
         notice_url=notice,
@@ -53,6 +62,7 @@ def queue_erasure_mail(
     reference: str,
     lang: str,
     address: str,
+    follow: str | None = None,
 ) -> None:
     """Queue the e-mail of ``result`` to ``address`` in ``lang``, in the caller's transaction
     (the erasure's, so that neither happens without the other). Queuing it twice for the same
@@ -63,6 +73,7 @@ def queue_erasure_mail(
         reference=reference,
         lang=lang,
         notice=notice_url(services, lang),
+        follow=follow,
     )
     queue_rendered(
         connection,

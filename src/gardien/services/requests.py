@@ -292,6 +292,7 @@ def extend_request(
                 "reference": row.reference,
                 "reason": reason,
                 "until": format_day(extended.effective_due, lang),
+                "follow": follow_url(services, lang, row.id, row.email),
             },
         )
         append_audit(
@@ -375,7 +376,11 @@ def close_row(
             recipient=row.email,
             lang=lang,
             dedupe=row.reference,
-            context={"reference": row.reference, "refused": status == "refused"},
+            context={
+                "reference": row.reference,
+                "refused": status == "refused",
+                "follow": follow_url(services, lang, row.id, row.email),
+            },
         )
     append_audit(
         connection,
@@ -501,7 +506,7 @@ def file_verified(
             context={
                 "reference": view.reference,
                 "due": format_day(view.deadline.due_on, lang),
-                "link": services.url(lang, f"/requests/status/{follow}"),
+                "link": follow_url(services, lang, view.id, view.email),
             },
         )
         uow.commit()
@@ -509,7 +514,17 @@ def file_verified(
 
 
 def follow_token(services: AccountServices, view: RequestView) -> str:
-    return sign(services.secret, FOLLOW_PURPOSE, [1, view.id, address_digest(view.email)])
+    return _follow(services, view.id, view.email)
+
+
+def _follow(services: AccountServices, request_id: int, email: str) -> str:
+    return sign(services.secret, FOLLOW_PURPOSE, [1, request_id, address_digest(email)])
+
+
+def follow_url(services: AccountServices, lang: str, request_id: int, email: str) -> str:
+    """The request's follow-up page, as an absolute address (``GARDIEN_PUBLIC_URL``): every
+    e-mail about a request links it, whoever filed it (the page needs no account)."""
+    return services.url(lang, f"/requests/status/{_follow(services, request_id, email)}")
 
 
 def followed_request(uow: UnitOfWork, services: AccountServices, token: str) -> RequestView:

@@ -150,6 +150,14 @@ FIELDS: Mapping[str, Mapping[str, str | None]] = {
         "progress": "learning_path",
         "completed_at": "learning_path",
     },
+    "export_link": {
+        "id": None,
+        "request_id": "accountability",
+        "token_sha256": None,
+        "created_at": "accountability",
+        "expires_at": "accountability",
+        "used_at": "accountability",
+    },
     "invoice": {
         "id": None,
         "number": None,

@@ -22,8 +22,11 @@ from gardien.web import (
     console_messages,
     console_pages,
     console_purges,
+    console_rectify,
+    console_requests,
     contact_pages,
     devmail,
+    export_link_pages,
     newsletter_pages,
     pages,
     portal_pages,
@@ -91,6 +94,9 @@ def create_app(container: Container, *, dev_mail: bool = False) -> FastAPI:
     app.include_router(console_history.router)
     app.include_router(console_messages.router)
     app.include_router(console_purges.router)
+    app.include_router(console_requests.router)
+    app.include_router(console_rectify.router)
+    app.include_router(export_link_pages.router)
     app.include_router(sponsor_pages.router)
     app.include_router(admin_pages.router)
     app.include_router(admin_actions.router)

@@ -18,6 +18,7 @@ from gardien.store.tables import (
     contract,
     disclosure,
     disclosure_subject,
+    export_link,
     invoice,
     newsletter_subscription,
     opco_dossier,
@@ -47,7 +48,6 @@ _DELETED_BY_ID: dict[str, Table] = {
         xapi_document,
         account,
         web_session,
-        subject_request,
         throttle_counter,
     )
 }
@@ -71,6 +71,12 @@ def erase_records(
         )
         gone = connection.execute(delete(disclosure).where(disclosure.c.id.in_(ids)))
         return {"disclosure": rowcount(gone), "disclosure_subject": rowcount(people)}
+    if record == "subject_request":
+        # The download links sent to answer a request go with it (with_records).
+        links = connection.execute(delete(export_link).where(export_link.c.request_id.in_(ids)))
+        gone = connection.execute(delete(subject_request).where(subject_request.c.id.in_(ids)))
+        counts = {"subject_request": rowcount(gone)}
+        return counts | ({"export_link": rowcount(links)} if rowcount(links) else {})
     if record == "activity_statement":  # statements of no learner, with the agents they name
         deleted = delete_statements(connection, activity_statement.c.id.in_(ids))
         return {"activity_statement": len(deleted)}

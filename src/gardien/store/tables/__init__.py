@@ -2,7 +2,7 @@
 
 from gardien.store.metadata import metadata
 from gardien.store.tables.accountability import audit_entry, audit_head
-from gardien.store.tables.accounts import account, subject_request, web_session
+from gardien.store.tables.accounts import account, export_link, subject_request, web_session
 from gardien.store.tables.commerce import (
     commercial_contact,
     contract,
@@ -44,6 +44,7 @@ __all__ = [
     "disclosure",
     "disclosure_subject",
     "enrolment",
+    "export_link",
     "invoice",
     "learner",
     "learning_module",

@@ -153,3 +153,30 @@ subject_request = Table(
     CheckConstraint("(status = 'extended') <= (extended_to IS NOT NULL)", name="extension_dated"),
     lower_case("email"),
 )
+
+# A single-use link to download one's data, sent to someone who asked for access without an
+# account (services/request_actions.py). The token is in the e-mail only: its SHA-256 finds
+# the row. Goes with its request (the subject-request rule's ``with_records``).
+export_link = Table(
+    "export_link",
+    metadata,
+    Column("id", Integer, primary_key=True, info=SURROGATE),
+    Column(
+        "request_id",
+        ForeignKey("subject_request.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+        info=REQUEST,
+    ),
+    Column(
+        "token_sha256",
+        String(64),
+        nullable=False,
+        unique=True,
+        info=not_personal("digest of a random token"),
+    ),
+    Column("created_at", UTCDateTime(), nullable=False, info=REQUEST),
+    Column("expires_at", UTCDateTime(), nullable=False, info=REQUEST),
+    # Set when the link is followed: it works once.
+    Column("used_at", UTCDateTime(), nullable=True, info=REQUEST),
+)

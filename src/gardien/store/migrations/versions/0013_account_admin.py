@@ -4,7 +4,7 @@
 ``account.invitation_nonce`` (random, drawn for each invitation sent: the link carries a
 fingerprint of it, so sending a new one makes the old link worthless).
 
-Revision ID: 0015
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-07 09:40:00
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 import gardien.store.types
 
-revision: str = "0015"
+revision: str = "0013"
 # Written beside the other issue-18 branches: the lead re-chains it at merge.
 down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None

@@ -5,8 +5,8 @@ The DPO console reads the last entry of a kind on every visit (the last ``sweep.
 its start: ``(action, id)`` makes each a short index walk instead of a scan of the whole log,
 even for a kind that never occurred.
 
-Revision ID: 0014
-Revises: 0016
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-07 09:40:00
 """
 
@@ -14,9 +14,9 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0014"
+revision: str = "0015"
 # Issue 18's migrations are written on parallel branches, each after 0011; the merge re-chains.
-down_revision: str | None = "0016"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -5,8 +5,8 @@ A contact message can be marked answered in the DPO console and answered from it
 messages), when it was answered, and the reply sent with when it was sent. The reply is an
 exchange: it moves the message's ``last_exchange_at``, the clock of its retention rule.
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-07 10:00:00
 """
 
@@ -17,9 +17,9 @@ from alembic import op
 
 import gardien.store.types
 
-revision: str = "0016"
+revision: str = "0014"
 # Written beside other issue-18 branches: the merge re-chains it after the last of them.
-down_revision: str | None = "0015"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
