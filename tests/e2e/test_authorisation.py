@@ -296,16 +296,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 def _fill(path: str, site: dict[str, Any]) -> str:
     if path.startswith(("/sponsor/contracts/", "/sponsor/csv/")):
         return path.replace("{reference}", "C-EMP")
-    # An account an admin may act on: the DPO's (every action's page answers for it).
-    path = path.replace("{account_id}", str(site["dpo_id"]))
-    path = path.replace("{message_id}", str(site["message_id"]))
-    return path.replace("{reference}", site["their_request"]).replace("{run}", str(site["run"]))
-    return path.replace("{reference}", site["their_request"]).replace("{run}", str(site["run"]))
     if path.endswith("/send-export"):
         return path.replace("{reference}", site["their_other"]["access"])
     if "/rectify" in path:
         return path.replace("{reference}", site["their_other"]["rectification"])
-    return path.replace("{reference}", site["their_request"])
+    # An account an admin may act on: the DPO's (every action's page answers for it).
+    path = path.replace("{account_id}", str(site["dpo_id"]))
+    path = path.replace("{message_id}", str(site["message_id"]))
+    return path.replace("{reference}", site["their_request"]).replace("{run}", str(site["run"]))
 
 
 def _snapshot(engine: Engine) -> dict[str, Any]:

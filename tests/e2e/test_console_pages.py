@@ -336,7 +336,7 @@ def test_carrying_out_an_erasure_removes_the_person_and_says_what_was_kept(
     # The person is told what went and what stays, with their request's page.
     with site.engine.connect() as connection:
         [mail] = connection.execute(
-            select(outbox_message).where(outbox_message.c.kind == "request_erased")
+            select(outbox_message).where(outbox_message.c.kind == "erasure_done")
         ).all()
     assert mail.recipient == ERASED and INVOICE in mail.body and "/requests/status/" in mail.body
     _audited_by_dpo(site, "subject.erased")

@@ -217,7 +217,7 @@ def test_an_access_request_is_answered_with_a_link_that_works_once(
     send_outbox(site["env"])
     subject, body = mail_to(site["smtp"], ANA, reference)
     assert subject == f"Your request {reference}: your data is ready to download"
-    assert "until 2026-06-08 12:00 (Paris time)" in body
+    assert "until 8 June 2026 12:00 (Paris time)" in body
     download_link = link(body, "/requests/export")
     assert "/en/requests/export/" in download_link
     assert link(body, "/requests/status").startswith(f"{base}/en/requests/status/")
@@ -280,7 +280,7 @@ def test_an_erasure_is_checked_carried_out_and_told(site: dict[str, Any]) -> Non
     page.get_by_role("link", name="Voir ce qui sera effacé").click()
     check = visible_text(page)
     assert "Compte d'apprenant\t1" in check
-    assert "Dossier OPCO OPCO-AG-1 — conservé jusqu'au 30/06/2032" in check
+    assert "Dossier OPCO OPCO-AG-1 — conservation jusqu'au 30/06/2032" in check
     assert "obligation légale, RGPD, art. 6(1)(c)" in check
     with engine.connect() as connection:
         assert connection.execute(select(learner.c.id).where(learner.c.email == BOB)).first()
@@ -289,7 +289,7 @@ def test_an_erasure_is_checked_carried_out_and_told(site: dict[str, Any]) -> Non
         "L'effacement est fait et la personne est informée par courriel ; la demande est traitée."
     )
     done = visible_text(page)
-    assert "Dossier OPCO OPCO-AG-1 — conservé jusqu'au 30/06/2032" in done
+    assert "Dossier OPCO OPCO-AG-1 — conservation jusqu'au 30/06/2032" in done
     assert "Compte d'apprenant (1)" in done
     context.close()
     with engine.connect() as connection:
@@ -297,9 +297,10 @@ def test_an_erasure_is_checked_carried_out_and_told(site: dict[str, Any]) -> Non
 
     send_outbox(site["env"])
     subject, body = mail_to(site["smtp"], BOB, reference)
-    assert subject == f"Votre demande {reference} : vos données sont effacées"
-    assert "Ce que nous avons effacé :" in body and "- Compte d'apprenant : 1" in body
-    assert "- Dossier OPCO OPCO-AG-1 (" in body and "conservé jusqu'au 30/06/2032" in body
+    # The same e-mail as after an erasure from « Mes données », with the request's page.
+    assert subject == f"Vos données sont effacées (demande {reference})"
+    assert "Comme vous l'avez demandé" in body
+    assert "- Dossier OPCO OPCO-AG-1 — conservation jusqu'au 30/06/2032" in body
     follow = link(body, "/requests/status")
     person = site["browser"].new_context(java_script_enabled=False, locale="fr-FR")
     page = person.new_page()

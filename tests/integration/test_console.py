@@ -327,7 +327,6 @@ def test_what_the_state_forbids_is_refused(engine: Engine, requests: dict[str, s
             services,
             reference=requests["sunday"],
             actor=DPO,
-            words=PlainWords(),
         )
     late = services_at(engine, datetime(2026, 5, 21, 10, tzinfo=UTC))
     with pytest.raises(RequestStateError):  # past the first due day
@@ -369,16 +368,6 @@ def test_decisions_are_audited_under_the_dpos_id(engine: Engine, requests: dict[
         assert found and all(_no_address(entry.details) for entry in found)
 
 
-class PlainWords:
-    """Records and fields by their names: the e-mail's wording is the web layer's business."""
-
-    def record(self, name: str) -> str:
-        return f"<{name}>"
-
-    def label(self, record: str, name: str) -> str:
-        return f"<{record}.{name}>"
-
-
 def test_an_erasure_by_link_is_carried_out_closed_and_told(
     engine: Engine, requests: dict[str, str]
 ) -> None:
@@ -390,7 +379,6 @@ def test_an_erasure_by_link_is_carried_out_closed_and_told(
         services_at(engine, datetime(2026, 6, 1, 10, tzinfo=UTC)),
         reference=reference,
         actor=DPO,
-        words=PlainWords(),
     )
 
     assert closed.status == "completed"
@@ -412,8 +400,10 @@ def test_an_erasure_by_link_is_carried_out_closed_and_told(
             ).scalar_one()
             == "completed"
         )
-    assert mail.kind == "request_erased"
-    assert "<contact_message> : 2" in mail.body
+    # The same e-mail as after an erasure from « Mes données », with the request's page.
+    assert mail.kind == "erasure_done"
+    assert f"(demande {reference})" in mail.body
+    assert "Comme vous l'avez demandé" in mail.body
     assert "http://127.0.0.1:8000/requests/status/" in mail.body
     [erased] = entries(engine, "subject.erased")
     assert erased.actor == DPO and _no_address(erased.details)

@@ -88,7 +88,7 @@ def test_a_link_is_sent_and_works_once(engine: Engine) -> None:
     assert view.status == "completed" and until == SENT + WEEK
     token, body = sent_link(engine)
     assert "/requests/status/" in body  # the request's page is linked too
-    assert "2026-06-08 12:00" in body  # until when, in Paris time
+    assert "8 June 2026 12:00" in body  # until when, in Paris time
     with engine.connect() as connection:
         stored = connection.execute(select(export_link.c.token_sha256)).scalar_one()
     assert token not in stored and len(stored) == 64  # only its digest is kept

@@ -9,7 +9,7 @@ erase is an objection to it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -55,6 +55,22 @@ class KeptRecord:
             "reason": self.reason,
             "until": self.until.isoformat() if self.until else None,
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> KeptRecord:
+        """The record :meth:`as_json` wrote (a closed request's outcome keeps it so)."""
+        until = data.get("until")
+        reason = data.get("reason")
+        return cls(
+            record=str(data.get("record", "")),
+            key=str(data.get("key", "")),
+            rule=str(data.get("rule", "")),
+            fields=[str(name) for name in data.get("fields") or []],
+            legal_basis=str(data.get("legal_basis") or ""),
+            article=str(data.get("article") or ""),
+            reason={str(k): str(v) for k, v in reason.items()} if isinstance(reason, dict) else {},
+            until=date.fromisoformat(until) if isinstance(until, str) else None,
+        )
 
 
 @dataclass

@@ -31,6 +31,7 @@ from gardien.i18n.dates import format_time
 from gardien.services import console
 from gardien.services import request_actions as actions
 from gardien.services.erasure import preview_erasure
+from gardien.services.erasure_words import kept_in_words
 from gardien.services.requests import RequestView
 from gardien.store.uow import UnitOfWork
 from gardien.web.auth import check_csrf, require
@@ -237,7 +238,7 @@ def _erase_get(lang: str) -> Handler:
             {
                 **context,
                 "held": held,
-                "kept": kept,
+                "kept": kept_in_words(kept, lang),
                 "dpo_view": True,
                 "action": request_url(lang, reference, "erase"),
             },

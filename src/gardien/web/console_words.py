@@ -14,6 +14,8 @@ from fastapi import Request
 
 from gardien.i18n.dates import format_day
 from gardien.policy import Policy
+from gardien.services.erasure import KeptRecord
+from gardien.services.erasure_words import kept_in_words
 from gardien.services.notice.phrases import LEGAL_BASES
 from gardien.services.record_words import day
 from gardien.services.requests import RequestView
@@ -127,11 +129,14 @@ def outcome_in_words(
             for name, count in outcome["erased"].items()
             if isinstance(count, int) and count > 0
         ]
-        said["kept"] = [
-            {**record, "until": record.get("until")}
-            for record in outcome.get("kept") or []
-            if isinstance(record, dict)
-        ]
+        said["kept"] = kept_in_words(
+            [
+                KeptRecord.from_json(record)
+                for record in outcome.get("kept") or []
+                if isinstance(record, dict)
+            ],
+            lang,
+        )
         labels = {
             key: recipient.label.model_dump()[lang]
             for rule in policy.disclosure.values()
