@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -90,19 +89,6 @@ def _learners(engine: Engine) -> None:
 def browser() -> Iterator[Browser]:
     with chromium() as launched:
         yield launched
-
-
-@pytest.fixture(scope="module")
-def axe_script(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if shutil.which("npm") is None:
-        message = "npm not found: axe-core is installed from the npm registry"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message + " (CI must run it)")
-        pytest.skip(message)
-    try:
-        return axe.install(tmp_path_factory.mktemp("axe"))
-    except axe.AxeError as error:
-        pytest.fail(str(error))
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -369,19 +368,6 @@ def test_a_rectification_is_checked_and_recorded_and_a_refusal_needs_its_reason(
 
 
 # -- the pages at 1280 px and 390 px -----------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def axe_script(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if shutil.which("npm") is None:
-        message = "npm not found: axe-core is installed from the npm registry"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message + " (CI must run it)")
-        pytest.skip(message)
-    try:
-        return axe.install(tmp_path_factory.mktemp("axe"))
-    except axe.AxeError as error:
-        pytest.fail(str(error))
 
 
 def _problems(page: Page, name: str, width: int, shots: Path | None = None) -> list[str]:

@@ -12,8 +12,6 @@ under ``CI=true`` where it fails.
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,19 +23,6 @@ from tests.a11y.tour import RAW, STOPS, Site, Stop, served_site
 from tests.support.browser import WIDTHS, chromium, horizontal_overflow, visible_text
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def axe_script(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if shutil.which("npm") is None:
-        message = "npm not found: axe-core is installed from the npm registry"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message + " (CI must run it)")
-        pytest.skip(message)
-    try:
-        return axe.install(tmp_path_factory.mktemp("axe"))
-    except axe.AxeError as error:
-        pytest.fail(str(error))
 
 
 @pytest.fixture(scope="module")

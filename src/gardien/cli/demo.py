@@ -61,6 +61,7 @@ def demo_data_command(
             today=app.clock.today(),
             services_on=lambda when: replace(app, clock=FixedClock(when)).accounts(),
             site_on=lambda when: replace(app, clock=FixedClock(when)).website(),
+            portal_url=app.settings.public_url.rstrip("/") + "/",
         )
         emit(played.summary())
     if app.settings.environment is not Environment.DEVELOPMENT:

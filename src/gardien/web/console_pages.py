@@ -13,14 +13,14 @@ The use cases are in :mod:`gardien.services.console`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from gardien.i18n.dates import format_day
+from gardien.i18n.dates import format_day, format_time
 from gardien.services import console, purges
 from gardien.web.auth import require
 from gardien.web.forms import N_, PREFIXES, Handler, page_base, translate
@@ -48,12 +48,11 @@ ACTIONS = {"delete": N_("delete"), "anonymise": N_("anonymise")}
 
 
 def format_instant(at: datetime | None, lang: str) -> str:
-    """An instant in UTC, to the minute: ``01/06/2026 10:00 UTC`` (fr), ``1 June 2026 10:00 UTC``
-    (en)."""
+    """An instant in Paris time, as every page writes it: ``01/06/2026 12:00`` (fr),
+    ``1 June 2026 12:00`` (en)."""
     if at is None:
         return ""
-    at = at.astimezone(UTC)
-    return f"{format_day(at.date(), lang)} {at:%H:%M} UTC"
+    return format_time(at, lang)
 
 
 def _labels(request: Request, lang: str, labels: dict[str, str]) -> dict[str, str]:

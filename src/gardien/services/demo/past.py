@@ -3,9 +3,11 @@
 The records of the demo arrive by import and through the LRS (``loading.py``); then this
 module plays the last three months through the same use cases the site and the console call,
 each on the day it happened: people file requests by following the link of their verification
-e-mail, the DPO answers, extends or refuses them, the daily purge ran once, a newsletter
-campaign went out. The consoles then show requests in every state (open, overdue, extended,
-completed, refused), a past purge and sent e-mails on first sight.
+e-mail, the DPO answers, extends or refuses them, the daily purge ran once (a month ago, so
+the console shows it late), a newsletter campaign went out, the DPO answered two contact
+messages, and last night the audit chain was checked. The consoles then show requests in every
+state (open, overdue, extended, completed, refused), a past purge, answered and unanswered
+messages and sent e-mails on first sight.
 
 The audit log receives these entries after the import's, each with the instant it happened.
 """
@@ -21,14 +23,19 @@ from sqlalchemy import Engine, select
 from gardien.domain.vocabulary import FundingType
 from gardien.errors import InvalidInputError
 from gardien.services.accounts.context import AccountServices
+from gardien.services.audit import record_verification
+from gardien.services.audit import report as audit_report
 from gardien.services.console import carry_out_erasure, carry_out_objection, complete, extend
 from gardien.services.console import refuse as refuse_request
+from gardien.services.purges import Purge, purge
 from gardien.services.requests import file_verified, verification_token
-from gardien.services.sweep import SweepReport, sweep
+from gardien.services.sweep import SweepReport
 from gardien.services.website.campaign import parse_campaign
+from gardien.services.website.contact_replies import mark_answered, send_reply
 from gardien.services.website.newsletter import Site, queue_campaign
 from gardien.store.tables import (
     account,
+    contact_message,
     contract,
     contract_learner,
     learner,
@@ -63,6 +70,7 @@ class Past:
     requests: dict[str, list[str]] = field(default_factory=dict)
     purge: SweepReport | None = None
     campaign_queued: int = 0
+    replied: int = 0
 
     def summary(self) -> str:
         """One line for the command's output."""
@@ -72,7 +80,8 @@ class Past:
         purged = sum(rule.expired for rule in self.purge.rules) if self.purge else 0
         return (
             f"past: requests {states}; one purge run ({purged} records); "
-            f"one campaign ({self.campaign_queued} e-mails queued)"
+            f"one campaign ({self.campaign_queued} e-mails queued); "
+            f"{self.replied} contact messages answered; the audit chain checked last night"
         )
 
 
@@ -81,8 +90,17 @@ def _at(today: date, days_ago: int, hour: int = 10) -> datetime:
     return datetime.combine(today - timedelta(days=days_ago), time(hour), tzinfo=UTC)
 
 
-def play_past(engine: Engine, *, today: date, services_on: ServicesOn, site_on: SiteOn) -> Past:
+def play_past(
+    engine: Engine,
+    *,
+    today: date,
+    services_on: ServicesOn,
+    site_on: SiteOn,
+    portal_url: str,
+) -> Past:
     """Play the demo's last three months, oldest first, as of ``today``.
+
+    ``portal_url`` is where the learners' portal is (the purge's inactivity warnings link it).
 
     A past is played once: on a database that holds requests already (the demo loaded again
     on top of itself), nothing is played and the result is empty.
@@ -153,15 +171,39 @@ def play_past(engine: Engine, *, today: date, services_on: ServicesOn, site_on: 
     keep("extended", extended)
     # A rectification nobody answered: past its due day.
     keep("overdue", file(40, people.learners[1], "rectification", "Mon nom s'écrit Lefèvre."))
-    # A month ago, the daily purge ran (it has not run since: the console says it is late).
-    purge_clock = services_on(_at(today, 30, hour=2))
-    past.purge = sweep(
-        engine,
-        policy=purge_clock.policy,
-        clock=purge_clock.clock,
-        lookup=purge_clock.lookup,
-        blobs=purge_clock.blobs,
-    )
+    # A month ago, the daily purge ran, as `gardien sweep` runs it (it has not run since: the
+    # console says it is late).
+    purger = services_on(_at(today, 30, hour=2))
+    past.purge = purge(
+        Purge(
+            engine=engine,
+            policy=purger.policy,
+            clock=purger.clock,
+            lookup=purger.lookup,
+            portal_url=portal_url,
+            blobs=purger.blobs,
+        )
+    ).sweep
+    # Contact messages: the DPO replied to one from the console, and marked another answered
+    # (by telephone); the others wait.
+    with engine.connect() as connection:
+        messages = list(
+            connection.execute(
+                select(contact_message.c.id).order_by(contact_message.c.last_exchange_at.desc())
+            ).scalars()
+        )
+    if messages:
+        send_reply(
+            uow(),
+            site_on(_at(today, 20)),
+            messages[0],
+            text="Bonjour,\n\nMerci de votre message : nos parcours reprennent en septembre.",
+            actor=DPO_ACTOR,
+        )
+        past.replied += 1
+    if len(messages) > 1:
+        mark_answered(uow(), messages[1], actor=DPO_ACTOR, now=_at(today, 10))
+        past.replied += 1
     # Two weeks ago, a newsletter campaign went out to every confirmed subscriber.
     past.campaign_queued, _subscribers = queue_campaign(
         uow(), site_on(_at(today, 14)), parse_campaign(CAMPAIGN, name="rentree")
@@ -169,6 +211,12 @@ def play_past(engine: Engine, *, today: date, services_on: ServicesOn, site_on: 
     # This week: two requests waiting for an answer, on time.
     keep("open", file(3, people.visitors[3], "access"))
     keep("open", file(1, people.learners[2], "objection"))
+    # Last night, the audit log's chain was checked and the check recorded.
+    record_verification(
+        UnitOfWork(engine, write=True),
+        audit_report(UnitOfWork(engine)),
+        clock=services_on(_at(today, 0, hour=0)).clock,
+    )
     return past
 
 
