@@ -356,7 +356,7 @@ def test_the_console_and_purge_pages_fit_and_are_accessible(site: Site, width: i
     assert not found, f"at {width} px:\n" + "\n".join(found)
 
 
-def test_a_running_purge_reloads_itself_until_asked_not_to(site: Site) -> None:
+def test_a_running_purge_reloads_itself_only_when_asked(site: Site) -> None:
     # Started and never finished: the server's clock is stopped, so it stays "running".
     run = started_run(site.engine, NOW, actor=f"dpo:{site.dpo_id}")
     url = f"{site.base}/console/purges/runs/{run}"
@@ -365,29 +365,29 @@ def test_a_running_purge_reloads_itself_until_asked_not_to(site: Site) -> None:
         page = context.new_page()
         goto(page, url)
         assert page.get_attribute("p.purge-state", "data-state") == "running"
+        # By default the page stays still: a link reloads it, another makes it reload itself.
+        assert page.locator('meta[http-equiv="refresh"]').count() == 0
+        assert "Recharger pour voir l'avancement" in visible_text(page)
+        page.click("text=Recharger tout seul toutes les 5 secondes")
+        page.wait_for_url(f"{url}?auto=on")
         assert page.get_attribute('meta[http-equiv="refresh"]', "content") == "5"
         with page.expect_navigation(timeout=15_000) as reloaded:
             pass  # nobody clicks: the page reloads itself
-        assert reloaded.value is not None and reloaded.value.url == url
+        assert reloaded.value is not None and reloaded.value.url == f"{url}?auto=on"
+        page.click("text=Arrêter le rechargement")
+        page.wait_for_url(url)
+        assert page.locator('meta[http-equiv="refresh"]').count() == 0
         # A second purge is refused while this one runs: the form leads to it instead.
         goto(page, f"{site.base}/console/purges/preview")
         assert page.locator("form button.danger").count() == 0
         page.click("text=Suivre son avancement")
         page.wait_for_url(url)
-        page.click("text=Arrêter le rechargement")
-        page.wait_for_url(f"{url}?auto=off")
-        assert page.locator('meta[http-equiv="refresh"]').count() == 0
-        assert "Recharger pour voir l'avancement" in visible_text(page)
     finally:
         context.close()
     measured = site.context(390, script=True)
     try:
         page = measured.new_page()
-        goto(page, f"{url}?auto=off")
-        assert _problems(page, 390) == []
-        # The reloading page breaks one rule only, by design (the brief asks for a page that
-        # refreshes without JavaScript): axe's meta-refresh, which a link on it turns off.
         goto(page, url)
-        assert {v.rule for v in axe.blocking(page)} == {"meta-refresh"}
+        assert _problems(page, 390) == []
     finally:
         measured.close()

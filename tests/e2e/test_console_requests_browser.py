@@ -15,10 +15,6 @@ finding (tests/a11y/axe.py; axe needs the browser's JavaScript, the pages none).
 from __future__ import annotations
 
 import json
-import os
-import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,8 +31,9 @@ from gardien.store.migrate import upgrade
 from gardien.store.tables import audit_entry, learner, subject_request
 from tests.a11y import axe
 from tests.support.browser import WIDTHS, chromium, horizontal_overflow, visible_text
+from tests.support.mailbox import link, mail_to, send_outbox
 from tests.support.server import free_port, running_server
-from tests.support.smtp import SmtpServer, smtp_server
+from tests.support.smtp import smtp_server
 from tests.support.sweep_people import CURIOUS, load_messages
 from tests.support.transmission_samples import load_contracts
 from tests.support.web import PASSWORD, TOTP_SECRET, make_account
@@ -133,34 +130,6 @@ def _dpo(site: dict[str, Any], *, js: bool = False, width: int = 1280) -> Browse
         viewport={"width": width, "height": 900},
     )
     return context
-
-
-def send_outbox(env: dict[str, str]) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "gardien", "outbox", "send"],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-
-
-def mail_to(smtp: SmtpServer, recipient: str, subject_has: str) -> tuple[str, str]:
-    """Subject and text of the last message to ``recipient`` whose subject has the words."""
-    found = [
-        m for m in smtp.messages if recipient in str(m["To"]) and subject_has in str(m["Subject"])
-    ]
-    assert found, [str(m["Subject"]) for m in smtp.messages if recipient in str(m["To"])]
-    body = found[-1].get_body(("plain",))
-    assert body is not None
-    return str(found[-1]["Subject"]), str(body.get_content())
-
-
-def link(text: str, path: str) -> str:
-    found = re.findall(rf"http://127\.0\.0\.1:\d+(?:/en)?{re.escape(path)}/\S+", text)
-    assert found, text
-    return str(found[-1])
 
 
 def audit(engine: Engine, action: str) -> list[Any]:

@@ -5,9 +5,9 @@
   and the purge forecast (:mod:`gardien.services.forecast`), overdue records in the totals.
 - ``/console/purges/preview``: a dry run, per rule, and the form that starts a purge.
 - ``POST /console/purges``: starts the purge the DPO confirmed, in a thread of this process.
-- ``/console/purges/runs/{run}``: how far that purge got, reloaded every few seconds by the
-  page itself (``<meta http-equiv="refresh">``, no JavaScript; ``?auto=off`` stops it, a link
-  on the page says so), then its report.
+- ``/console/purges/runs/{run}``: how far that purge got, then its report. A link reloads it;
+  another makes it reload itself every few seconds (``?auto=on``: ``<meta http-equiv="refresh">``,
+  no JavaScript), which the person chooses and can stop (WCAG 2.2.1).
 
 The purge is :func:`gardien.services.purges.purge`, the very run ``gardien sweep`` makes,
 audited the same way under the actor ``dpo:<account id>``. It runs in a background thread
@@ -264,9 +264,12 @@ def _run_get(lang: str) -> Handler:
                 "running": status.state == "running",
                 # The reload can be turned off (WCAG 2.2.1): the same page, reloaded by hand.
                 "decimal": partial(format_decimal, format="0.0", locale=lang),
+                # Reloading by itself is the person's choice (``?auto=on``), never the default:
+                # a page that changes under the reader fails WCAG 2.2.1 unless they asked for it.
                 "refresh": REFRESH_SECONDS
-                if status.state == "running" and request.query_params.get("auto") != "off"
+                if status.state == "running" and request.query_params.get("auto") == "on"
                 else None,
+                "every": REFRESH_SECONDS,
                 "run_url": _run_url(lang, status.run),
             },
         )
