@@ -10,10 +10,7 @@ at 1280 px and 390 px: no sideways scrolling, no serious or critical WCAG 2.2 AA
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,6 +25,7 @@ from gardien.store.migrate import upgrade
 from gardien.store.tables import account, sponsor_contact
 from tests.a11y import axe
 from tests.support.browser import WIDTHS, chromium, horizontal_overflow
+from tests.support.mailbox import send_outbox
 from tests.support.server import free_port, running_server
 from tests.support.smtp import SmtpServer, smtp_server
 from tests.support.transmission_samples import load_contracts
@@ -46,17 +44,6 @@ CONTACT = "paie.menuiserie@example.com"
 def browser() -> Iterator[Browser]:
     with chromium() as launched:
         yield launched
-
-
-def _send_outbox(env: dict[str, str]) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "gardien", "outbox", "send"],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
 
 
 def _mails_to(smtp: SmtpServer, recipient: str) -> list[str]:
@@ -184,11 +171,11 @@ def test_an_admin_manages_accounts_in_a_browser(
             admin.get_by_role("button", name="Envoyer l'invitation").click()
             admin.wait_for_url(f"{base}/admin/accounts?done=invited")
             assert "invité" in admin.locator("tr", has_text=NEW_DPO).inner_text()
-            _send_outbox(env)
+            send_outbox(env)
             admin.get_by_role("link", name=f"Renvoyer l'invitation ({NEW_DPO})").click()
             admin.get_by_role("button", name="Envoyer une nouvelle invitation").click()
             admin.wait_for_url(f"{base}/admin/accounts?done=resent")
-            _send_outbox(env)
+            send_outbox(env)
             first, second = _mails_to(smtp, NEW_DPO)
             assert "compte de membre du personnel" in second and "second facteur" in second
             visitor = browser.new_context(java_script_enabled=False, locale="fr-FR")
@@ -221,7 +208,7 @@ def test_an_admin_manages_accounts_in_a_browser(
             admin.get_by_role("button", name="Envoyer l'invitation").click()
             admin.wait_for_url(f"{base}/admin/accounts?done=invited")
             assert "Menuiserie Fictive SAS" in admin.locator("tr", has_text=CONTACT).inner_text()
-            _send_outbox(env)
+            send_outbox(env)
             [contact_mail] = _mails_to(smtp, CONTACT)
             assert "en tant que contact de Menuiserie Fictive SAS" in contact_mail
             assert "contrats de formation de Menuiserie Fictive SAS" in contact_mail

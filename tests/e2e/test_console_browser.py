@@ -20,23 +20,23 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, select
 
 from gardien.domain.totp import totp
-from gardien.services.requests import record_request
 from gardien.store.engine import make_engine
 from gardien.store.migrate import upgrade
-from gardien.store.tables import contact_message, subject_request
+from gardien.store.tables import contact_message
 from tests.a11y import axe
 from tests.support.browser import HEIGHT, WIDTHS, chromium, horizontal_overflow
 from tests.support.server import free_port, running_server
 from tests.support.smtp import SmtpServer, smtp_server
+from tests.support.subject_samples import closed_request
 from tests.support.web import PASSWORD, TOTP_SECRET, make_account
 
 pytestmark = pytest.mark.e2e
@@ -85,21 +85,7 @@ class Site:
 
 
 def _closed(engine: Engine, email: str, kind: str, status: str, closed: datetime) -> str:
-    with engine.begin() as connection:
-        view = record_request(
-            connection,
-            now=closed - timedelta(days=10),
-            email=email,
-            kind=kind,
-            identity_check="email_link",
-            actor="web",
-        )
-        connection.execute(
-            update(subject_request)
-            .where(subject_request.c.id == view.id)
-            .values(status=status, closed_at=closed, outcome={"note": "fait"})
-        )
-    return view.reference
+    return closed_request(engine, email, kind, status, closed, received_days_before=10)
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,7 @@ address.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +23,7 @@ from gardien.store.engine import make_engine
 from gardien.store.migrate import upgrade
 from gardien.store.tables import learner, outbox_message
 from tests.support.browser import chromium
+from tests.support.mailbox import send_outbox
 from tests.support.retention_samples import default_policy, document, invoice_doc, load
 from tests.support.server import free_port, running_server
 from tests.support.smtp import smtp_server
@@ -90,19 +88,6 @@ ENGLISH = Words(
 def browser() -> Iterator[Browser]:
     with chromium() as launched:
         yield launched
-
-
-def send_outbox(env: dict[str, str]) -> str:
-    """One run of ``gardien outbox send``; what it wrote (stdout and stderr)."""
-    done = subprocess.run(
-        [sys.executable, "-m", "gardien", "outbox", "send"],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout + done.stderr
 
 
 def erase_in_browser(browser: Browser, base: str, words: Words) -> tuple[str, list[str]]:

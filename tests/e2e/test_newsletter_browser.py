@@ -22,6 +22,7 @@ from gardien.store.engine import make_engine
 from gardien.store.migrate import upgrade
 from gardien.store.tables import newsletter_subscription
 from tests.support.browser import chromium
+from tests.support.mailbox import send_outbox
 from tests.support.server import free_port, running_server
 from tests.support.smtp import smtp_server
 
@@ -46,17 +47,6 @@ def status(url: str, email: str) -> str | None:
             return found
     finally:
         engine.dispose()
-
-
-def send_outbox(env: dict[str, str]) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "gardien", "outbox", "send"],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
 
 
 def link_in(smtp: object, kind: str, recipient: str) -> str:

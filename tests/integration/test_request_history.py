@@ -6,39 +6,25 @@ Each reading is audited by what it searched *by*, never with the address searche
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, select
 
 from gardien.errors import InvalidInputError
 from gardien.services.request_history import HistoryQuery, closed_requests
 from gardien.services.requests import record_request
-from gardien.store.tables import audit_entry, subject_request
+from gardien.store.tables import audit_entry
 from gardien.store.uow import UnitOfWork
+from tests.support.subject_samples import closed_request
 
 NOW = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
 DPO = "dpo:3"
 
 
 def _closed(engine: Engine, email: str, kind: str, status: str, closed: datetime) -> str:
-    """A request received a week before ``closed`` and closed then with ``status``."""
-    with engine.begin() as connection:
-        view = record_request(
-            connection,
-            now=closed - timedelta(days=7),
-            email=email,
-            kind=kind,
-            identity_check="email_link",
-            actor="web",
-        )
-        connection.execute(
-            update(subject_request)
-            .where(subject_request.c.id == view.id)
-            .values(status=status, closed_at=closed, outcome={"note": "fait"})
-        )
-    return view.reference
+    return closed_request(engine, email, kind, status, closed, received_days_before=7)
 
 
 @pytest.fixture

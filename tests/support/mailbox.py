@@ -11,7 +11,8 @@ from tests.support.smtp import SmtpServer
 
 
 def send_outbox(env: dict[str, str]) -> str:
-    """Run ``gardien outbox send`` with ``env`` (as the nightly unit would); its output."""
+    """Run ``gardien outbox send`` with ``env`` (as the nightly unit would); what it wrote
+    (stdout and stderr)."""
     done = subprocess.run(
         [sys.executable, "-m", "gardien", "outbox", "send"],
         env={**os.environ, **env},
@@ -20,7 +21,7 @@ def send_outbox(env: dict[str, str]) -> str:
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    return done.stdout
+    return done.stdout + done.stderr
 
 
 def mail_to(smtp: SmtpServer, recipient: str, subject_has: str) -> tuple[str, str]:

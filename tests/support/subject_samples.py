@@ -6,15 +6,16 @@ chosen so that, as of 1 June 2026, each retention rule is on a known side of its
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from gardien.domain.clock import FixedClock
 from gardien.services.importing.document import ImportDocument
 from gardien.services.importing.writer import import_document
-from gardien.store.tables import commercial_contact, learner, outbox_message
+from gardien.services.requests import record_request
+from gardien.store.tables import commercial_contact, learner, outbox_message, subject_request
 from gardien.store.uow import UnitOfWork
 from tests.support.accounts import give_account
 
@@ -291,3 +292,31 @@ def _subscription(email: str, status: str, unsubscribed: str | None) -> dict[str
         "confirmed_at": "2023-05-02T10:05:00Z",
         "unsubscribed_at": unsubscribed,
     }
+
+
+def closed_request(
+    engine: Engine,
+    email: str,
+    kind: str,
+    status: str,
+    closed: datetime,
+    *,
+    received_days_before: int = 7,
+) -> str:
+    """A request filed by e-mail link ``received_days_before`` days before ``closed``, and
+    closed then with ``status`` (the history's rows); its reference."""
+    with engine.begin() as connection:
+        view = record_request(
+            connection,
+            now=closed - timedelta(days=received_days_before),
+            email=email,
+            kind=kind,
+            identity_check="email_link",
+            actor="web",
+        )
+        connection.execute(
+            update(subject_request)
+            .where(subject_request.c.id == view.id)
+            .values(status=status, closed_at=closed, outcome={"note": "fait"})
+        )
+    return view.reference

@@ -50,6 +50,23 @@ class SponsorChoice:
     ref: str
 
 
+# An account as the list shows it, with its sponsor's name for a sponsor's contact.
+_ENTRIES = (
+    select(
+        account.c.id,
+        account.c.email,
+        account.c.role,
+        account.c.created_at,
+        account.c.activated_at,
+        account.c.deactivated_at,
+        account.c.last_sign_in_at,
+        sponsor.c.name.label("sponsor_name"),
+    )
+    .outerjoin(sponsor_contact, sponsor_contact.c.id == account.c.sponsor_contact_id)
+    .outerjoin(sponsor, sponsor.c.id == sponsor_contact.c.sponsor_id)
+)
+
+
 def _state(row: Any) -> str:
     if row.deactivated_at is not None:
         return "deactivated"
@@ -79,60 +96,25 @@ def list_accounts(
         conditions.append(account.c.email.contains(term, autoescape=True))
     with uow:
         rows = uow.connection.execute(
-            select(
-                account.c.id,
-                account.c.email,
-                account.c.role,
-                account.c.created_at,
-                account.c.activated_at,
-                account.c.deactivated_at,
-                account.c.last_sign_in_at,
-                sponsor.c.name.label("sponsor_name"),
-            )
-            .outerjoin(sponsor_contact, sponsor_contact.c.id == account.c.sponsor_contact_id)
-            .outerjoin(sponsor, sponsor.c.id == sponsor_contact.c.sponsor_id)
-            .where(*conditions)
-            .order_by(account.c.role, account.c.email)
-            .limit(limit)
+            _ENTRIES.where(*conditions).order_by(account.c.role, account.c.email).limit(limit)
         ).all()
         total = uow.connection.execute(
             select(func.count()).select_from(account).where(*conditions)
         ).scalar_one()
-    entries = [
-        AccountEntry(
-            id=row.id,
-            email=row.email,
-            role=row.role,
-            state=_state(row),
-            created_at=row.created_at,
-            last_sign_in_at=row.last_sign_in_at,
-            sponsor_name=row.sponsor_name,
-        )
-        for row in rows
-    ]
+    entries = [_entry(row) for row in rows]
     return AccountList(entries, int(total))
 
 
 def account_entry(uow: UnitOfWork, account_id: int) -> AccountEntry | None:
     """One account as the list shows it (for the page that confirms a change)."""
     with uow:
-        row = uow.connection.execute(
-            select(
-                account.c.id,
-                account.c.email,
-                account.c.role,
-                account.c.created_at,
-                account.c.activated_at,
-                account.c.deactivated_at,
-                account.c.last_sign_in_at,
-                sponsor.c.name.label("sponsor_name"),
-            )
-            .outerjoin(sponsor_contact, sponsor_contact.c.id == account.c.sponsor_contact_id)
-            .outerjoin(sponsor, sponsor.c.id == sponsor_contact.c.sponsor_id)
-            .where(account.c.id == account_id)
-        ).first()
+        row = uow.connection.execute(_ENTRIES.where(account.c.id == account_id)).first()
     if row is None:
         return None
+    return _entry(row)
+
+
+def _entry(row: Any) -> AccountEntry:
     return AccountEntry(
         id=row.id,
         email=row.email,
