@@ -274,6 +274,8 @@ def test_an_erasure_is_checked_carried_out_and_told(site: dict[str, Any]) -> Non
     page = person.new_page()
     page.goto(follow)
     expect(page.get_by_role("heading", name="Vos données sont effacées")).to_be_visible()
+    # The page the e-mail links says what is kept in the e-mail's own words.
+    assert "Dossier OPCO OPCO-AG-1 — conservation jusqu'au 30/06/2032" in visible_text(page)
     person.close()
 
 

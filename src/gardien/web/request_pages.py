@@ -21,10 +21,11 @@ from gardien.domain.vocabulary import REQUEST_KINDS
 from gardien.errors import InvalidInputError, InvalidLinkError, TooManyRequestsError
 from gardien.i18n.dates import format_month_day, local_day
 from gardien.services import requests as dsr
+from gardien.services.erasure import KeptRecord
+from gardien.services.erasure_words import KeptWords, kept_in_words
 from gardien.services.website.newsletter import normalise_email
 from gardien.store.uow import UnitOfWork
 from gardien.web.auth import check_csrf
-from gardien.web.data_labels import Words
 from gardien.web.deps import FormDep, get_container
 from gardien.web.forms import (
     N_,
@@ -277,20 +278,10 @@ def on_day(value: str | date | None, lang: str) -> str:
     return in_words(date.fromisoformat(value[:10]) if isinstance(value, str) else value, lang)
 
 
-def _kept(request: Request, lang: str, outcome: dict[str, Any] | None) -> list[dict[str, str]]:
-    """What an erasure kept, in words: the fields by their names, why, until when."""
-    kept = []
-    words = Words(lambda text, **values: translate(request, lang, text, **values), lang)
-    for record in (outcome or {}).get("kept") or []:
-        fields = [words.label(record["record"], name) for name in record["fields"]]
-        kept.append(
-            {
-                "fields": ", ".join(fields),
-                "reason": record["reason"].get(lang) or record["reason"].get("fr", ""),
-                "until": on_day(record["until"], lang) if record.get("until") else "",
-            }
-        )
-    return kept
+def _kept(outcome: dict[str, Any] | None, lang: str) -> list[KeptWords]:
+    """What an erasure kept, in the words of its result page and of its e-mail."""
+    records = (outcome or {}).get("kept") or []
+    return kept_in_words([KeptRecord.from_json(r) for r in records if isinstance(r, dict)], lang)
 
 
 def _status_page(request: Request, lang: str, view: dsr.RequestView, follow: str) -> HTMLResponse:
@@ -315,7 +306,7 @@ def _status_page(request: Request, lang: str, view: dsr.RequestView, follow: str
                 due=in_words(view.deadline.effective_due, lang),
                 closed=in_words(view.closed_at or view.received_at, lang),
             ),
-            "kept": _kept(request, lang, view.outcome),
+            "kept": _kept(view.outcome, lang),
             "follow_url": f"{PREFIXES[lang]}/requests/status/{follow}",
             "day": lambda value: on_day(value, lang),
         },
