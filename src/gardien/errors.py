@@ -6,6 +6,7 @@
     ├── ClassificationError     columns or categories that the policy does not cover
     ├── DatabaseNotReadyError   a database that is unreachable or not migrated to the head revision
     ├── BusyError               another writer held the database longer than this caller waits
+    ├── StatementTimeoutError   a database statement ran past the web server's time limit
     ├── ImportDocumentError     an import document that is malformed or inconsistent
     ├── NotFoundError           a named record that does not exist
     ├── AuditChainBrokenError   the audit log's hash chain does not verify (services.audit)
@@ -138,6 +139,18 @@ class BusyError(GardienError):
     PostgreSQL a row or table lock (``lock_not_available`` after the web's ``lock_timeout``).
     The web answers 503 with ``Retry-After``; the command line, which waits longer, says so
     and exits 1: the same command run again finishes the work.
+    """
+
+    exit_code = 1
+
+
+class StatementTimeoutError(GardienError):
+    """A statement ran past the engine's statement timeout; its transaction rolled back.
+
+    Set on the web server's engine (``GARDIEN_DATABASE_STATEMENT_TIMEOUT_SECONDS``):
+    PostgreSQL's ``statement_timeout`` (SQLSTATE 57014), a progress handler on SQLite. The web
+    answers 503; running the same request again is safe, since nothing was written
+    (docs/postgresql.md).
     """
 
     exit_code = 1

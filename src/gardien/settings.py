@@ -128,6 +128,16 @@ class Settings(BaseSettings):
     # PostgreSQL row lock) before it answers 503 with nothing written; commands wait longer.
     write_wait_seconds: float = 2.0
 
+    # PostgreSQL as a managed service serves it (OVHcloud; docs/postgresql.md). The CA that
+    # signed the server's certificate (libpq's sslrootcert; with it, sslmode=verify-full unless
+    # the URL says otherwise). Pool and statement timeout: the web server's engine only, per
+    # worker process (commands keep SQLAlchemy's pool and no statement timeout: a sweep batch
+    # or an import may rightly run long). A statement timeout of 0 sets no limit.
+    database_ca_file: Path | None = None
+    database_pool_size: int = Field(default=5, ge=1, le=200)
+    database_max_overflow: int = Field(default=5, ge=0, le=200)
+    database_statement_timeout_seconds: float = Field(default=30.0, ge=0, le=3600)
+
     # Outgoing mail (gardien.mail.smtp): the defaults reach the development sink on loopback.
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
@@ -171,6 +181,7 @@ class Settings(BaseSettings):
         "blob_s3_bucket",
         "blob_s3_access_key",
         "blob_s3_secret_key",
+        "database_ca_file",
         mode="before",
     )
     @classmethod
@@ -195,6 +206,13 @@ class Settings(BaseSettings):
         if scheme.startswith("sqlite") and rest and not rest.startswith(":memory:"):
             return Path(rest.split("?", 1)[0]).parent / "blobs"
         return Path("var/blobs")
+
+    @property
+    def web_statement_timeout(self) -> float | None:
+        """The web server's statement timeout in seconds, None for no limit (0 in the
+        environment)."""
+        seconds = self.database_statement_timeout_seconds
+        return seconds if seconds > 0 else None
 
     @property
     def dkim_enabled(self) -> bool:
