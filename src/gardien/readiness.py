@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from enum import StrEnum
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from gardien.settings import GENERATE_SECRET, N_, Environment, Settings, secret_weakness
@@ -50,6 +51,7 @@ def production_requirements(settings: Settings) -> list[Requirement]:
         _secret_key(settings),
         _previous_secret_keys(settings),
         _database(settings),
+        *_database_limits(settings),
         _public_url(settings),
         _smtp(settings),
         _smtp_credentials(settings),
@@ -151,20 +153,116 @@ def _database(settings: Settings) -> Requirement:
         return Requirement(name, Status.MET, N_("PostgreSQL over a Unix socket"))
     if is_loopback(host):
         return Requirement(name, Status.MET, N_("PostgreSQL on this machine (loopback)"))
-    if query.get("sslmode", [""])[-1] == "verify-full":
+    return _database_tls(settings, query)
+
+
+def _database_tls(settings: Settings, query: dict[str, list[str]]) -> Requirement:
+    """PostgreSQL over the network: ``sslmode=verify-full`` and a CA file that is one, as the
+    engine reads them (store/engine.py ``with_ca_file``: the setting, else the URL's
+    ``sslrootcert``; with the setting and no ``sslmode``, verify-full)."""
+    name, ca_name = "GARDIEN_DATABASE_URL", "GARDIEN_DATABASE_CA_FILE"
+    setting = settings.database_ca_file
+    named = query.get("sslrootcert", [None])[-1]
+    if setting is not None and named is not None and Path(named) != setting:
+        return Requirement(
+            ca_name,
+            Status.MISSING,
+            N_("the database URL's sslrootcert names another file: keep one of the two"),
+        )
+    ca = str(setting) if setting is not None else named
+    sslmode = query.get("sslmode", ["verify-full" if setting is not None else ""])[-1]
+    if sslmode != "verify-full":
+        return Requirement(
+            name,
+            Status.MISSING,
+            N_(
+                "PostgreSQL over the network without sslmode=verify-full: the connection can be"
+                " read or diverted"
+            ),
+            hint=None if ca is not None else CA_HINT,
+        )
+    if ca is None:
+        return Requirement(
+            ca_name,
+            Status.MISSING,
+            N_(
+                "not set: sslmode=verify-full needs the CA certificate of the database service"
+                " (the path of its file)"
+            ),
+        )
+    if ca == "system":  # libpq 16: the operating system's trusted CAs
         return Requirement(
             name,
             Status.MET,
             N_("PostgreSQL over TLS, the server's certificate and name verified (verify-full)"),
         )
+    path = Path(ca)
+    if not path.is_file():
+        return Requirement(ca_name, Status.MISSING, N_("%(path)s: no such file"), {"path": ca})
+    if not _holds_certificate(path):
+        return Requirement(
+            ca_name,
+            Status.MISSING,
+            N_("%(path)s holds no PEM certificate (-----BEGIN CERTIFICATE-----)"),
+            {"path": ca},
+        )
     return Requirement(
         name,
-        Status.MISSING,
+        Status.MET,
         N_(
-            "PostgreSQL over the network without sslmode=verify-full: the connection can be"
-            " read or diverted"
+            "PostgreSQL over TLS, the server's certificate and name verified (verify-full)"
+            " against %(path)s"
         ),
+        {"path": ca},
     )
+
+
+CA_HINT = N_("and set GARDIEN_DATABASE_CA_FILE to the CA certificate of the database service")
+
+
+def _holds_certificate(path: Path) -> bool:
+    try:
+        return b"-----BEGIN CERTIFICATE-----" in path.read_bytes()[:1_000_000]
+    except OSError:
+        return False
+
+
+def _database_limits(settings: Settings) -> list[Requirement]:
+    """What the web server's engine is allowed: said, for the operator to size the plan."""
+    notes = []
+    if urlsplit(settings.database_url).scheme.split("+")[0] in ("postgresql", "postgres"):
+        pool, overflow = settings.database_pool_size, settings.database_max_overflow
+        notes.append(
+            Requirement(
+                "GARDIEN_DATABASE_POOL_SIZE",
+                Status.NOTE,
+                N_(
+                    "up to %(total)s connections per web worker (%(pool)s kept, %(overflow)s more"
+                    " under load): workers × %(total)s, plus the commands, must stay below the"
+                    " database's max_connections"
+                ),
+                {"total": pool + overflow, "pool": pool, "overflow": overflow},
+            )
+        )
+    seconds = settings.web_statement_timeout
+    if seconds is None:
+        notes.append(
+            Requirement(
+                "GARDIEN_DATABASE_STATEMENT_TIMEOUT_SECONDS",
+                Status.NOTE,
+                N_("0: no limit, a runaway query holds a web worker's connection"),
+            )
+        )
+    else:
+        notes.append(
+            Requirement(
+                "GARDIEN_DATABASE_STATEMENT_TIMEOUT_SECONDS",
+                Status.NOTE,
+                N_("a web request's database statements are stopped after %(seconds)s s"),
+                {"seconds": f"{seconds:g}"},
+            )
+        )
+    return notes
 
 
 def _public_url(settings: Settings) -> Requirement:

@@ -257,9 +257,20 @@ class Settings(BaseSettings):
             raise ConfigurationError(
                 "GARDIEN_WRITE_WAIT_SECONDS must be a number of seconds above 0, at most 60"
             )
+        self._check_database()
         self._check_mail()
         self._check_blobs()
         return self
+
+    def _check_database(self) -> None:
+        timeout = self.web_statement_timeout
+        if timeout is not None and timeout <= self.write_wait_seconds:
+            # A statement's time includes its waits for locks: with a shorter timeout, a
+            # writer held up by another would be told "too long" instead of "busy".
+            raise ConfigurationError(
+                "GARDIEN_DATABASE_STATEMENT_TIMEOUT_SECONDS must be longer than"
+                " GARDIEN_WRITE_WAIT_SECONDS (or 0, no limit)"
+            )
 
     def _check_blobs(self) -> None:
         s3 = {
