@@ -5,10 +5,14 @@ StatementTimeoutError, and its transaction rolls back: nothing written."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Connection, Engine, func, insert, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import QueuePool
 
 from gardien.bootstrap import bootstrap
@@ -137,3 +141,22 @@ def test_a_lock_wait_stays_a_busy_error_under_the_statement_timeout(database_url
 def test_a_statement_timeout_that_is_not_positive_is_refused(seconds: float) -> None:
     with pytest.raises(GardienError, match="positive"):
         make_engine("sqlite://", statement_timeout=seconds)
+
+
+def test_a_failed_statements_deadline_does_not_outlive_it_on_sqlite(tmp_path: Path) -> None:
+    # SQLite's deadline is armed before each statement and lifted after it; a statement that
+    # fails is lifted too, or the next plain cursor (the bulk writer's) would be stopped.
+    engine = make_engine(f"sqlite:///{tmp_path / 'deadline.sqlite3'}", statement_timeout=0.2)
+    try:
+        with engine.connect() as connection:
+            with pytest.raises(DBAPIError):
+                connection.exec_driver_sql("SELECT * FROM no_such_table")
+            time.sleep(0.3)  # past the failed statement's deadline
+            raw: Any = connection.connection.dbapi_connection
+            counted = raw.execute(
+                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c"
+                " WHERE x < 200000) SELECT count(*) FROM c"
+            ).fetchone()
+            assert counted == (200000,)
+    finally:
+        engine.dispose()

@@ -249,6 +249,19 @@ def _sqlite_statement_timeout(engine: Engine, timeout_ms: int) -> None:
     def disarm(connection: Connection, *_args: Any) -> None:
         connection.info[_DEADLINE] = None
 
+    # A statement that failed never reaches after_cursor_execute: its deadline must not
+    # outlive it (the bulk writer's plain cursors, store/bulk.py, run without one).
+    @event.listens_for(engine, "handle_error")
+    def disarm_on_error(context: ExceptionContext) -> None:
+        connection = context.connection
+        if connection is not None and not connection.invalidated:
+            connection.info[_DEADLINE] = None
+
+    @event.listens_for(engine, "checkin")
+    def disarm_on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info[_DEADLINE] = None
+
 
 BUSY = "another writer holds the database: nothing was written, try again"
 
