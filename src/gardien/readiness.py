@@ -4,7 +4,8 @@ Each :class:`Requirement` names a variable, says whether it is met, and explains
 sentence that is also a msgid of the gettext catalogue (the command translates it). No detail
 ever contains a secret: the secret key and the API token are judged, never shown; of the
 database URL, only its kind is told (it may hold a password). Reading the settings is all this
-does: no database, no network, so the command answers at once (docs/configuration.md).
+does (and the database's CA file, to see that it holds a certificate): no database, no network,
+so the command answers at once (docs/configuration.md).
 """
 
 from __future__ import annotations
@@ -163,7 +164,7 @@ def _database_tls(settings: Settings, query: dict[str, list[str]]) -> Requiremen
     name, ca_name = "GARDIEN_DATABASE_URL", "GARDIEN_DATABASE_CA_FILE"
     setting = settings.database_ca_file
     named = query.get("sslrootcert", [None])[-1]
-    if setting is not None and named is not None and Path(named) != setting:
+    if setting is not None and named is not None and Path(named).resolve() != setting.resolve():
         return Requirement(
             ca_name,
             Status.MISSING,

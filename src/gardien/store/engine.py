@@ -132,7 +132,7 @@ def with_ca_file(url: URL, ca_file: Path | None) -> URL:
     if isinstance(named, tuple):
         named = named[-1]
     if ca_file is not None:
-        if named is not None and Path(named) != ca_file:
+        if named is not None and Path(named).resolve() != ca_file.resolve():
             raise ConfigurationError(
                 "GARDIEN_DATABASE_CA_FILE and the database URL's sslrootcert name different"
                 " files: keep one"
