@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from gardien.bootstrap import bootstrap
 from gardien.errors import ConfigurationError
 from gardien.settings import Settings, load_settings
 from gardien.store.engine import make_engine
@@ -111,3 +112,14 @@ def test_sqlite_has_no_use_for_a_ca_file() -> None:
         assert dict(engine.url.query) == {}
     finally:
         engine.dispose()
+
+
+def test_the_web_engine_of_a_database_in_memory_has_no_pool_to_size() -> None:
+    # SQLite in memory lives in one connection per thread: the pool settings do not apply.
+    container = bootstrap(Settings(), database_url="sqlite://")
+    web = container.for_web()
+    try:
+        assert web.engine.pool.__class__.__name__ == "SingletonThreadPool"
+    finally:
+        web.close()
+        container.close()

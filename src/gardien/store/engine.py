@@ -89,9 +89,12 @@ def make_engine(
         ) from None
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
-        if database and database != ":memory:":
+        in_memory = database in ("", ":memory:") or parsed.query.get("mode") == "memory"
+        if not in_memory:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, **pool, **_JSON)
+        # A database in memory lives in one connection per thread (SingletonThreadPool): no
+        # pool to size.
+        engine = create_engine(parsed, **({} if in_memory else pool), **_JSON)
         event.listen(
             engine,
             "connect",
