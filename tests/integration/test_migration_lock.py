@@ -69,7 +69,8 @@ def test_two_upgrades_started_together_apply_the_migrations_once(
         head = head_revision()
         migrations = len(revisions_after(None))
         assert migrations >= 16
-        # One applied every migration, the other found nothing to apply: they ran once.
+        # The counts are Alembic's own record of the steps it ran (on_version_apply, see
+        # migrations/env.py): one process ran every migration, the other none. They ran once.
         assert outputs == [
             f"applied {migrations} migration(s): database at revision {head}\n",
             f"nothing to apply: database at revision {head}\n",

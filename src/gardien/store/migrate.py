@@ -83,15 +83,17 @@ def upgrade(
     on_wait: Callable[[], None] | None = None,
 ) -> list[str]:
     """Apply every migration not yet applied (``pseudonyms``: see :func:`alembic_config`);
-    return the revisions applied, oldest first (none: the schema was at head already).
+    return the revisions Alembic ran, oldest first (none: the schema was at head already).
 
     One instance at a time (:func:`migration_lock`): another that runs meanwhile waits (and
     calls ``on_wait`` first), then finds nothing left to do.
     """
+    config = alembic_config(engine, pseudonyms=pseudonyms)
+    applied: list[str] = []
+    config.attributes["applied"] = applied  # filled by migrations/env.py, step by step
     with migration_lock(engine, on_wait=on_wait):
-        before = current_revision(engine)
-        command.upgrade(alembic_config(engine, pseudonyms=pseudonyms), "head")
-    return revisions_after(before)
+        command.upgrade(config, "head")
+    return applied
 
 
 def revisions_after(revision: str | None) -> list[str]:
