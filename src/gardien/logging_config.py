@@ -25,6 +25,7 @@ import logging.config
 import re
 import traceback
 from datetime import UTC, datetime
+from types import TracebackType
 from typing import Any
 
 from gardien.settings import LogFormat, LogLevel
@@ -63,10 +64,7 @@ class JsonFormatter(logging.Formatter):
             kind, _error, stack = record.exc_info
             line["exception"] = kind.__name__
             # Frames only: the message of the exception may quote personal data.
-            line["stack"] = [
-                f"{frame.filename}:{frame.lineno} in {frame.name}"
-                for frame in traceback.extract_tb(stack)
-            ]
+            line["stack"] = _frames(stack)
         if record.stack_info:
             line["stack_info"] = record.stack_info
         return json.dumps(line, ensure_ascii=False, default=str)
@@ -88,9 +86,17 @@ class TextFormatter(logging.Formatter):
                 text += f" {name}={value}"
         if record.exc_info and record.exc_info[0] is not None:
             kind, _error, stack = record.exc_info
-            frames = "".join(traceback.format_list(traceback.extract_tb(stack)))
-            text += f"\n{kind.__name__} (message left out of the log)\n{frames.rstrip()}"
+            frames = "\n  ".join(_frames(stack))
+            text += f"\n{kind.__name__} (message left out of the log)\n  {frames}"
         return text
+
+
+def _frames(stack: TracebackType | None) -> list[str]:
+    """Where the exception went through: file, line and function of each frame (no source
+    text, no local values)."""
+    return [
+        f"{frame.filename}:{frame.lineno} in {frame.name}" for frame in traceback.extract_tb(stack)
+    ]
 
 
 def logging_dict(log_format: LogFormat, level: LogLevel) -> dict[str, Any]:
