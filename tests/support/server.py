@@ -39,8 +39,10 @@ def running_server(
     """
     port = port or free_port()
     # A file, never a pipe nobody reads: the server logs a line per request, and a full pipe
-    # would stop it mid-answer.
-    output = log.open("w", encoding="utf-8") if log is not None else tempfile.TemporaryFile("w+")
+    # would stop it mid-answer. Closed in the ``finally`` below.
+    output = (
+        log.open("w", encoding="utf-8") if log is not None else tempfile.TemporaryFile("w+")  # noqa: SIM115
+    )
     process = subprocess.Popen(
         [sys.executable, "-m", "gardien", "serve", "--port", str(port), *args],
         env={**os.environ, **env},
