@@ -25,6 +25,7 @@ pytestmark = pytest.mark.e2e
 
 RULES = Path(__file__).parents[2] / "deploy" / "prometheus" / "alerts.yml"
 RULE_TESTS = RULES.with_name("alerts.test.yml")
+SCRAPE = RULES.with_name("prometheus.yml")
 # Names in PromQL that are not gardien's metrics: Prometheus's own series, functions, keywords.
 NOT_METRICS = {"up"}
 
@@ -40,6 +41,8 @@ def promtool(*args: str) -> str:
 def test_promtool_accepts_the_rules_and_their_tests_pass() -> None:
     assert "SUCCESS: 10 rules found" in promtool("check", "rules", str(RULES))
     assert "SUCCESS" in promtool("test", "rules", str(RULE_TESTS))
+    # The example scrape configuration (its token file exists on the Prometheus host only).
+    assert "SUCCESS" in promtool("check", "config", "--syntax-only", str(SCRAPE))
 
 
 def metric_names_in_rules() -> set[str]:
