@@ -113,7 +113,9 @@ def create_app(container: Container, *, dev_mail: bool = False) -> FastAPI:
     app.add_middleware(CsrfSeedMiddleware, environment=container.settings.environment)
     app.add_middleware(SecurityHeadersMiddleware, environment=container.settings.environment)
     # Outermost: every answer is counted and logged, the middlewares' own (a busy 503) too.
-    app.add_middleware(RequestMetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(
+        RequestMetricsMiddleware, metrics=app.state.metrics, routes=app.router.routes
+    )
     install_handlers(app)
     if dev_mail:
         if container.settings.environment is not Environment.DEVELOPMENT:

@@ -23,7 +23,7 @@ import hmac
 import logging
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from time import perf_counter
 from typing import Any
 
@@ -35,6 +35,7 @@ from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gardien.bootstrap import Container
@@ -82,20 +83,38 @@ class Metrics:
         self.requests.labels(method, route, f"{status // 100}xx").observe(seconds)
 
 
-def route_template(scope: Scope) -> str:
-    """The template of the route that answered (``/console/requests/{reference}``)."""
+def route_template(scope: Scope, routes: Sequence[BaseRoute] = ()) -> str:
+    """The template of the route that answered (``/console/requests/{reference}``).
+
+    The router names it in the scope; an answer given before routing (a writer told the
+    server is busy, web/write_turns.py) is matched here against ``routes``.
+    """
     route = scope.get("route")
+    if route is None:
+        route = next((r for r in _flat(routes) if r.matches(scope)[0] is not Match.NONE), None)
     path = getattr(route, "path", None)
     return path if isinstance(path, str) else UNMATCHED
+
+
+def _flat(routes: Sequence[BaseRoute]) -> Iterator[BaseRoute]:
+    """The routes, through the routers FastAPI keeps as included objects (all without a
+    prefix in gardien, so their routes match the path as it is)."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from _flat(inner.routes)
+        else:
+            yield route
 
 
 class RequestMetricsMiddleware:
     """Counts every HTTP request in the histogram and writes its log line (``gardien.request``:
     method, route template, status, duration; no address, no query string, no path)."""
 
-    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, routes: Sequence[BaseRoute]) -> None:
         self.app = app
         self.metrics = metrics
+        self.routes = routes  # the app's, for answers given before routing
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -115,7 +134,7 @@ class RequestMetricsMiddleware:
         finally:
             seconds = perf_counter() - started
             method = scope["method"] if scope["method"] in METHODS else "OTHER"
-            route = route_template(scope)
+            route = route_template(scope, self.routes)
             self.metrics.observe(method, route, status, seconds)
             request_log.info(
                 "request",
