@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from gardien.domain.deadlines import Deadline
 from gardien.services.audit import VERIFIED
 from gardien.services.outbox_sender import DEFAULT_MAX_ATTEMPTS
 from gardien.services.purges import FAILED, FINISHED
@@ -124,19 +125,17 @@ def _last_sweep(connection: Connection) -> LastSweep | None:
 
 def _requests(connection: Connection, today: date) -> tuple[Counter[str], Counter[str]]:
     c = subject_request.c
-    due = func.coalesce(c.extended_to, c.due_on)
     # Index on status: the open requests only, however many were closed over the years.
-    rows = connection.execute(select(c.kind, due).where(c.status.in_(OPEN_STATUSES))).all()
+    rows = connection.execute(
+        select(c.kind, c.received_at, c.due_on, c.extended_to).where(c.status.in_(OPEN_STATUSES))
+    ).all()
     open_requests: Counter[str] = Counter()
     overdue: Counter[str] = Counter()
-    for kind, effective_due in rows:
-        open_requests[kind] += 1
-        # Overdue the day after the due day (domain/deadlines.py's Deadline.is_overdue).
-        if effective_due is not None and today > _as_date(effective_due):
-            overdue[kind] += 1
+    for row in rows:
+        open_requests[row.kind] += 1
+        # As the console says it: overdue the day after the (extended) due day.
+        if Deadline(row.received_at.date(), row.due_on, row.extended_to).is_overdue(
+            today, closed=False
+        ):
+            overdue[row.kind] += 1
     return open_requests, overdue
-
-
-def _as_date(value: date | str) -> date:
-    # COALESCE loses the column's type on SQLite: the day comes back as ISO text.
-    return value if isinstance(value, date) else date.fromisoformat(value)
