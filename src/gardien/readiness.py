@@ -18,7 +18,14 @@ from enum import StrEnum
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from gardien.settings import GENERATE_SECRET, N_, Environment, Settings, secret_weakness
+from gardien.settings import (
+    GENERATE_SECRET,
+    N_,
+    Environment,
+    LogFormat,
+    Settings,
+    secret_weakness,
+)
 
 
 class Status(StrEnum):
@@ -59,6 +66,8 @@ def production_requirements(settings: Settings) -> list[Requirement]:
         _mail_from(settings),
         _dkim(settings),
         _api_token(settings),
+        _metrics_token(settings),
+        _log_format(settings),
         _clock(settings),
         _policy(settings),
     ]
@@ -352,6 +361,37 @@ def _api_token(settings: Settings) -> Requirement:
     if problem is None:
         return Requirement(name, Status.MET, STRONG_ENOUGH)
     return Requirement(name, Status.MISSING, problem, {"command": GENERATE_SECRET}, hint=GENERATE)
+
+
+# Observability (docs/observability.md): who may read /metrics, and how the logs are written.
+def _metrics_token(settings: Settings) -> Requirement:
+    name = "GARDIEN_METRICS_TOKEN"
+    if settings.metrics_token is None:
+        return Requirement(
+            name,
+            Status.NOTE,
+            N_("not set: /metrics answers 404; set a token for Prometheus to read it"),
+        )
+    problem = secret_weakness(settings.metrics_token.get_secret_value())
+    if problem is None:
+        return Requirement(name, Status.MET, STRONG_ENOUGH)
+    return Requirement(name, Status.MISSING, problem, {"command": GENERATE_SECRET}, hint=GENERATE)
+
+
+def _log_format(settings: Settings) -> Requirement:
+    name = "GARDIEN_LOG_FORMAT"
+    if settings.logs_as is LogFormat.JSON:
+        return Requirement(name, Status.MET, N_("JSON lines, at level %(level)s"), _level(settings))
+    return Requirement(
+        name,
+        Status.NOTE,
+        N_("plain text lines, at level %(level)s: log collectors read JSON lines (json)"),
+        _level(settings),
+    )
+
+
+def _level(settings: Settings) -> dict[str, object]:
+    return {"level": settings.log_level.value}
 
 
 def _clock(settings: Settings) -> Requirement:

@@ -95,6 +95,18 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class LogFormat(StrEnum):
+    JSON = "json"
+    TEXT = "text"
+
+
+class LogLevel(StrEnum):
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+
 class Settings(BaseSettings):
     """Everything configurable; secrets are ``SecretStr`` so they never show in a traceback."""
 
@@ -164,6 +176,14 @@ class Settings(BaseSettings):
     blob_s3_access_key: str | None = None
     blob_s3_secret_key: SecretStr | None = None
 
+    # Observability (docs/observability.md). Logs: one JSON object per line ("json") or plain
+    # lines ("text"); unset, JSON in production and text elsewhere. The level applies to
+    # gardien's loggers and uvicorn's. /metrics: with a token, only a Bearer of it may read;
+    # without one it is open outside production and off (404) in production.
+    log_format: LogFormat | None = None
+    log_level: LogLevel = LogLevel.INFO
+    metrics_token: SecretStr | None = None
+
     @field_validator(
         "policy",
         "smtp_username",
@@ -182,11 +202,32 @@ class Settings(BaseSettings):
         "blob_s3_access_key",
         "blob_s3_secret_key",
         "database_ca_file",
+        "log_format",
+        "metrics_token",
         mode="before",
     )
     @classmethod
     def _empty_is_default(cls, value: object) -> object:
         return None if value in ("", None) else value
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _any_case(cls, value: object) -> object:
+        # GARDIEN_LOG_LEVEL=info or INFO, GARDIEN_LOG_FORMAT=JSON or json: both read the same.
+        if not isinstance(value, str):
+            return value
+        return (
+            value.upper()
+            if value.lower() in {"debug", "info", "warning", "error"}
+            else (value.lower())
+        )
+
+    @property
+    def logs_as(self) -> LogFormat:
+        """How logs are written: ``GARDIEN_LOG_FORMAT``, else JSON in production, text elsewhere."""
+        if self.log_format is not None:
+            return self.log_format
+        return LogFormat.JSON if self.environment is Environment.PRODUCTION else LogFormat.TEXT
 
     @property
     def retired_secrets(self) -> list[str]:

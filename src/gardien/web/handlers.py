@@ -54,7 +54,7 @@ def lang_of(request: Request) -> str:
 
 # The addresses whose errors stay JSON whatever the client accepts.
 _MACHINE_PREFIXES = ("/api/", "/xapi/")
-_MACHINE_PATHS = frozenset({"/api", "/xapi", "/openapi.json", "/health"})
+_MACHINE_PATHS = frozenset({"/api", "/xapi", "/openapi.json", "/health", "/ready", "/metrics"})
 
 
 def is_machine_path(path: str) -> bool:
