@@ -46,13 +46,21 @@ def schema_at_head(engine: Engine) -> NotReady | None:
     try:
         current = current_revision(engine)
     except DatabaseNotReadyError as error:
+        if error.__cause__ is not None:
+            # No connection: the driver's words name hosts and ports, which an open endpoint
+            # does not tell; the kind of failure is enough to act on (the logs have no more).
+            return NotReady("database", _unreachable(error.__cause__))
         return NotReady("database", str(error))
     except SQLAlchemyError as error:  # any other failure to answer: its kind only
-        return NotReady("database", f"cannot reach the database ({type(error).__name__})")
+        return NotReady("database", _unreachable(error))
     if current != _head():
         state = "empty (never migrated)" if current is None else f"at revision {current}"
         return NotReady("schema", f"the database is {state}, not at {_head()}")
     return None
+
+
+def _unreachable(error: BaseException) -> str:
+    return f"cannot reach the database ({type(error).__name__})"
 
 
 # The checks of /ready, in order; the database's comes first (the others need it).
