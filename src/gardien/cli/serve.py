@@ -57,6 +57,7 @@ def serve_command(
     import uvicorn
 
     from gardien.readiness import is_loopback
+    from gardien.services.erasure_replay import check_replayed
     from gardien.settings import Environment
     from gardien.web.app import create_app
 
@@ -74,6 +75,7 @@ def serve_command(
         if workers > 1:
             raise ConfigurationError("--dev-mail serves with one worker: leave out --workers")
     engine = app.migrated_engine()
+    check_replayed(engine, app.ledger)  # a restored database lacking erasures is not served
     if not production:
         typer.echo(
             f"{settings.environment.value} mode: listening on {host} only; not for production",

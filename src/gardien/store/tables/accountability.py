@@ -42,3 +42,13 @@ audit_head = Table(
     Column("anchor_hash", String(64), nullable=False, info=not_personal("hash chain")),
     CheckConstraint("id = 1", name="single_row"),
 )
+
+# The entries of the erasure ledger (store/erasure_ledger.py) this database has applied: an
+# erasure inserts its entry in its own transaction, `gardien erasure replay` those a restored
+# database lacked. Ids and times only: the entries themselves live outside the database.
+erasure_applied = Table(
+    "erasure_applied",
+    metadata,
+    Column("entry_id", String(64), primary_key=True, info=not_personal("erasure ledger entry id")),
+    Column("applied_at", UTCDateTime(), nullable=False, info=not_personal("time of application")),
+)

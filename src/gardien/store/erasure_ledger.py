@@ -1,0 +1,255 @@
+"""The erasure ledger: every erasure, written outside the database, so that a restore keeps it.
+
+A backup taken before an erasure holds the person again; restoring it would bring them back.
+Each erasure therefore also writes one entry here, in a folder or an S3-compatible bucket that
+backups do not hold, and ``gardien erasure replay`` re-applies the entries a restored database
+has not applied (docs/backups.md).
+
+An entry is one small JSON object, named by its id, and holds keyed pseudonyms only: the keyed
+lookups of the address (``SubjectLookup.candidates``) and of its xAPI identifier, never the
+address, a name or any other field. Entries are never rewritten: a file is created with
+``O_EXCL``, an object with a conditional put (``If-None-Match: *``), and the id carries 16
+random bytes, so two writers never pick the same name.
+
+- :class:`FileErasureLedger`: one file per entry under ``GARDIEN_ERASURE_LEDGER_DIR``.
+- :class:`S3ErasureLedger`: one object per entry under a prefix of
+  ``GARDIEN_ERASURE_LEDGER_S3_BUCKET``.
+
+Every failure is an :class:`~gardien.errors.ErasureLedgerError` naming the entry, never a person.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property, partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from gardien.errors import ErasureLedgerError
+
+if TYPE_CHECKING:
+    from gardien.settings import Settings
+
+# <UTC instant, to the microsecond>-<32 hex digits>: sorts by time, unique by its random part.
+_ENTRY_ID = re.compile(r"\d{8}T\d{12}Z-[0-9a-f]{32}")
+_SUFFIX = ".json"
+S3_PREFIX = "erasure-ledger/"
+KINDS = ("erasure",)
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One erasure as the ledger keeps it: when, and the keyed pseudonyms of the person."""
+
+    id: str
+    recorded_at: datetime
+    lookups: tuple[str, ...]
+    agent_names: tuple[str, ...]
+    kind: str = "erasure"
+
+    def as_bytes(self) -> bytes:
+        return json.dumps(
+            {
+                "id": self.id,
+                "kind": self.kind,
+                "recorded_at": self.recorded_at.isoformat(),
+                "lookups": list(self.lookups),
+                "agent_names": list(self.agent_names),
+            },
+            sort_keys=True,
+        ).encode()
+
+    @classmethod
+    def from_bytes(cls, name: str, data: bytes) -> LedgerEntry:
+        try:
+            raw = json.loads(data)
+            entry = cls(
+                id=str(raw["id"]),
+                kind=str(raw["kind"]),
+                recorded_at=datetime.fromisoformat(str(raw["recorded_at"])),
+                lookups=tuple(str(item) for item in raw["lookups"]),
+                agent_names=tuple(str(item) for item in raw["agent_names"]),
+            )
+        except (ValueError, KeyError, TypeError):
+            raise ErasureLedgerError(f"ledger entry {name} cannot be read") from None
+        if entry.id != name or entry.kind not in KINDS:
+            raise ErasureLedgerError(f"ledger entry {name} does not name itself")
+        return entry
+
+
+def new_entry(
+    *, now: datetime, lookups: tuple[str, ...], agent_names: tuple[str, ...]
+) -> LedgerEntry:
+    """A new entry recorded ``now``, with an id no other entry has."""
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return LedgerEntry(
+        id=f"{stamp}-{secrets.token_hex(16)}",
+        recorded_at=now,
+        lookups=lookups,
+        agent_names=agent_names,
+    )
+
+
+def checked_id(name: str) -> str:
+    if not _ENTRY_ID.fullmatch(name):
+        raise ErasureLedgerError("a ledger entry id reads <UTC instant>-<32 hex digits>")
+    return name
+
+
+class ErasureLedger(Protocol):
+    """Append-only: ``append`` never replaces an entry; ``ids`` lists them without reading them."""
+
+    def append(self, entry: LedgerEntry) -> None: ...
+
+    def ids(self) -> Iterator[str]: ...
+
+    def read(self, entry_id: str) -> LedgerEntry: ...
+
+    @property
+    def where(self) -> str: ...
+
+
+class FileErasureLedger:
+    """Entries as files under ``root`` (created owner-only when first written)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @property
+    def where(self) -> str:
+        return str(self.root)
+
+    def append(self, entry: LedgerEntry) -> None:
+        path = self.root / (checked_id(entry.id) + _SUFFIX)
+        try:
+            self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            # O_EXCL: an existing entry is never opened for writing, let alone replaced.
+            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(handle, "wb") as file:
+                file.write(entry.as_bytes())
+                file.flush()
+                os.fsync(file.fileno())
+            directory = os.open(self.root, os.O_RDONLY)
+            try:
+                os.fsync(directory)  # the new name survives a crash too
+            finally:
+                os.close(directory)
+        except FileExistsError:
+            raise ErasureLedgerError(f"ledger entry {entry.id} exists already") from None
+        except OSError as error:
+            raise ErasureLedgerError(f"writing ledger entry {entry.id}: {error.strerror}") from None
+
+    def ids(self) -> Iterator[str]:
+        try:
+            names = sorted(os.listdir(self.root))
+        except FileNotFoundError:
+            return
+        except OSError as error:
+            raise ErasureLedgerError(f"listing the ledger: {error.strerror}") from None
+        for name in names:
+            stem = name.removesuffix(_SUFFIX)
+            if name.endswith(_SUFFIX) and _ENTRY_ID.fullmatch(stem):
+                yield stem
+
+    def read(self, entry_id: str) -> LedgerEntry:
+        path = self.root / (checked_id(entry_id) + _SUFFIX)
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise ErasureLedgerError(f"reading ledger entry {entry_id}: {error.strerror}") from None
+        return LedgerEntry.from_bytes(entry_id, data)
+
+
+class S3ErasureLedger:
+    """Entries as objects of ``bucket`` under ``prefix`` on an S3-compatible service."""
+
+    def __init__(self, client: Callable[[], Any], bucket: str, *, prefix: str = S3_PREFIX) -> None:
+        self._make_client = client
+        self.bucket = bucket
+        self.prefix = prefix
+
+    @property
+    def where(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}"
+
+    @cached_property
+    def _client(self) -> Any:
+        return self._make_client()
+
+    @cached_property
+    def _failures(self) -> tuple[type[Exception], ...]:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        return (BotoCoreError, ClientError)
+
+    def append(self, entry: LedgerEntry) -> None:
+        key = self.prefix + checked_id(entry.id) + _SUFFIX
+        try:
+            # Conditional put: the service refuses (412) to replace an object that exists.
+            self._client.put_object(
+                Bucket=self.bucket, Key=key, Body=entry.as_bytes(), IfNoneMatch="*"
+            )
+        except self._failures as error:
+            if s3_status(error) == 412:
+                raise ErasureLedgerError(f"ledger entry {entry.id} exists already") from None
+            raise ErasureLedgerError(
+                f"writing ledger entry {entry.id}: {s3_reason(error)}"
+            ) from None
+
+    def ids(self) -> Iterator[str]:
+        try:
+            pages = self._client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=self.prefix
+            )
+            for page in pages:
+                for item in page.get("Contents", []):
+                    stem = str(item["Key"])[len(self.prefix) :].removesuffix(_SUFFIX)
+                    if _ENTRY_ID.fullmatch(stem):
+                        yield stem
+        except self._failures as error:
+            raise ErasureLedgerError(f"listing the ledger: {s3_reason(error)}") from None
+
+    def read(self, entry_id: str) -> LedgerEntry:
+        key = self.prefix + checked_id(entry_id) + _SUFFIX
+        try:
+            data: bytes = self._client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        except self._failures as error:
+            raise ErasureLedgerError(
+                f"reading ledger entry {entry_id}: {s3_reason(error)}"
+            ) from None
+        return LedgerEntry.from_bytes(entry_id, data)
+
+
+def s3_status(error: Exception) -> int | None:
+    """The HTTP status of a botocore ``ClientError``, None for any other failure."""
+    response = getattr(error, "response", None)
+    if not isinstance(response, dict):
+        return None
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return int(status) if status is not None else None
+
+
+def s3_reason(error: Exception) -> str:
+    response = getattr(error, "response", None)
+    if isinstance(response, dict) and "Error" in response:
+        return str(response["Error"].get("Code", "error"))
+    return type(error).__name__
+
+
+def open_erasure_ledger(settings: Settings) -> ErasureLedger:
+    """The S3-compatible ledger when ``GARDIEN_ERASURE_LEDGER_S3_BUCKET`` is set, else files."""
+    if settings.erasure_ledger_s3_bucket:
+        from gardien.store.offsite import offsite_s3_client
+
+        return S3ErasureLedger(
+            partial(offsite_s3_client, settings),
+            settings.erasure_ledger_s3_bucket,
+            prefix=settings.erasure_ledger_s3_prefix,
+        )
+    return FileErasureLedger(settings.erasure_ledger_directory)
