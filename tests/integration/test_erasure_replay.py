@@ -1,0 +1,219 @@
+"""The erasure ledger and its replay, on SQLite and PostgreSQL (docs/backups.md).
+
+A copy of the database taken before an erasure stands for a restored backup (on PostgreSQL, a
+database created from the original as its template, as a managed service's restore gives a new
+instance): it holds the person again and lacks the ledger's entry, the server's check refuses
+it, the replay erases the person and records the entry, and the check then passes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+from gardien.bootstrap import bootstrap
+from gardien.domain.clock import FixedClock
+from gardien.errors import ErasureLedgerError, ReplayNeededError
+from gardien.services.erasure import erase_subject
+from gardien.services.erasure_replay import check_replayed, pending_entries, replay_erasures
+from gardien.services.subject_export import export_subject
+from gardien.settings import Settings
+from gardien.store.engine import make_engine
+from gardien.store.erasure_ledger import FileErasureLedger, S3ErasureLedger
+from gardien.store.offsite import offsite_s3_client
+from gardien.store.tables import erasure_applied, learner
+from gardien.store.uow import UnitOfWork
+from tests.support.lookup import LOOKUP
+from tests.support.retention_samples import (
+    contract_doc,
+    default_policy,
+    document,
+    learner_doc,
+    load,
+    message_doc,
+)
+from tests.support.s3 import ACCESS_KEY, REGION, SECRET_KEY, running_s3
+
+AS_OF = date(2026, 6, 1)
+EMAIL = "ombeline.kerhervy@example.org"
+OTHER = "gaspard.lenoir@example.org"
+
+
+def people() -> dict[str, object]:
+    return document(
+        learners=[
+            learner_doc(EMAIL, "Ombeline", "Kerhervy", "2026-05-02T09:00:00Z"),
+            learner_doc(OTHER, "Gaspard", "Lenoir", "2026-05-03T09:00:00Z"),
+        ],
+        contracts=[contract_doc("CT-1", "online_payment", "2026-04-30", learners=[EMAIL, OTHER])],
+        contact_messages=[
+            message_doc(
+                "Ombeline Kerhervy",
+                EMAIL,
+                received="2026-05-10T09:00:00Z",
+                last_exchange="2026-05-10T09:00:00Z",
+            )
+        ],
+    )
+
+
+def erase(engine: Engine, ledger: FileErasureLedger | S3ErasureLedger, email: str) -> None:
+    erase_subject(
+        email,
+        uow=UnitOfWork(engine, write=True),
+        policy=default_policy(),
+        clock=FixedClock.on(AS_OF),
+        lookup=LOOKUP,
+        ledger=ledger,
+    )
+
+
+def held(engine: Engine, email: str) -> bool:
+    exported = export_subject(
+        email,
+        uow=UnitOfWork(engine),
+        policy=default_policy(),
+        clock=FixedClock.on(AS_OF),
+        lookup=LOOKUP,
+    )
+    return bool(exported["found"])
+
+
+def replay(engine: Engine, ledger: FileErasureLedger | S3ErasureLedger) -> str:
+    return replay_erasures(
+        engine=engine,
+        ledger=ledger,
+        policy=default_policy(),
+        clock=FixedClock.on(AS_OF),
+        lookup=LOOKUP,
+    ).summary()
+
+
+def copy_of(url: str, engine: Engine, tmp_path: Path) -> Iterator[str]:
+    """A copy of the database at ``url``: what a restore of a backup taken now gives."""
+    if url.startswith("sqlite"):
+        path = tmp_path / f"restored-{uuid.uuid4().hex[:8]}.sqlite3"
+        source = sqlite3.connect(url.removeprefix("sqlite:///"))
+        target = sqlite3.connect(path)
+        source.backup(target)
+        target.close()
+        source.close()
+        yield f"sqlite:///{path}"
+        return
+    engine.dispose()  # a template must have no other connection
+    parsed = make_url(url)
+    name = f"gardien_r_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE {name} TEMPLATE "{parsed.database}"'))
+        yield parsed.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+def test_a_restored_copy_is_refused_until_the_replay_erases_the_person_again(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    load(engine, people())
+    ledger = FileErasureLedger(tmp_path / "ledger")
+    backup = copy_of(database_url, engine, tmp_path)
+    restored_url = next(backup)
+    try:
+        erase(engine, ledger, EMAIL)
+        assert not held(engine, EMAIL)
+        check_replayed(engine, ledger)  # the live database applied its own erasure
+
+        restored = make_engine(restored_url)
+        try:
+            assert held(restored, EMAIL)  # the restore brought her back
+            with pytest.raises(ReplayNeededError, match="gardien erasure replay"):
+                check_replayed(restored, ledger)
+            said = replay(restored, ledger)
+            assert "1 replayed: 1 found in the database" in said
+            assert "0 no longer held" in said
+            assert "@" not in said
+            assert not held(restored, EMAIL)
+            assert held(restored, OTHER)  # nobody else
+            check_replayed(restored, ledger)
+            assert "nothing to replay" in replay(restored, ledger)  # idempotent
+        finally:
+            restored.dispose()
+    finally:
+        backup.close()
+
+
+def test_an_entry_whose_person_is_gone_is_marked_applied(
+    engine: Engine, tmp_path: Path
+) -> None:
+    load(engine, people())
+    ledger = FileErasureLedger(tmp_path / "ledger")
+    erase(engine, ledger, "nobody@example.org")  # held nowhere, recorded all the same
+    with engine.begin() as connection:
+        connection.execute(erasure_applied.delete())  # as a database from before it
+    assert len(pending_entries(engine, ledger)[1]) == 1
+    said = replay(engine, ledger)
+    assert "0 found in the database" in said and "1 no longer held" in said
+    assert pending_entries(engine, ledger) == (1, [])
+    assert held(engine, EMAIL) and held(engine, OTHER)
+
+
+def test_an_erasure_the_ledger_cannot_record_erases_nothing(
+    engine: Engine, tmp_path: Path
+) -> None:
+    load(engine, people())
+    blocked = tmp_path / "ledger"
+    blocked.write_text("a file where the folder should be")
+    with pytest.raises(ErasureLedgerError):
+        erase(engine, FileErasureLedger(blocked), EMAIL)
+    assert held(engine, EMAIL)
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(erasure_applied)) == 0
+        assert connection.scalar(select(func.count()).where(learner.c.email == EMAIL)) == 1
+
+
+def test_the_bucket_ledger_never_replaces_an_entry_and_feeds_the_check(
+    engine: Engine, tmp_path: Path
+) -> None:
+    load(engine, people())
+    with running_s3() as s3:
+        settings = Settings(
+            offsite_s3_endpoint=s3.endpoint,
+            offsite_s3_region=REGION,
+            offsite_s3_access_key=ACCESS_KEY,
+            offsite_s3_secret_key=SECRET_KEY,  # type: ignore[arg-type]
+            erasure_ledger_s3_bucket=s3.new_bucket(),
+        )
+        ledger = bootstrap(settings, engine=engine).ledger
+        assert isinstance(ledger, S3ErasureLedger)
+        erase(engine, ledger, EMAIL)
+        [entry_id] = list(ledger.ids())
+        entry = ledger.read(entry_id)
+        with pytest.raises(ErasureLedgerError, match="exists already"):
+            ledger.append(entry)  # the service refuses the conditional put
+        client = offsite_s3_client(settings)
+        [stored] = client.list_objects_v2(Bucket=ledger.bucket)["Contents"]
+        body = client.get_object(Bucket=ledger.bucket, Key=stored["Key"])["Body"].read()
+        assert b"@" not in body and b"ombeline" not in body.lower()
+        check_replayed(engine, ledger)
+        with engine.begin() as connection:
+            connection.execute(erasure_applied.delete())
+        with pytest.raises(ReplayNeededError, match="s3://"):
+            check_replayed(engine, ledger)
+
+
+def test_every_erasure_path_gets_the_ledger(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'g.sqlite3'}")
+    container = bootstrap(settings)
+    assert container.accounts().ledger is container.ledger  # portal and console
+    assert isinstance(container.ledger, FileErasureLedger)
+    assert container.ledger.root == tmp_path / "erasure-ledger"
