@@ -217,7 +217,8 @@ def test_a_restored_backup_does_not_bring_an_erased_person_back(
         ledger = stored_objects(env, place["GARDIEN_ERASURE_LEDGER_S3_BUCKET"])
         backups = stored_objects(env, place["GARDIEN_BACKUP_S3_BUCKET"])
     else:
-        ledger = {p.name: p.read_bytes() for p in (database.parent / "erasure-ledger").iterdir()}
+        folder = database.parent / "erasure-ledger"
+        ledger = {p.name: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
         backups = {p.name: p.read_bytes() for p in (database.parent / "backups").iterdir()}
     assert len(ledger) == 1 and len(backups) == 1
     for data in ledger.values():

@@ -26,7 +26,9 @@ from gardien.services.erasure_replay import check_replayed, pending_entries, rep
 from gardien.services.subject_export import export_subject
 from gardien.settings import Settings
 from gardien.store.engine import make_engine
+from gardien.store.erasure_applied import lineage_of
 from gardien.store.erasure_ledger import FileErasureLedger, S3ErasureLedger
+from gardien.store.migrate import upgrade
 from gardien.store.offsite import offsite_s3_client
 from gardien.store.tables import erasure_applied, learner
 from gardien.store.uow import UnitOfWork
@@ -152,9 +154,7 @@ def test_a_restored_copy_is_refused_until_the_replay_erases_the_person_again(
         backup.close()
 
 
-def test_an_entry_whose_person_is_gone_is_marked_applied(
-    engine: Engine, tmp_path: Path
-) -> None:
+def test_an_entry_whose_person_is_gone_is_marked_applied(engine: Engine, tmp_path: Path) -> None:
     load(engine, people())
     ledger = FileErasureLedger(tmp_path / "ledger")
     erase(engine, ledger, "nobody@example.org")  # held nowhere, recorded all the same
@@ -167,9 +167,7 @@ def test_an_entry_whose_person_is_gone_is_marked_applied(
     assert held(engine, EMAIL) and held(engine, OTHER)
 
 
-def test_an_erasure_the_ledger_cannot_record_erases_nothing(
-    engine: Engine, tmp_path: Path
-) -> None:
+def test_an_erasure_the_ledger_cannot_record_erases_nothing(engine: Engine, tmp_path: Path) -> None:
     load(engine, people())
     blocked = tmp_path / "ledger"
     blocked.write_text("a file where the folder should be")
@@ -196,10 +194,11 @@ def test_the_bucket_ledger_never_replaces_an_entry_and_feeds_the_check(
         ledger = bootstrap(settings, engine=engine).ledger
         assert isinstance(ledger, S3ErasureLedger)
         erase(engine, ledger, EMAIL)
-        [entry_id] = list(ledger.ids())
-        entry = ledger.read(entry_id)
+        lineage = lineage_of(engine)
+        [entry_id] = list(ledger.ids(lineage))
+        entry = ledger.read(lineage, entry_id)
         with pytest.raises(ErasureLedgerError, match="exists already"):
-            ledger.append(entry)  # the service refuses the conditional put
+            ledger.append(lineage, entry)  # the service refuses the conditional put
         client = offsite_s3_client(settings)
         [stored] = client.list_objects_v2(Bucket=ledger.bucket)["Contents"]
         body = client.get_object(Bucket=ledger.bucket, Key=stored["Key"])["Body"].read()
@@ -209,6 +208,22 @@ def test_the_bucket_ledger_never_replaces_an_entry_and_feeds_the_check(
             connection.execute(erasure_applied.delete())
         with pytest.raises(ReplayNeededError, match="s3://"):
             check_replayed(engine, ledger)
+
+
+def test_a_new_database_is_not_held_to_the_erasures_of_another(
+    engine: Engine, tmp_path: Path
+) -> None:
+    load(engine, people())
+    ledger = FileErasureLedger(tmp_path / "ledger")
+    erase(engine, ledger, EMAIL)
+    fresh = make_engine(f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+    try:
+        upgrade(fresh)
+        assert lineage_of(fresh) != lineage_of(engine)
+        check_replayed(fresh, ledger)  # a new demo beside an old one's ledger starts
+        assert pending_entries(fresh, ledger) == (0, [])
+    finally:
+        fresh.dispose()
 
 
 def test_every_erasure_path_gets_the_ledger(tmp_path: Path) -> None:

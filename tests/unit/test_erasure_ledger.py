@@ -16,6 +16,8 @@ from gardien.store.erasure_ledger import FileErasureLedger, LedgerEntry, new_ent
 LOOKUP = SubjectLookup("Vq3xZ9kLm2Np7Rt5Wy8Bc4Df6Gh1Jk0Qs-_AaEeIiOoUu")
 EMAIL = "Ombeline.Kerhervy@example.org"
 NOW = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
+LINEAGE = "0123456789abcdef0123456789abcdef"
+OTHER_LINEAGE = "fedcba9876543210fedcba9876543210"
 
 
 def entry_for(email: str, at: datetime = NOW) -> LedgerEntry:
@@ -26,30 +28,31 @@ def entry_for(email: str, at: datetime = NOW) -> LedgerEntry:
 def test_an_entry_is_written_once_and_read_back(tmp_path: Path) -> None:
     ledger = FileErasureLedger(tmp_path / "ledger")
     entry = entry_for(EMAIL)
-    ledger.append(entry)
-    assert list(ledger.ids()) == [entry.id]
-    assert ledger.read(entry.id) == entry
+    ledger.append(LINEAGE, entry)
+    assert list(ledger.ids(LINEAGE)) == [entry.id]
+    assert ledger.read(LINEAGE, entry.id) == entry
     with pytest.raises(ErasureLedgerError, match="exists already"):
-        ledger.append(entry)  # never rewritten
-    assert ledger.read(entry.id) == entry
+        ledger.append(LINEAGE, entry)  # never rewritten
+    assert ledger.read(LINEAGE, entry.id) == entry
 
 
 def test_entries_are_listed_oldest_first_and_other_files_ignored(tmp_path: Path) -> None:
     ledger = FileErasureLedger(tmp_path)
     later = entry_for("b@example.org", NOW.replace(hour=12))
     earlier = entry_for("a@example.org", NOW)
-    ledger.append(later)
-    ledger.append(earlier)
-    (tmp_path / "notes.txt").write_text("not an entry")
-    assert list(ledger.ids()) == [earlier.id, later.id]
-    assert list(FileErasureLedger(tmp_path / "missing").ids()) == []
+    ledger.append(LINEAGE, later)
+    ledger.append(LINEAGE, earlier)
+    (tmp_path / LINEAGE / "notes.txt").write_text("not an entry")
+    assert list(ledger.ids(LINEAGE)) == [earlier.id, later.id]
+    assert list(ledger.ids(OTHER_LINEAGE)) == []  # another database's entries stay apart
+    assert list(FileErasureLedger(tmp_path / "missing").ids(LINEAGE)) == []
 
 
 def test_an_entry_holds_keyed_pseudonyms_never_the_address(tmp_path: Path) -> None:
     ledger = FileErasureLedger(tmp_path)
     entry = entry_for(EMAIL)
-    ledger.append(entry)
-    [written] = list(tmp_path.iterdir())
+    ledger.append(LINEAGE, entry)
+    [written] = list((tmp_path / LINEAGE).iterdir())
     text = written.read_text().lower()
     assert "ombeline" not in text and "kerhervy" not in text and "example.org" not in text
     data = json.loads(text)
@@ -60,7 +63,7 @@ def test_an_entry_holds_keyed_pseudonyms_never_the_address(tmp_path: Path) -> No
 def test_an_entry_that_does_not_name_itself_is_refused(tmp_path: Path) -> None:
     ledger = FileErasureLedger(tmp_path)
     first, second = entry_for("a@example.org"), entry_for("b@example.org")
-    ledger.append(first)
-    (tmp_path / f"{first.id}.json").write_bytes(second.as_bytes())
+    ledger.append(LINEAGE, first)
+    (tmp_path / LINEAGE / f"{first.id}.json").write_bytes(second.as_bytes())
     with pytest.raises(ErasureLedgerError, match="does not name itself"):
-        ledger.read(first.id)
+        ledger.read(LINEAGE, first.id)

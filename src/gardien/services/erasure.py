@@ -26,7 +26,7 @@ from gardien.services.xapi.attachments import drop_unused_blobs
 from gardien.store.audit import append_audit
 from gardien.store.blobs import BlobStore
 from gardien.store.disclosure import disclosures_of
-from gardien.store.erasure_applied import mark_applied
+from gardien.store.erasure_applied import lineage_of, mark_applied
 from gardien.store.erasure_ledger import ErasureLedger, new_entry
 from gardien.store.retention.subject import HeldRow, erase_subject_rows, held_subject_rows
 from gardien.store.scrub import scrub_freed_pages
@@ -134,7 +134,7 @@ def erase_subject(
     entries: list[str] = []
     if ledger is not None:
         entry = new_entry(now=clock.now(), lookups=keys.lookups, agent_names=keys.agent_names)
-        ledger.append(entry)
+        ledger.append(lineage_of(uow.engine), entry)
         entries.append(entry.id)
     return erase_keys(
         keys,

@@ -26,7 +26,7 @@ from gardien.policy import Policy
 from gardien.services.erasure import erase_keys
 from gardien.services.subject_export import subject_keys
 from gardien.store.blobs import BlobStore
-from gardien.store.erasure_applied import applied_ids, held_addresses
+from gardien.store.erasure_applied import applied_ids, held_addresses, lineage_of
 from gardien.store.erasure_ledger import ErasureLedger, LedgerEntry
 from gardien.store.subject_queries import SubjectKeys
 from gardien.store.uow import UnitOfWork
@@ -64,9 +64,10 @@ def pending_entries(engine: Engine, ledger: ErasureLedger) -> tuple[int, list[st
     Lists the ledger (names only, no entry is read) and reads the ids of ``erasure_applied``:
     one listing call per 1,000 entries on S3, one directory read on disk.
     """
+    lineage = lineage_of(engine)
     with engine.connect() as connection:
         applied = applied_ids(connection)
-    listed = list(ledger.ids())
+    listed = list(ledger.ids(lineage))
     return len(listed), [entry_id for entry_id in listed if entry_id not in applied]
 
 
@@ -95,9 +96,10 @@ def replay_erasures(
     in_ledger, pending = pending_entries(engine, ledger)
     if not pending:
         return ReplaySummary(in_ledger=in_ledger, pending=0, found=0, rows_erased=0)
+    lineage = lineage_of(engine)
     entries: list[LedgerEntry] = []
     for done, entry_id in enumerate(pending, start=1):
-        entries.append(ledger.read(entry_id))
+        entries.append(ledger.read(lineage, entry_id))
         if progress is not None:
             progress("reading the ledger", done, len(pending))
     addresses = _addresses_by_lookup(engine, lookup, progress)

@@ -9,16 +9,31 @@ and ``recipient`` columns of the schema).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from sqlalchemy import Column, Connection, String, insert, select
+from sqlalchemy import Column, Connection, Engine, String, insert, select
 
 from gardien.store.metadata import metadata
-from gardien.store.tables import erasure_applied
+from gardien.store.tables import erasure_applied, erasure_lineage
 
 ADDRESS_COLUMNS = frozenset({"email", "billing_email", "recipient"})
 ADDRESS_LENGTH = 254  # RFC 5321's limit: every column that stores an address has it
+
+
+def lineage_of(engine: Engine) -> str:
+    """This database's lineage id (migration 0017 makes it; every backup carries it).
+
+    A database whose tables were made without the migrations gets one now.
+    """
+    with engine.connect() as connection:
+        found = connection.scalar(select(erasure_lineage.c.lineage))
+    if found is not None:
+        return str(found)
+    with engine.begin() as connection:
+        connection.execute(insert(erasure_lineage).values(id=1, lineage=uuid.uuid4().hex))
+        return str(connection.scalar(select(erasure_lineage.c.lineage)))
 
 
 def applied_ids(connection: Connection) -> set[str]:

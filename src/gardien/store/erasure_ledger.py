@@ -7,12 +7,16 @@ has not applied (docs/backups.md).
 
 An entry is one small JSON object, named by its id, and holds keyed pseudonyms only: the keyed
 lookups of the address (``SubjectLookup.candidates``) and of its xAPI identifier, never the
-address, a name or any other field. Entries are never rewritten: a file is created with
+address, a name or any other field. Entries are kept apart by the *lineage* of the database
+that wrote them (``erasure_lineage``: a random id every backup of the database carries, and a
+new database does not), so a fresh database is never held to another's erasures. Entries are
+never rewritten: a file is created with
 ``O_EXCL``, an object with a conditional put (``If-None-Match: *``), and the id carries 16
 random bytes, so two writers never pick the same name.
 
-- :class:`FileErasureLedger`: one file per entry under ``GARDIEN_ERASURE_LEDGER_DIR``.
-- :class:`S3ErasureLedger`: one object per entry under a prefix of
+- :class:`FileErasureLedger`: one file per entry under ``GARDIEN_ERASURE_LEDGER_DIR``, in a
+  folder per lineage.
+- :class:`S3ErasureLedger`: one object per entry under ``<prefix><lineage>/`` in
   ``GARDIEN_ERASURE_LEDGER_S3_BUCKET``.
 
 Every failure is an :class:`~gardien.errors.ErasureLedgerError` naming the entry, never a person.
@@ -38,6 +42,7 @@ if TYPE_CHECKING:
 
 # <UTC instant, to the microsecond>-<32 hex digits>: sorts by time, unique by its random part.
 _ENTRY_ID = re.compile(r"\d{8}T\d{12}Z-[0-9a-f]{32}")
+_LINEAGE = re.compile(r"[0-9a-f]{32}")
 _SUFFIX = ".json"
 S3_PREFIX = "erasure-ledger/"
 KINDS = ("erasure",)
@@ -102,14 +107,21 @@ def checked_id(name: str) -> str:
     return name
 
 
+def checked_lineage(lineage: str) -> str:
+    if not _LINEAGE.fullmatch(lineage):
+        raise ErasureLedgerError("a database lineage id is 32 hex digits")
+    return lineage
+
+
 class ErasureLedger(Protocol):
-    """Append-only: ``append`` never replaces an entry; ``ids`` lists them without reading them."""
+    """Append-only: ``append`` never replaces an entry; ``ids`` lists a lineage's entries,
+    oldest first, without reading them."""
 
-    def append(self, entry: LedgerEntry) -> None: ...
+    def append(self, lineage: str, entry: LedgerEntry) -> None: ...
 
-    def ids(self) -> Iterator[str]: ...
+    def ids(self, lineage: str) -> Iterator[str]: ...
 
-    def read(self, entry_id: str) -> LedgerEntry: ...
+    def read(self, lineage: str, entry_id: str) -> LedgerEntry: ...
 
     @property
     def where(self) -> str: ...
@@ -125,17 +137,21 @@ class FileErasureLedger:
     def where(self) -> str:
         return str(self.root)
 
-    def append(self, entry: LedgerEntry) -> None:
-        path = self.root / (checked_id(entry.id) + _SUFFIX)
+    def _folder(self, lineage: str) -> Path:
+        return self.root / checked_lineage(lineage)
+
+    def append(self, lineage: str, entry: LedgerEntry) -> None:
+        folder = self._folder(lineage)
+        path = folder / (checked_id(entry.id) + _SUFFIX)
         try:
-            self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             # O_EXCL: an existing entry is never opened for writing, let alone replaced.
             handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(handle, "wb") as file:
                 file.write(entry.as_bytes())
                 file.flush()
                 os.fsync(file.fileno())
-            directory = os.open(self.root, os.O_RDONLY)
+            directory = os.open(folder, os.O_RDONLY)
             try:
                 os.fsync(directory)  # the new name survives a crash too
             finally:
@@ -145,9 +161,9 @@ class FileErasureLedger:
         except OSError as error:
             raise ErasureLedgerError(f"writing ledger entry {entry.id}: {error.strerror}") from None
 
-    def ids(self) -> Iterator[str]:
+    def ids(self, lineage: str) -> Iterator[str]:
         try:
-            names = sorted(os.listdir(self.root))
+            names = sorted(os.listdir(self._folder(lineage)))
         except FileNotFoundError:
             return
         except OSError as error:
@@ -157,8 +173,8 @@ class FileErasureLedger:
             if name.endswith(_SUFFIX) and _ENTRY_ID.fullmatch(stem):
                 yield stem
 
-    def read(self, entry_id: str) -> LedgerEntry:
-        path = self.root / (checked_id(entry_id) + _SUFFIX)
+    def read(self, lineage: str, entry_id: str) -> LedgerEntry:
+        path = self._folder(lineage) / (checked_id(entry_id) + _SUFFIX)
         try:
             data = path.read_bytes()
         except OSError as error:
@@ -188,8 +204,11 @@ class S3ErasureLedger:
 
         return (BotoCoreError, ClientError)
 
-    def append(self, entry: LedgerEntry) -> None:
-        key = self.prefix + checked_id(entry.id) + _SUFFIX
+    def _key(self, lineage: str, entry_id: str) -> str:
+        return f"{self.prefix}{checked_lineage(lineage)}/{checked_id(entry_id)}{_SUFFIX}"
+
+    def append(self, lineage: str, entry: LedgerEntry) -> None:
+        key = self._key(lineage, entry.id)
         try:
             # Conditional put: the service refuses (412) to replace an object that exists.
             self._client.put_object(
@@ -202,21 +221,22 @@ class S3ErasureLedger:
                 f"writing ledger entry {entry.id}: {s3_reason(error)}"
             ) from None
 
-    def ids(self) -> Iterator[str]:
+    def ids(self, lineage: str) -> Iterator[str]:
+        prefix = f"{self.prefix}{checked_lineage(lineage)}/"
         try:
             pages = self._client.get_paginator("list_objects_v2").paginate(
-                Bucket=self.bucket, Prefix=self.prefix
+                Bucket=self.bucket, Prefix=prefix
             )
             for page in pages:
                 for item in page.get("Contents", []):
-                    stem = str(item["Key"])[len(self.prefix) :].removesuffix(_SUFFIX)
+                    stem = str(item["Key"])[len(prefix) :].removesuffix(_SUFFIX)
                     if _ENTRY_ID.fullmatch(stem):
                         yield stem
         except self._failures as error:
             raise ErasureLedgerError(f"listing the ledger: {s3_reason(error)}") from None
 
-    def read(self, entry_id: str) -> LedgerEntry:
-        key = self.prefix + checked_id(entry_id) + _SUFFIX
+    def read(self, lineage: str, entry_id: str) -> LedgerEntry:
+        key = self._key(lineage, entry_id)
         try:
             data: bytes = self._client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
         except self._failures as error:

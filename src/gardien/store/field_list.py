@@ -154,6 +154,10 @@ FIELDS: Mapping[str, Mapping[str, str | None]] = {
         "entry_id": None,
         "applied_at": None,
     },
+    "erasure_lineage": {
+        "id": None,
+        "lineage": None,
+    },
     "export_link": {
         "id": None,
         "request_id": "accountability",
