@@ -97,6 +97,8 @@ class Container:
             clock=self.clock,
             secret=self.settings.secret_key.get_secret_value(),
             public_url=self.settings.public_url,
+            ledger=self.ledger,
+            lookup=self.lookup,
         )
 
     @cached_property

@@ -24,13 +24,16 @@ from gardien.errors import ErasureLedgerError, ReplayNeededError
 from gardien.services.erasure import erase_subject
 from gardien.services.erasure_replay import check_replayed, pending_entries, replay_erasures
 from gardien.services.subject_export import export_subject
+from gardien.services.website import newsletter
+from gardien.services.website.newsletter import Site
+from gardien.services.website.tokens import Purpose, make_token
 from gardien.settings import Settings
 from gardien.store.engine import make_engine
 from gardien.store.erasure_applied import lineage_of
 from gardien.store.erasure_ledger import FileErasureLedger, S3ErasureLedger
 from gardien.store.migrate import upgrade
 from gardien.store.offsite import offsite_s3_client
-from gardien.store.tables import erasure_applied, learner
+from gardien.store.tables import erasure_applied, learner, newsletter_subscription
 from gardien.store.uow import UnitOfWork
 from tests.support.lookup import LOOKUP
 from tests.support.retention_samples import (
@@ -232,3 +235,58 @@ def test_every_erasure_path_gets_the_ledger(tmp_path: Path) -> None:
     assert container.accounts().ledger is container.ledger  # portal and console
     assert isinstance(container.ledger, FileErasureLedger)
     assert container.ledger.root == tmp_path / "erasure-ledger"
+
+
+def test_an_unsubscription_is_kept_through_a_restore(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    ledger = FileErasureLedger(tmp_path / "ledger")
+    site = Site(
+        policy=default_policy(),
+        clock=FixedClock.on(AS_OF),
+        secret="newsletter-test-secret",
+        public_url="https://www.example.org",
+        ledger=ledger,
+        lookup=LOOKUP,
+    )
+    for email in (EMAIL, OTHER):
+        newsletter.subscribe(
+            UnitOfWork(engine, write=True),
+            site,
+            email=email,
+            lang="fr",
+            source="website:/newsletter",
+            wording="J'accepte de recevoir la lettre d'information.",
+        )
+    with engine.connect() as connection:
+        ids = dict(
+            connection.execute(
+                select(newsletter_subscription.c.email, newsletter_subscription.c.id)
+            ).all()
+        )
+    backup = copy_of(database_url, engine, tmp_path)
+    restored_url = next(backup)
+    try:
+        token = make_token(
+            site.secret, Purpose.UNSUBSCRIBE, subscription_id=ids[EMAIL], email=EMAIL
+        )
+        assert newsletter.unsubscribe(UnitOfWork(engine, write=True), site, token) is (
+            newsletter.Outcome.UNSUBSCRIBED
+        )
+        check_replayed(engine, ledger)
+        restored = make_engine(restored_url)
+        try:
+            with pytest.raises(ReplayNeededError):
+                check_replayed(restored, ledger)
+            said = replay(restored, ledger)
+            assert "1 newsletter subscription(s) unsubscribed again" in said
+            with restored.connect() as connection:
+                left = connection.scalars(select(newsletter_subscription.c.email)).all()
+            assert left == [OTHER]  # she is not subscribed again; he still is
+            check_replayed(restored, ledger)
+        finally:
+            restored.dispose()
+    finally:
+        backup.close()
+    [stored] = [p for p in (tmp_path / "ledger").rglob("*.json")]
+    assert b"@" not in stored.read_bytes()

@@ -8,7 +8,8 @@ entries, finds each person by computing the keyed lookup of every address the da
 with :func:`~gardien.services.erasure.erase_keys`, recording the entry as applied in the same
 transaction. An entry whose address the database no longer holds is still applied with its
 keyed pseudonyms alone (the statements and kept records that name the person by them), then
-marked applied. The web server refuses to start while any entry is pending
+marked applied. A newsletter unsubscription in the ledger unsubscribes the address again. The
+web server refuses to start while any entry is pending
 (:func:`check_replayed`).
 """
 
@@ -25,9 +26,10 @@ from gardien.errors import ReplayNeededError
 from gardien.policy import Policy
 from gardien.services.erasure import erase_keys
 from gardien.services.subject_export import subject_keys
+from gardien.services.website.newsletter import unsubscribe_address
 from gardien.store.blobs import BlobStore
-from gardien.store.erasure_applied import applied_ids, held_addresses, lineage_of
-from gardien.store.erasure_ledger import ErasureLedger, LedgerEntry
+from gardien.store.erasure_applied import applied_ids, held_addresses, lineage_of, mark_applied
+from gardien.store.erasure_ledger import UNSUBSCRIBE, ErasureLedger, LedgerEntry
 from gardien.store.subject_queries import SubjectKeys
 from gardien.store.uow import UnitOfWork
 
@@ -43,6 +45,7 @@ class ReplaySummary:
     pending: int
     found: int
     rows_erased: int
+    unsubscribed: int = 0
 
     @property
     def not_found(self) -> int:
@@ -51,11 +54,14 @@ class ReplaySummary:
     def summary(self) -> str:
         if not self.pending:
             return f"erasure ledger: {self.in_ledger} entries, all applied; nothing to replay"
-        return (
+        said = (
             f"erasure ledger: {self.in_ledger} entries, {self.pending} replayed:"
             f" {self.found} found in the database ({self.rows_erased} rows erased),"
             f" {self.not_found} no longer held (marked applied)"
         )
+        if self.unsubscribed:
+            said += f"; {self.unsubscribed} newsletter subscription(s) unsubscribed again"
+        return said
 
 
 def pending_entries(engine: Engine, ledger: ErasureLedger) -> tuple[int, list[str]]:
@@ -103,9 +109,15 @@ def replay_erasures(
         if progress is not None:
             progress("reading the ledger", done, len(pending))
     addresses = _addresses_by_lookup(engine, lookup, progress)
-    found = rows = 0
+    found = rows = unsubscribed = 0
     for done, entry in enumerate(entries, start=1):
         address = next((addresses[k] for k in entry.lookups if k in addresses), None)
+        if entry.kind == UNSUBSCRIBE:
+            found += address is not None
+            unsubscribed += _unsubscribe_again(engine, policy, clock, entry.id, address)
+            if progress is not None:
+                progress("replaying erasures", done, len(entries))
+            continue
         if address is None:
             keys = SubjectKeys(email="", lookups=entry.lookups, agent_names=entry.agent_names)
         else:
@@ -129,7 +141,28 @@ def replay_erasures(
         rows += sum(result.erased.values())
         if progress is not None:
             progress("replaying erasures", done, len(entries))
-    return ReplaySummary(in_ledger=in_ledger, pending=len(pending), found=found, rows_erased=rows)
+    return ReplaySummary(
+        in_ledger=in_ledger,
+        pending=len(pending),
+        found=found,
+        rows_erased=rows,
+        unsubscribed=unsubscribed,
+    )
+
+
+def _unsubscribe_again(
+    engine: Engine, policy: Policy, clock: Clock, entry_id: str, address: str | None
+) -> int:
+    """Re-apply a ledgered unsubscription of ``address`` (None: held no more), recording it."""
+    with UnitOfWork(engine, write=True) as uow:
+        count = 0
+        if address is not None:
+            count = unsubscribe_address(
+                uow.connection, policy, address, now=clock.now(), actor=REPLAY_ACTOR
+            )
+        mark_applied(uow.connection, [entry_id], now=clock.now())
+        uow.commit()
+    return count
 
 
 def _addresses_by_lookup(

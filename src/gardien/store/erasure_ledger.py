@@ -45,7 +45,10 @@ _ENTRY_ID = re.compile(r"\d{8}T\d{12}Z-[0-9a-f]{32}")
 _LINEAGE = re.compile(r"[0-9a-f]{32}")
 _SUFFIX = ".json"
 S3_PREFIX = "erasure-ledger/"
-KINDS = ("erasure",)
+# An erasure, and a newsletter unsubscription (a withdrawn consent a restore must not undo).
+ERASURE = "erasure"
+UNSUBSCRIBE = "unsubscribe"
+KINDS = (ERASURE, UNSUBSCRIBE)
 
 
 @dataclass(frozen=True)
@@ -89,15 +92,22 @@ class LedgerEntry:
 
 
 def new_entry(
-    *, now: datetime, lookups: tuple[str, ...], agent_names: tuple[str, ...]
+    *,
+    now: datetime,
+    lookups: tuple[str, ...],
+    agent_names: tuple[str, ...] = (),
+    kind: str = ERASURE,
 ) -> LedgerEntry:
     """A new entry recorded ``now``, with an id no other entry has."""
+    if kind not in KINDS:
+        raise ErasureLedgerError(f"no ledger entry of kind {kind!r}")
     stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     return LedgerEntry(
         id=f"{stamp}-{secrets.token_hex(16)}",
         recorded_at=now,
         lookups=lookups,
         agent_names=agent_names,
+        kind=kind,
     )
 
 
