@@ -23,6 +23,7 @@ from gardien.domain.clock import FixedClock
 from gardien.errors import ErasureLedgerError, ReplayNeededError
 from gardien.services.erasure import erase_subject
 from gardien.services.erasure_replay import check_replayed, pending_entries, replay_erasures
+from gardien.services.objection import object_to_commercial
 from gardien.services.subject_export import export_subject
 from gardien.services.website import newsletter
 from gardien.services.website.newsletter import Site
@@ -33,7 +34,12 @@ from gardien.store.erasure_applied import lineage_of
 from gardien.store.erasure_ledger import FileErasureLedger, S3ErasureLedger
 from gardien.store.migrate import upgrade
 from gardien.store.offsite import offsite_s3_client
-from gardien.store.tables import erasure_applied, learner, newsletter_subscription
+from gardien.store.tables import (
+    erasure_applied,
+    learner,
+    newsletter_subscription,
+    subject_request,
+)
 from gardien.store.uow import UnitOfWork
 from tests.support.lookup import LOOKUP
 from tests.support.retention_samples import (
@@ -290,3 +296,54 @@ def test_an_unsubscription_is_kept_through_a_restore(
         backup.close()
     [stored] = [p for p in (tmp_path / "ledger").rglob("*.json")]
     assert b"@" not in stored.read_bytes()
+
+
+def test_an_objection_is_kept_through_a_restore(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    load(engine, people())
+    settings = Settings(database_url=database_url, erasure_ledger_dir=tmp_path / "ledger")
+    services = bootstrap(settings, engine=engine).accounts()
+    site = Site(
+        policy=default_policy(),
+        clock=FixedClock.on(AS_OF),
+        secret="newsletter-test-secret",
+        public_url="https://www.example.org",
+    )
+    newsletter.subscribe(
+        UnitOfWork(engine, write=True),
+        site,
+        email=EMAIL,
+        lang="fr",
+        source="website:/newsletter",
+        wording="J'accepte de recevoir la lettre d'information.",
+    )
+    backup = copy_of(database_url, engine, tmp_path)
+    restored_url = next(backup)
+    try:
+        object_to_commercial(
+            UnitOfWork(engine, write=True), services, actor="learner:1", email=EMAIL
+        )
+        assert services.ledger is not None
+        check_replayed(engine, services.ledger)
+        restored = make_engine(restored_url)
+        try:
+            with pytest.raises(ReplayNeededError):
+                check_replayed(restored, services.ledger)
+            said = replay(restored, services.ledger)
+            assert "1 objection(s) to commercial e-mail applied again" in said
+            with restored.connect() as connection:
+                assert connection.scalars(select(newsletter_subscription.c.email)).all() == []
+                [(kind, status, check)] = connection.execute(
+                    select(
+                        subject_request.c.kind,
+                        subject_request.c.status,
+                        subject_request.c.identity_check,
+                    ).where(subject_request.c.email == EMAIL)
+                ).all()
+            assert (kind, status, check) == ("objection", "completed", "session")
+            assert held(restored, EMAIL)  # an objection is not an erasure: her account stays
+        finally:
+            restored.dispose()
+    finally:
+        backup.close()

@@ -25,11 +25,12 @@ from gardien.domain.lookup import SubjectLookup, normalise_address
 from gardien.errors import ReplayNeededError
 from gardien.policy import Policy
 from gardien.services.erasure import erase_keys
+from gardien.services.objection import object_again
 from gardien.services.subject_export import subject_keys
 from gardien.services.website.newsletter import unsubscribe_address
 from gardien.store.blobs import BlobStore
 from gardien.store.erasure_applied import applied_ids, held_addresses, lineage_of, mark_applied
-from gardien.store.erasure_ledger import UNSUBSCRIBE, ErasureLedger, LedgerEntry
+from gardien.store.erasure_ledger import OBJECTION, UNSUBSCRIBE, ErasureLedger, LedgerEntry
 from gardien.store.subject_queries import SubjectKeys
 from gardien.store.uow import UnitOfWork
 
@@ -46,6 +47,7 @@ class ReplaySummary:
     found: int
     rows_erased: int
     unsubscribed: int = 0
+    objections: int = 0
 
     @property
     def not_found(self) -> int:
@@ -61,6 +63,8 @@ class ReplaySummary:
         )
         if self.unsubscribed:
             said += f"; {self.unsubscribed} newsletter subscription(s) unsubscribed again"
+        if self.objections:
+            said += f"; {self.objections} objection(s) to commercial e-mail applied again"
         return said
 
 
@@ -109,12 +113,15 @@ def replay_erasures(
         if progress is not None:
             progress("reading the ledger", done, len(pending))
     addresses = _addresses_by_lookup(engine, lookup, progress)
-    found = rows = unsubscribed = 0
+    found = rows = unsubscribed = objections = 0
     for done, entry in enumerate(entries, start=1):
         address = next((addresses[k] for k in entry.lookups if k in addresses), None)
-        if entry.kind == UNSUBSCRIBE:
+        if entry.kind in (UNSUBSCRIBE, OBJECTION):
             found += address is not None
-            unsubscribed += _unsubscribe_again(engine, policy, clock, entry.id, address)
+            if entry.kind == UNSUBSCRIBE:
+                unsubscribed += _unsubscribe_again(engine, policy, clock, entry.id, address)
+            else:
+                objections += _object_again(engine, policy, clock, entry, address)
             if progress is not None:
                 progress("replaying erasures", done, len(entries))
             continue
@@ -147,7 +154,27 @@ def replay_erasures(
         found=found,
         rows_erased=rows,
         unsubscribed=unsubscribed,
+        objections=objections,
     )
+
+
+def _object_again(
+    engine: Engine, policy: Policy, clock: Clock, entry: LedgerEntry, address: str | None
+) -> int:
+    """Re-apply a ledgered objection of ``address`` (None: held no more), recording it."""
+    with UnitOfWork(engine, write=True) as uow:
+        if address is not None:
+            object_again(
+                uow.connection,
+                address=address,
+                identity_check=entry.identity_check or "session",
+                recorded_at=entry.recorded_at,
+                actor=REPLAY_ACTOR,
+                region=policy.controller.holiday_region,
+            )
+        mark_applied(uow.connection, [entry.id], now=clock.now())
+        uow.commit()
+    return int(address is not None)
 
 
 def _unsubscribe_again(

@@ -45,10 +45,13 @@ _ENTRY_ID = re.compile(r"\d{8}T\d{12}Z-[0-9a-f]{32}")
 _LINEAGE = re.compile(r"[0-9a-f]{32}")
 _SUFFIX = ".json"
 S3_PREFIX = "erasure-ledger/"
-# An erasure, and a newsletter unsubscription (a withdrawn consent a restore must not undo).
+# An erasure, a newsletter unsubscription (a withdrawn consent), an objection to commercial
+# communication: a person's will, which a restore must not undo.
 ERASURE = "erasure"
 UNSUBSCRIBE = "unsubscribe"
-KINDS = (ERASURE, UNSUBSCRIBE)
+OBJECTION = "objection"
+KINDS = (ERASURE, UNSUBSCRIBE, OBJECTION)
+IDENTITY_CHECKS = ("session", "email_link")
 
 
 @dataclass(frozen=True)
@@ -59,19 +62,21 @@ class LedgerEntry:
     recorded_at: datetime
     lookups: tuple[str, ...]
     agent_names: tuple[str, ...]
-    kind: str = "erasure"
+    kind: str = ERASURE
+    # An objection: how the person proved the address was theirs ("session", "email_link").
+    identity_check: str | None = None
 
     def as_bytes(self) -> bytes:
-        return json.dumps(
-            {
-                "id": self.id,
-                "kind": self.kind,
-                "recorded_at": self.recorded_at.isoformat(),
-                "lookups": list(self.lookups),
-                "agent_names": list(self.agent_names),
-            },
-            sort_keys=True,
-        ).encode()
+        data: dict[str, object] = {
+            "id": self.id,
+            "kind": self.kind,
+            "recorded_at": self.recorded_at.isoformat(),
+            "lookups": list(self.lookups),
+            "agent_names": list(self.agent_names),
+        }
+        if self.identity_check is not None:
+            data["identity_check"] = self.identity_check
+        return json.dumps(data, sort_keys=True).encode()
 
     @classmethod
     def from_bytes(cls, name: str, data: bytes) -> LedgerEntry:
@@ -83,9 +88,12 @@ class LedgerEntry:
                 recorded_at=datetime.fromisoformat(str(raw["recorded_at"])),
                 lookups=tuple(str(item) for item in raw["lookups"]),
                 agent_names=tuple(str(item) for item in raw["agent_names"]),
+                identity_check=raw.get("identity_check"),
             )
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             raise ErasureLedgerError(f"ledger entry {name} cannot be read") from None
+        if entry.identity_check not in (None, *IDENTITY_CHECKS):
+            raise ErasureLedgerError(f"ledger entry {name} cannot be read")
         if entry.id != name or entry.kind not in KINDS:
             raise ErasureLedgerError(f"ledger entry {name} does not name itself")
         return entry
@@ -97,6 +105,7 @@ def new_entry(
     lookups: tuple[str, ...],
     agent_names: tuple[str, ...] = (),
     kind: str = ERASURE,
+    identity_check: str | None = None,
 ) -> LedgerEntry:
     """A new entry recorded ``now``, with an id no other entry has."""
     if kind not in KINDS:
@@ -108,6 +117,7 @@ def new_entry(
         lookups=lookups,
         agent_names=agent_names,
         kind=kind,
+        identity_check=identity_check,
     )
 
 
