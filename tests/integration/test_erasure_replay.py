@@ -347,3 +347,24 @@ def test_an_objection_is_kept_through_a_restore(
             restored.dispose()
     finally:
         backup.close()
+
+
+def test_the_worker_factory_refuses_a_database_lacking_erasures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gardien.web.app import app_from_environment
+
+    url = f"sqlite:///{tmp_path / 'served.sqlite3'}"
+    served = make_engine(url)
+    try:
+        upgrade(served)
+        load(served, people())
+        ledger = FileErasureLedger(tmp_path / "erasure-ledger")  # the default, beside the file
+        erase(served, ledger, EMAIL)
+        with served.begin() as connection:
+            connection.execute(erasure_applied.delete())  # as a backup from before it
+    finally:
+        served.dispose()
+    monkeypatch.setenv("GARDIEN_DATABASE_URL", url)
+    with pytest.raises(ReplayNeededError, match="gardien erasure replay"):  # no worker starts
+        app_from_environment()
