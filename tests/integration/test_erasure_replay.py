@@ -368,3 +368,35 @@ def test_the_worker_factory_refuses_a_database_lacking_erasures(
     monkeypatch.setenv("GARDIEN_DATABASE_URL", url)
     with pytest.raises(ReplayNeededError, match="gardien erasure replay"):  # no worker starts
         app_from_environment()
+
+
+def test_a_database_older_than_the_ledger_adopts_the_lineage_it_replaces(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gardien.cli.main import main
+
+    ledger_dir = tmp_path / "ledger"
+    engines = {}
+    for name in ("live", "old"):
+        engines[name] = make_engine(f"sqlite:///{tmp_path / name}.sqlite3")
+        upgrade(engines[name])
+        load(engines[name], people())
+    try:
+        live, old = engines["live"], engines["old"]
+        erase(live, FileErasureLedger(ledger_dir), EMAIL)
+        # "old" stands for a backup from before migration 0017: upgraded, it got a lineage of
+        # its own, and the ledger's entries are not its own.
+        monkeypatch.setenv("GARDIEN_DATABASE_URL", f"sqlite:///{tmp_path / 'old.sqlite3'}")
+        monkeypatch.setenv("GARDIEN_ERASURE_LEDGER_DIR", str(ledger_dir))
+        capsys.readouterr()
+        assert main(["erasure", "status"]) == 0
+        said = capsys.readouterr().out
+        assert f"lineage {lineage_of(live)} (another database): 1 entries" in said
+        assert held(old, EMAIL)
+        assert main(["erasure", "replay", "--adopt-lineage", lineage_of(live)]) == 0
+        assert "1 found in the database" in capsys.readouterr().out
+        assert lineage_of(old) == lineage_of(live)
+        assert not held(old, EMAIL) and held(old, OTHER)
+    finally:
+        for engine in engines.values():
+            engine.dispose()

@@ -132,7 +132,7 @@ def prune_backups(store: BackupStore, *, now: datetime, days: int) -> Pruned:
 def _snapshot(database: Path, target: Path) -> None:
     """A consistent copy of ``database`` at ``target`` (SQLite's online backup API)."""
     try:
-        source = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=60)
+        source = sqlite3.connect(_uri(database, "mode=ro"), uri=True, timeout=60)
         try:
             copy = sqlite3.connect(target)
             try:
@@ -151,7 +151,7 @@ def _snapshot(database: Path, target: Path) -> None:
 
 def _revision(database: Path) -> str:
     try:
-        connection = sqlite3.connect(f"file:{database}?mode=ro&immutable=1", uri=True)
+        connection = sqlite3.connect(_uri(database, "mode=ro&immutable=1"), uri=True)
         try:
             row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
         finally:
@@ -164,7 +164,7 @@ def _revision(database: Path) -> str:
 
 
 def _check_intact(database: Path, name: str) -> None:
-    connection = sqlite3.connect(f"file:{database}?mode=ro&immutable=1", uri=True)
+    connection = sqlite3.connect(_uri(database, "mode=ro&immutable=1"), uri=True)
     try:
         (answer,) = connection.execute("PRAGMA integrity_check").fetchone()
     finally:
@@ -190,6 +190,11 @@ def _check_not_in_use(database: Path) -> None:
         ) from None
     finally:
         connection.close()
+
+
+def _uri(database: Path, query: str) -> str:
+    """A SQLite URI for ``database`` (any character of its path escaped) with ``query``."""
+    return f"{database.resolve().as_uri()}?{query}"
 
 
 def _sync_directory(directory: Path) -> None:

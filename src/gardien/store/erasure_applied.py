@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from sqlalchemy import Column, Connection, Engine, String, insert, select
+from sqlalchemy import Column, Connection, Engine, String, insert, select, update
 
 from gardien.store.metadata import metadata
 from gardien.store.tables import erasure_applied, erasure_lineage
@@ -34,6 +34,13 @@ def lineage_of(engine: Engine) -> str:
     with engine.begin() as connection:
         connection.execute(insert(erasure_lineage).values(id=1, lineage=uuid.uuid4().hex))
         return str(connection.scalar(select(erasure_lineage.c.lineage)))
+
+
+def adopt_lineage(engine: Engine, lineage: str) -> None:
+    """Make ``lineage`` this database's own: a database restored from a backup older than
+    migration 0017, or made anew, takes the lineage of the one it replaces."""
+    with engine.begin() as connection:
+        connection.execute(update(erasure_lineage).values(lineage=lineage))
 
 
 def applied_ids(connection: Connection) -> set[str]:

@@ -143,6 +143,8 @@ class ErasureLedger(Protocol):
 
     def read(self, lineage: str, entry_id: str) -> LedgerEntry: ...
 
+    def lineages(self) -> list[str]: ...
+
     @property
     def where(self) -> str: ...
 
@@ -192,6 +194,15 @@ class FileErasureLedger:
             stem = name.removesuffix(_SUFFIX)
             if name.endswith(_SUFFIX) and _ENTRY_ID.fullmatch(stem):
                 yield stem
+
+    def lineages(self) -> list[str]:
+        try:
+            names = os.listdir(self.root)
+        except FileNotFoundError:
+            return []
+        except OSError as error:
+            raise ErasureLedgerError(f"listing the ledger: {error.strerror}") from None
+        return sorted(name for name in names if _LINEAGE.fullmatch(name))
 
     def read(self, lineage: str, entry_id: str) -> LedgerEntry:
         path = self._folder(lineage) / (checked_id(entry_id) + _SUFFIX)
@@ -254,6 +265,21 @@ class S3ErasureLedger:
                         yield stem
         except self._failures as error:
             raise ErasureLedgerError(f"listing the ledger: {s3_reason(error)}") from None
+
+    def lineages(self) -> list[str]:
+        found: list[str] = []
+        try:
+            pages = self._client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=self.prefix, Delimiter="/"
+            )
+            for page in pages:
+                for item in page.get("CommonPrefixes", []):
+                    name = str(item["Prefix"])[len(self.prefix) :].rstrip("/")
+                    if _LINEAGE.fullmatch(name):
+                        found.append(name)
+        except self._failures as error:
+            raise ErasureLedgerError(f"listing the ledger: {s3_reason(error)}") from None
+        return sorted(found)
 
     def read(self, lineage: str, entry_id: str) -> LedgerEntry:
         key = self._key(lineage, entry_id)
