@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from gardien.services.accounts.passwords import PasswordHasher
     from gardien.services.website.newsletter import Site
     from gardien.store.blobs import BlobStore
+    from gardien.store.erasure_ledger import ErasureLedger
 
 
 @dataclass
@@ -108,6 +109,8 @@ class Container:
             clock=self.clock,
             secret=self.settings.secret_key.get_secret_value(),
             public_url=self.settings.public_url,
+            ledger=self.ledger,
+            lookup=self.lookup,
         )
 
     @cached_property
@@ -130,6 +133,13 @@ class Container:
         from gardien.store.blobs import open_blob_store
 
         return open_blob_store(self.settings)
+
+    @cached_property
+    def ledger(self) -> ErasureLedger:
+        """Where every erasure is also written, outside the database: a folder or a bucket."""
+        from gardien.store.erasure_ledger import open_erasure_ledger
+
+        return open_erasure_ledger(self.settings)
 
     @cached_property
     def password_hasher(self) -> PasswordHasher:
@@ -161,6 +171,7 @@ class Container:
                 absolute=timedelta(hours=self.settings.session_absolute_hours),
             ),
             blobs=self.blobs,
+            ledger=self.ledger,
         )
 
     def upgraded_engine(self) -> Engine:

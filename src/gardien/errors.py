@@ -26,6 +26,9 @@
     ├── DisclosureRefusedError  a transmission the policy's disclosure rules do not allow
     ├── EdofTransitionError     a CPF dossier move that EDOF's state machine does not allow
     ├── BlobStoreError          attachment content the blob store could not keep or give back
+    ├── ErasureLedgerError      the erasure ledger could not keep, list or give back an entry
+    ├── ReplayNeededError       a database lacks erasures the ledger holds (run erasure replay)
+    ├── BackupError             a backup that cannot be made, found, decrypted or restored
     └── XapiError               an xAPI statement the Learning Record Store cannot accept
         ├── XapiValidationError   a statement that breaks the xAPI rules (names the property)
         ├── XapiConflictError     a statement id already stored with different content
@@ -337,6 +340,20 @@ class EdofTransitionError(GardienError):
 class BlobStoreError(GardienError):
     """The blob store (files on disk, or an S3-compatible bucket) failed to keep, give back or
     delete an attachment's content; the message names the SHA-256, never the content."""
+
+
+class ErasureLedgerError(GardienError):
+    """The erasure ledger (a folder or an S3-compatible bucket) failed to keep, list or give back
+    an entry; the message names the entry, never a person."""
+
+
+class ReplayNeededError(GardienError):
+    """The ledger holds erasures this database has not applied (a backup was restored): the
+    web server does not start until ``gardien erasure replay`` has run."""
+
+
+class BackupError(GardienError):
+    """A backup that cannot be made, found, decrypted (wrong key, damaged file) or restored."""
 
 
 class XapiError(GardienError):

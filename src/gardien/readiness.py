@@ -70,6 +70,8 @@ def production_requirements(settings: Settings) -> list[Requirement]:
         _log_format(settings),
         _clock(settings),
         _policy(settings),
+        _erasure_ledger(settings),
+        _backups(settings),
     ]
 
 
@@ -419,6 +421,37 @@ def _policy(settings: Settings) -> Requirement:
         Status.NOTE,
         N_("%(path)s (gardien policy check validates it)"),
         {"path": str(settings.policy)},
+    )
+
+
+def _erasure_ledger(settings: Settings) -> Requirement:
+    name = "GARDIEN_ERASURE_LEDGER_S3_BUCKET"
+    if settings.erasure_ledger_s3_bucket:
+        return Requirement(
+            name,
+            Status.NOTE,
+            N_("erasures also written to bucket %(bucket)s (docs/backups.md)"),
+            {"bucket": settings.erasure_ledger_s3_bucket},
+        )
+    return Requirement(
+        name,
+        Status.NOTE,
+        N_(
+            "not set: the erasure ledger is the folder %(path)s; if this disk is lost with the"
+            " database, a restored backup forgets the erasures made since (docs/backups.md)"
+        ),
+        {"path": str(settings.erasure_ledger_directory)},
+    )
+
+
+def _backups(settings: Settings) -> Requirement:
+    name = "GARDIEN_BACKUP_KEY"
+    if settings.backup_key is not None:  # judged by Settings.check already
+        return Requirement(name, Status.NOTE, STRONG_ENOUGH)
+    return Requirement(
+        name,
+        Status.NOTE,
+        N_("not set: backups are encrypted under a key derived from GARDIEN_SECRET_KEY"),
     )
 
 

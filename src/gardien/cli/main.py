@@ -15,7 +15,19 @@ from typing import TYPE_CHECKING
 import typer
 from typer.core import TyperGroup
 
-from gardien.cli import account, audit, cpf, db, invoice, outbox, policy, subject, xapi
+from gardien.cli import (
+    account,
+    audit,
+    backup,
+    cpf,
+    db,
+    erasure,
+    invoice,
+    outbox,
+    policy,
+    subject,
+    xapi,
+)
 from gardien.cli.check_config import check_config_command
 from gardien.cli.context import GlobalOptions
 from gardien.cli.demo import demo_data_command
@@ -104,6 +116,8 @@ app.add_typer(xapi.app, name="xapi")
 app.add_typer(invoice.opco_app, name="opco")
 app.add_typer(contact_app, name="contact")
 app.add_typer(account.app, name="account")
+app.add_typer(backup.app, name="backup")
+app.add_typer(erasure.app, name="erasure")
 app.command("import")(import_command)
 app.command("demo-data")(demo_data_command)
 app.command("serve")(serve_command)

@@ -65,6 +65,7 @@ def serve_command(
 
     from gardien.logging_config import logging_dict
     from gardien.readiness import is_loopback
+    from gardien.services.erasure_replay import check_replayed
     from gardien.settings import Environment
 
     app = container(ctx)
@@ -82,6 +83,7 @@ def serve_command(
         if workers > 1:
             raise ConfigurationError("--dev-mail serves with one worker: leave out --workers")
     engine = app.migrated_engine()
+    check_replayed(engine, app.ledger)  # a restored database lacking erasures is not served
     # Said through the logs: in production every line the server writes is one JSON object.
     if not production:
         log.warning(

@@ -130,9 +130,12 @@ def app_from_environment() -> FastAPI:
     An import string for uvicorn (``gardien.web.app:app_from_environment``, ``factory=True``):
     every worker process builds its own container; none of them has ``/dev/mail``.
     """
+    from gardien.services.erasure_replay import check_replayed
+
     container = bootstrap()
     try:
-        container.migrated_engine()
+        # A restored database that lacks erasures of the ledger is not served (docs/backups.md).
+        check_replayed(container.migrated_engine(), container.ledger)
     finally:
         # The check's connections end here, served or not: the app serves through an engine
         # of its own (``Container.for_web``), closed when the worker stops.
