@@ -358,6 +358,7 @@ class Settings(BaseSettings):
                 "GARDIEN_DATABASE_STATEMENT_TIMEOUT_SECONDS must be longer than"
                 " GARDIEN_WRITE_WAIT_SECONDS (or 0, no limit)"
             )
+
     def _check_offsite(self) -> None:
         s3 = {
             "GARDIEN_OFFSITE_S3_ENDPOINT": self.offsite_s3_endpoint,
