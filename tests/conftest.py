@@ -71,10 +71,28 @@ def _postgres_database(admin_url: str, *, template: str | None) -> Iterator[str]
     try:
         with admin.connect() as connection:
             connection.execute(text(f"CREATE DATABASE {name}{clause}"))
-        yield _with_database(admin_url, name)
+        url = _with_database(admin_url, name)
+        if template:
+            _new_lineage(url)
+        yield url
     finally:
         _drop(admin, name)
         admin.dispose()
+
+
+def _new_lineage(url: str) -> None:
+    """A copy of the template is a new database, not a restore of it: give it a lineage of its
+    own, as migrating it would have (erasure ledger, docs/backups.md), so that the erasures a
+    test records are never held against another test's database."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text("UPDATE erasure_lineage SET lineage = :lineage"),
+                {"lineage": uuid.uuid4().hex},
+            )
+    finally:
+        engine.dispose()
 
 
 def _drop(admin: Engine, name: str) -> None:

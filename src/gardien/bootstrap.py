@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from gardien.services.accounts.passwords import PasswordHasher
     from gardien.services.website.newsletter import Site
     from gardien.store.blobs import BlobStore
+    from gardien.store.erasure_ledger import ErasureLedger
 
 
 @dataclass
@@ -49,7 +50,11 @@ class Container:
     def engine(self) -> Engine:
         from gardien.store.engine import make_engine
 
-        return self._engine or make_engine(self.settings.database_url)
+        # The command line's engine: no statement timeout, SQLAlchemy's pool (a command uses
+        # one or two connections); TLS verified as the web's (docs/postgresql.md).
+        return self._engine or make_engine(
+            self.settings.database_url, ca_file=self.settings.database_ca_file
+        )
 
     @cached_property
     def policy_version(self) -> str:
@@ -66,15 +71,23 @@ class Container:
     def for_web(self) -> Container:
         """This container as the web app uses it: an engine of its own whose writers wait at
         most ``GARDIEN_WRITE_WAIT_SECONDS`` for a lock (a request's budget, then 503), not the
-        command line's long wait. An engine given to :func:`bootstrap` is used as it is."""
+        command line's long wait, whose statements run at most
+        ``GARDIEN_DATABASE_STATEMENT_TIMEOUT_SECONDS``, and whose pool is
+        ``GARDIEN_DATABASE_POOL_SIZE`` + ``GARDIEN_DATABASE_MAX_OVERFLOW`` connections per worker
+        process. An engine given to :func:`bootstrap` is used as it is."""
         if self._engine is not None:
             return self
         from gardien.store.engine import make_engine
 
+        settings = self.settings
         engine = make_engine(
-            self.settings.database_url,
-            write_wait=self.settings.write_wait_seconds,
+            settings.database_url,
+            write_wait=settings.write_wait_seconds,
             background_checkpoints=True,
+            statement_timeout=settings.web_statement_timeout,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+            ca_file=settings.database_ca_file,
         )
         return Container(
             settings=self.settings, policy=self.policy, clock=self.clock, _engine=engine
@@ -96,6 +109,8 @@ class Container:
             clock=self.clock,
             secret=self.settings.secret_key.get_secret_value(),
             public_url=self.settings.public_url,
+            ledger=self.ledger,
+            lookup=self.lookup,
         )
 
     @cached_property
@@ -118,6 +133,13 @@ class Container:
         from gardien.store.blobs import open_blob_store
 
         return open_blob_store(self.settings)
+
+    @cached_property
+    def ledger(self) -> ErasureLedger:
+        """Where every erasure is also written, outside the database: a folder or a bucket."""
+        from gardien.store.erasure_ledger import open_erasure_ledger
+
+        return open_erasure_ledger(self.settings)
 
     @cached_property
     def password_hasher(self) -> PasswordHasher:
@@ -149,6 +171,7 @@ class Container:
                 absolute=timedelta(hours=self.settings.session_absolute_hours),
             ),
             blobs=self.blobs,
+            ledger=self.ledger,
         )
 
     def upgraded_engine(self) -> Engine:

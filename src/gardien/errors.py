@@ -6,6 +6,7 @@
     ├── ClassificationError     columns or categories that the policy does not cover
     ├── DatabaseNotReadyError   a database that is unreachable or not migrated to the head revision
     ├── BusyError               another writer held the database longer than this caller waits
+    ├── StatementTimeoutError   a database statement ran past the web server's time limit
     ├── ImportDocumentError     an import document that is malformed or inconsistent
     ├── NotFoundError           a named record that does not exist
     ├── AuditChainBrokenError   the audit log's hash chain does not verify (services.audit)
@@ -25,6 +26,9 @@
     ├── DisclosureRefusedError  a transmission the policy's disclosure rules do not allow
     ├── EdofTransitionError     a CPF dossier move that EDOF's state machine does not allow
     ├── BlobStoreError          attachment content the blob store could not keep or give back
+    ├── ErasureLedgerError      the erasure ledger could not keep, list or give back an entry
+    ├── ReplayNeededError       a database lacks erasures the ledger holds (run erasure replay)
+    ├── BackupError             a backup that cannot be made, found, decrypted or restored
     └── XapiError               an xAPI statement the Learning Record Store cannot accept
         ├── XapiValidationError   a statement that breaks the xAPI rules (names the property)
         ├── XapiConflictError     a statement id already stored with different content
@@ -138,6 +142,18 @@ class BusyError(GardienError):
     PostgreSQL a row or table lock (``lock_not_available`` after the web's ``lock_timeout``).
     The web answers 503 with ``Retry-After``; the command line, which waits longer, says so
     and exits 1: the same command run again finishes the work.
+    """
+
+    exit_code = 1
+
+
+class StatementTimeoutError(GardienError):
+    """A statement ran past the engine's statement timeout; its transaction rolled back.
+
+    Set on the web server's engine (``GARDIEN_DATABASE_STATEMENT_TIMEOUT_SECONDS``):
+    PostgreSQL's ``statement_timeout`` (SQLSTATE 57014), a progress handler on SQLite. The web
+    answers 503; running the same request again is safe, since nothing was written
+    (docs/postgresql.md).
     """
 
     exit_code = 1
@@ -324,6 +340,20 @@ class EdofTransitionError(GardienError):
 class BlobStoreError(GardienError):
     """The blob store (files on disk, or an S3-compatible bucket) failed to keep, give back or
     delete an attachment's content; the message names the SHA-256, never the content."""
+
+
+class ErasureLedgerError(GardienError):
+    """The erasure ledger (a folder or an S3-compatible bucket) failed to keep, list or give back
+    an entry; the message names the entry, never a person."""
+
+
+class ReplayNeededError(GardienError):
+    """The ledger holds erasures this database has not applied (a backup was restored): the
+    web server does not start until ``gardien erasure replay`` has run."""
+
+
+class BackupError(GardienError):
+    """A backup that cannot be made, found, decrypted (wrong key, damaged file) or restored."""
 
 
 class XapiError(GardienError):

@@ -4,7 +4,8 @@ Each :class:`Requirement` names a variable, says whether it is met, and explains
 sentence that is also a msgid of the gettext catalogue (the command translates it). No detail
 ever contains a secret: the secret key and the API token are judged, never shown; of the
 database URL, only its kind is told (it may hold a password). Reading the settings is all this
-does: no database, no network, so the command answers at once (docs/configuration.md).
+does (and the database's CA file, to see that it holds a certificate): no database, no network,
+so the command answers at once (docs/configuration.md).
 """
 
 from __future__ import annotations
@@ -14,9 +15,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from enum import StrEnum
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from gardien.settings import GENERATE_SECRET, N_, Environment, Settings, secret_weakness
+from gardien.settings import (
+    GENERATE_SECRET,
+    N_,
+    Environment,
+    LogFormat,
+    Settings,
+    secret_weakness,
+)
 
 
 class Status(StrEnum):
@@ -50,14 +59,19 @@ def production_requirements(settings: Settings) -> list[Requirement]:
         _secret_key(settings),
         _previous_secret_keys(settings),
         _database(settings),
+        *_database_limits(settings),
         _public_url(settings),
         _smtp(settings),
         _smtp_credentials(settings),
         _mail_from(settings),
         _dkim(settings),
         _api_token(settings),
+        _metrics_token(settings),
+        _log_format(settings),
         _clock(settings),
         _policy(settings),
+        _erasure_ledger(settings),
+        _backups(settings),
     ]
 
 
@@ -151,20 +165,116 @@ def _database(settings: Settings) -> Requirement:
         return Requirement(name, Status.MET, N_("PostgreSQL over a Unix socket"))
     if is_loopback(host):
         return Requirement(name, Status.MET, N_("PostgreSQL on this machine (loopback)"))
-    if query.get("sslmode", [""])[-1] == "verify-full":
+    return _database_tls(settings, query)
+
+
+def _database_tls(settings: Settings, query: dict[str, list[str]]) -> Requirement:
+    """PostgreSQL over the network: ``sslmode=verify-full`` and a CA file that is one, as the
+    engine reads them (store/engine.py ``with_ca_file``: the setting, else the URL's
+    ``sslrootcert``; with the setting and no ``sslmode``, verify-full)."""
+    name, ca_name = "GARDIEN_DATABASE_URL", "GARDIEN_DATABASE_CA_FILE"
+    setting = settings.database_ca_file
+    named = query.get("sslrootcert", [None])[-1]
+    if setting is not None and named is not None and Path(named).resolve() != setting.resolve():
+        return Requirement(
+            ca_name,
+            Status.MISSING,
+            N_("the database URL's sslrootcert names another file: keep one of the two"),
+        )
+    ca = str(setting) if setting is not None else named
+    sslmode = query.get("sslmode", ["verify-full" if setting is not None else ""])[-1]
+    if sslmode != "verify-full":
+        return Requirement(
+            name,
+            Status.MISSING,
+            N_(
+                "PostgreSQL over the network without sslmode=verify-full: the connection can be"
+                " read or diverted"
+            ),
+            hint=None if ca is not None else CA_HINT,
+        )
+    if ca is None:
+        return Requirement(
+            ca_name,
+            Status.MISSING,
+            N_(
+                "not set: sslmode=verify-full needs the CA certificate of the database service"
+                " (the path of its file)"
+            ),
+        )
+    if ca == "system":  # libpq 16: the operating system's trusted CAs
         return Requirement(
             name,
             Status.MET,
             N_("PostgreSQL over TLS, the server's certificate and name verified (verify-full)"),
         )
+    path = Path(ca)
+    if not path.is_file():
+        return Requirement(ca_name, Status.MISSING, N_("%(path)s: no such file"), {"path": ca})
+    if not _holds_certificate(path):
+        return Requirement(
+            ca_name,
+            Status.MISSING,
+            N_("%(path)s holds no PEM certificate (-----BEGIN CERTIFICATE-----)"),
+            {"path": ca},
+        )
     return Requirement(
         name,
-        Status.MISSING,
+        Status.MET,
         N_(
-            "PostgreSQL over the network without sslmode=verify-full: the connection can be"
-            " read or diverted"
+            "PostgreSQL over TLS, the server's certificate and name verified (verify-full)"
+            " against %(path)s"
         ),
+        {"path": ca},
     )
+
+
+CA_HINT = N_("and set GARDIEN_DATABASE_CA_FILE to the CA certificate of the database service")
+
+
+def _holds_certificate(path: Path) -> bool:
+    try:
+        return b"-----BEGIN CERTIFICATE-----" in path.read_bytes()[:1_000_000]
+    except OSError:
+        return False
+
+
+def _database_limits(settings: Settings) -> list[Requirement]:
+    """What the web server's engine is allowed: said, for the operator to size the plan."""
+    notes = []
+    if urlsplit(settings.database_url).scheme.split("+")[0] in ("postgresql", "postgres"):
+        pool, overflow = settings.database_pool_size, settings.database_max_overflow
+        notes.append(
+            Requirement(
+                "GARDIEN_DATABASE_POOL_SIZE",
+                Status.NOTE,
+                N_(
+                    "up to %(total)s connections per web worker (%(pool)s kept, %(overflow)s more"
+                    " under load): workers × %(total)s, plus the commands, must stay below the"
+                    " database's max_connections"
+                ),
+                {"total": pool + overflow, "pool": pool, "overflow": overflow},
+            )
+        )
+    seconds = settings.web_statement_timeout
+    if seconds is None:
+        notes.append(
+            Requirement(
+                "GARDIEN_DATABASE_STATEMENT_TIMEOUT_SECONDS",
+                Status.NOTE,
+                N_("0: no limit, a runaway query holds a web worker's connection"),
+            )
+        )
+    else:
+        notes.append(
+            Requirement(
+                "GARDIEN_DATABASE_STATEMENT_TIMEOUT_SECONDS",
+                Status.NOTE,
+                N_("a web request's database statements are stopped after %(seconds)s s"),
+                {"seconds": f"{seconds:g}"},
+            )
+        )
+    return notes
 
 
 def _public_url(settings: Settings) -> Requirement:
@@ -255,6 +365,37 @@ def _api_token(settings: Settings) -> Requirement:
     return Requirement(name, Status.MISSING, problem, {"command": GENERATE_SECRET}, hint=GENERATE)
 
 
+# Observability (docs/observability.md): who may read /metrics, and how the logs are written.
+def _metrics_token(settings: Settings) -> Requirement:
+    name = "GARDIEN_METRICS_TOKEN"
+    if settings.metrics_token is None:
+        return Requirement(
+            name,
+            Status.NOTE,
+            N_("not set: /metrics answers 404; set a token for Prometheus to read it"),
+        )
+    problem = secret_weakness(settings.metrics_token.get_secret_value())
+    if problem is None:
+        return Requirement(name, Status.MET, STRONG_ENOUGH)
+    return Requirement(name, Status.MISSING, problem, {"command": GENERATE_SECRET}, hint=GENERATE)
+
+
+def _log_format(settings: Settings) -> Requirement:
+    name = "GARDIEN_LOG_FORMAT"
+    if settings.logs_as is LogFormat.JSON:
+        return Requirement(name, Status.MET, N_("JSON lines, at level %(level)s"), _level(settings))
+    return Requirement(
+        name,
+        Status.NOTE,
+        N_("plain text lines, at level %(level)s: log collectors read JSON lines (json)"),
+        _level(settings),
+    )
+
+
+def _level(settings: Settings) -> dict[str, object]:
+    return {"level": settings.log_level.value}
+
+
 def _clock(settings: Settings) -> Requirement:
     if settings.now is None:
         return Requirement("GARDIEN_NOW", Status.MET, N_("not set: the system clock"))
@@ -280,6 +421,37 @@ def _policy(settings: Settings) -> Requirement:
         Status.NOTE,
         N_("%(path)s (gardien policy check validates it)"),
         {"path": str(settings.policy)},
+    )
+
+
+def _erasure_ledger(settings: Settings) -> Requirement:
+    name = "GARDIEN_ERASURE_LEDGER_S3_BUCKET"
+    if settings.erasure_ledger_s3_bucket:
+        return Requirement(
+            name,
+            Status.NOTE,
+            N_("erasures also written to bucket %(bucket)s (docs/backups.md)"),
+            {"bucket": settings.erasure_ledger_s3_bucket},
+        )
+    return Requirement(
+        name,
+        Status.NOTE,
+        N_(
+            "not set: the erasure ledger is the folder %(path)s; if this disk is lost with the"
+            " database, a restored backup forgets the erasures made since (docs/backups.md)"
+        ),
+        {"path": str(settings.erasure_ledger_directory)},
+    )
+
+
+def _backups(settings: Settings) -> Requirement:
+    name = "GARDIEN_BACKUP_KEY"
+    if settings.backup_key is not None:  # judged by Settings.check already
+        return Requirement(name, Status.NOTE, STRONG_ENOUGH)
+    return Requirement(
+        name,
+        Status.NOTE,
+        N_("not set: backups are encrypted under a key derived from GARDIEN_SECRET_KEY"),
     )
 
 

@@ -95,6 +95,18 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class LogFormat(StrEnum):
+    JSON = "json"
+    TEXT = "text"
+
+
+class LogLevel(StrEnum):
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+
 class Settings(BaseSettings):
     """Everything configurable; secrets are ``SecretStr`` so they never show in a traceback."""
 
@@ -128,6 +140,16 @@ class Settings(BaseSettings):
     # PostgreSQL row lock) before it answers 503 with nothing written; commands wait longer.
     write_wait_seconds: float = 2.0
 
+    # PostgreSQL as a managed service serves it (OVHcloud; docs/postgresql.md). The CA that
+    # signed the server's certificate (libpq's sslrootcert; with it, sslmode=verify-full unless
+    # the URL says otherwise). Pool and statement timeout: the web server's engine only, per
+    # worker process (commands keep SQLAlchemy's pool and no statement timeout: a sweep batch
+    # or an import may rightly run long). A statement timeout of 0 sets no limit.
+    database_ca_file: Path | None = None
+    database_pool_size: int = Field(default=5, ge=1, le=200)
+    database_max_overflow: int = Field(default=5, ge=0, le=200)
+    database_statement_timeout_seconds: float = Field(default=30.0, ge=0, le=3600)
+
     # Outgoing mail (gardien.mail.smtp): the defaults reach the development sink on loopback.
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
@@ -154,6 +176,31 @@ class Settings(BaseSettings):
     blob_s3_access_key: str | None = None
     blob_s3_secret_key: SecretStr | None = None
 
+    # Observability (docs/observability.md). Logs: one JSON object per line ("json") or plain
+    # lines ("text"); unset, JSON in production and text elsewhere. The level applies to
+    # gardien's loggers and uvicorn's. /metrics: with a token, only a Bearer of it may read;
+    # without one it is open outside production and off (404) in production.
+    log_format: LogFormat | None = None
+    log_level: LogLevel = LogLevel.INFO
+    metrics_token: SecretStr | None = None
+    # Backups and the erasure ledger (docs/backups.md). Backups: encrypted copies of the SQLite
+    # database in a folder (default: "backups" beside the database) or an S3-compatible bucket;
+    # encrypted under GARDIEN_BACKUP_KEY, else under a key derived from GARDIEN_SECRET_KEY.
+    # The ledger: every erasure, outside the database (default: "erasure-ledger" beside it),
+    # or in an S3-compatible bucket. Both buckets are reached with the GARDIEN_OFFSITE_S3_*
+    # settings (endpoint, region and keys of the provider, e.g. OVHcloud Object Storage).
+    backup_dir: Path | None = None
+    backup_s3_bucket: str | None = None
+    backup_s3_prefix: str = "gardien-backups/"
+    backup_key: SecretStr | None = None
+    erasure_ledger_dir: Path | None = None
+    erasure_ledger_s3_bucket: str | None = None
+    erasure_ledger_s3_prefix: str = "erasure-ledger/"
+    offsite_s3_endpoint: str | None = None
+    offsite_s3_region: str | None = None
+    offsite_s3_access_key: str | None = None
+    offsite_s3_secret_key: SecretStr | None = None
+
     @field_validator(
         "policy",
         "smtp_username",
@@ -171,11 +218,42 @@ class Settings(BaseSettings):
         "blob_s3_bucket",
         "blob_s3_access_key",
         "blob_s3_secret_key",
+        "database_ca_file",
+        "log_format",
+        "metrics_token",
+        "backup_dir",
+        "backup_s3_bucket",
+        "backup_key",
+        "erasure_ledger_dir",
+        "erasure_ledger_s3_bucket",
+        "offsite_s3_endpoint",
+        "offsite_s3_region",
+        "offsite_s3_access_key",
+        "offsite_s3_secret_key",
         mode="before",
     )
     @classmethod
     def _empty_is_default(cls, value: object) -> object:
         return None if value in ("", None) else value
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _any_case(cls, value: object) -> object:
+        # GARDIEN_LOG_LEVEL=info or INFO, GARDIEN_LOG_FORMAT=JSON or json: both read the same.
+        if not isinstance(value, str):
+            return value
+        return (
+            value.upper()
+            if value.lower() in {"debug", "info", "warning", "error"}
+            else (value.lower())
+        )
+
+    @property
+    def logs_as(self) -> LogFormat:
+        """How logs are written: ``GARDIEN_LOG_FORMAT``, else JSON in production, text elsewhere."""
+        if self.log_format is not None:
+            return self.log_format
+        return LogFormat.JSON if self.environment is Environment.PRODUCTION else LogFormat.TEXT
 
     @property
     def retired_secrets(self) -> list[str]:
@@ -189,12 +267,38 @@ class Settings(BaseSettings):
     def blob_directory(self) -> Path:
         """Where attachment content is kept on disk: ``GARDIEN_BLOB_DIR``, else a ``blobs``
         folder beside the SQLite database file, else ``var/blobs``."""
-        if self.blob_dir is not None:
-            return self.blob_dir
+        return self.blob_dir or self._beside_database("blobs")
+
+    @property
+    def backup_directory(self) -> Path:
+        """Where backups go on disk: ``GARDIEN_BACKUP_DIR``, else ``backups`` beside the SQLite
+        database file, else ``var/backups``."""
+        return self.backup_dir or self._beside_database("backups")
+
+    @property
+    def erasure_ledger_directory(self) -> Path:
+        """Where the erasure ledger is kept on disk: ``GARDIEN_ERASURE_LEDGER_DIR``, else
+        ``erasure-ledger`` beside the SQLite database file, else ``var/erasure-ledger``."""
+        return self.erasure_ledger_dir or self._beside_database("erasure-ledger")
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite database file, or None (PostgreSQL, or a database in memory)."""
         scheme, _, rest = self.database_url.partition(":///")
         if scheme.startswith("sqlite") and rest and not rest.startswith(":memory:"):
-            return Path(rest.split("?", 1)[0]).parent / "blobs"
-        return Path("var/blobs")
+            return Path(rest.split("?", 1)[0])
+        return None
+
+    def _beside_database(self, name: str) -> Path:
+        database = self.sqlite_path
+        return database.parent / name if database is not None else Path("var") / name
+
+    @property
+    def web_statement_timeout(self) -> float | None:
+        """The web server's statement timeout in seconds, None for no limit (0 in the
+        environment)."""
+        seconds = self.database_statement_timeout_seconds
+        return seconds if seconds > 0 else None
 
     @property
     def dkim_enabled(self) -> bool:
@@ -239,9 +343,51 @@ class Settings(BaseSettings):
             raise ConfigurationError(
                 "GARDIEN_WRITE_WAIT_SECONDS must be a number of seconds above 0, at most 60"
             )
+        self._check_database()
         self._check_mail()
         self._check_blobs()
+        self._check_offsite()
         return self
+
+    def _check_database(self) -> None:
+        timeout = self.web_statement_timeout
+        if timeout is not None and timeout <= self.write_wait_seconds:
+            # A statement's time includes its waits for locks: with a shorter timeout, a
+            # writer held up by another would be told "too long" instead of "busy".
+            raise ConfigurationError(
+                "GARDIEN_DATABASE_STATEMENT_TIMEOUT_SECONDS must be longer than"
+                " GARDIEN_WRITE_WAIT_SECONDS (or 0, no limit)"
+            )
+    def _check_offsite(self) -> None:
+        s3 = {
+            "GARDIEN_OFFSITE_S3_ENDPOINT": self.offsite_s3_endpoint,
+            "GARDIEN_OFFSITE_S3_REGION": self.offsite_s3_region,
+            "GARDIEN_OFFSITE_S3_ACCESS_KEY": self.offsite_s3_access_key,
+            "GARDIEN_OFFSITE_S3_SECRET_KEY": self.offsite_s3_secret_key,
+        }
+        given = [name for name, value in s3.items() if value is not None]
+        if given and self.backup_s3_bucket is None and self.erasure_ledger_s3_bucket is None:
+            raise ConfigurationError(
+                f"{', '.join(given)} set without GARDIEN_BACKUP_S3_BUCKET nor"
+                " GARDIEN_ERASURE_LEDGER_S3_BUCKET: name the bucket"
+            )
+        if (self.offsite_s3_access_key is None) != (self.offsite_s3_secret_key is None):
+            raise ConfigurationError(
+                "GARDIEN_OFFSITE_S3_ACCESS_KEY and GARDIEN_OFFSITE_S3_SECRET_KEY go together"
+            )
+        if self.backup_key is not None:
+            problem = secret_weakness(self.backup_key.get_secret_value())
+            if problem is not None:
+                raise ConfigurationError(
+                    f"GARDIEN_BACKUP_KEY is {problem}; give a random key of 32 bytes,"
+                    f" e.g. {GENERATE_SECRET}"
+                )
+        for name, prefix in (
+            ("GARDIEN_BACKUP_S3_PREFIX", self.backup_s3_prefix),
+            ("GARDIEN_ERASURE_LEDGER_S3_PREFIX", self.erasure_ledger_s3_prefix),
+        ):
+            if not prefix.endswith("/") or prefix.startswith("/"):
+                raise ConfigurationError(f"{name} must end with / and not start with one")
 
     def _check_blobs(self) -> None:
         s3 = {

@@ -99,6 +99,9 @@ PROTECTED: dict[tuple[str, str], frozenset[str]] = {
 PUBLIC: set[tuple[str, str]] = {
     ("GET", "/"),
     ("GET", "/health"),
+    ("GET", "/ready"),
+    # Counts only; a Bearer token of its own when GARDIEN_METRICS_TOKEN is set (web/metrics.py).
+    ("GET", "/metrics"),
     ("GET", "/static/gardien.css"),
     ("GET", "/confidentialite"),
     ("GET", "/privacy"),

@@ -84,6 +84,8 @@ _MACHINE = "a machine API: every answer is about someone"
 # ... or why they must not.
 NO_STORE: dict[tuple[str, str], str] = {
     ("GET", "/health"): "liveness: a cached answer would hide an outage",
+    ("GET", "/ready"): "readiness: a cached answer would hide an outage",
+    ("GET", "/metrics"): "figures of this instant, read at each scrape",
     ("GET", "/openapi.json"): "the API's description, which changes with a deployment",
     ("GET", "/api/docs"): "the API's description (development)",
     ("GET", "/docs/oauth2-redirect"): "the API's description (development)",

@@ -42,10 +42,12 @@ def test_home_and_health_over_http_honour_gardien_now(migrated_sqlite: str) -> N
     env = {"GARDIEN_DATABASE_URL": migrated_sqlite, "GARDIEN_NOW": "2026-01-15"}
     with running_server(env) as base:
         health = httpx.get(f"{base}/health")
+        ready = httpx.get(f"{base}/ready")
         home = httpx.get(f"{base}/")
     assert health.status_code == 200
+    assert ready.json() == {"status": "ready"}
     body = health.json()
-    assert body["database"] == "ok"
+    assert body["status"] == "ok"
     assert body["now"].startswith("2026-01-15T")
     assert len(body["policy_version"]) == 12
     assert home.status_code == 200

@@ -23,6 +23,7 @@ from gardien.store.migrate import (
     current_revision,
     ensure_migrated,
     head_revision,
+    revisions_after,
     upgrade,
 )
 from gardien.store.tables import activity_statement, metadata, statement_agent
@@ -95,7 +96,14 @@ def test_an_unmigrated_database_is_refused_until_upgraded(
     assert capsys.readouterr().out == f"database: empty; head: {head_revision()}\n"
 
     assert main(["--database-url", url, "db", "upgrade"]) == 0
-    assert capsys.readouterr().out == f"database at revision {head_revision()}\n"
+    applied = len(revisions_after(None))
+    assert capsys.readouterr().out == (
+        f"applied {applied} migration(s): database at revision {head_revision()}\n"
+    )
+    assert main(["--database-url", url, "db", "upgrade"]) == 0
+    assert capsys.readouterr().out == (
+        f"nothing to apply: database at revision {head_revision()}\n"
+    )
 
     assert main(["--database-url", url, "db", "current"]) == 0
     assert capsys.readouterr().out == f"database: {head_revision()}; head: {head_revision()}\n"

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -37,11 +38,15 @@ def running_server(
     to read what it logged.
     """
     port = port or free_port()
-    output = log.open("w", encoding="utf-8") if log is not None else None
+    # A file, never a pipe nobody reads: the server logs a line per request, and a full pipe
+    # would stop it mid-answer. Closed in the ``finally`` below.
+    output = (
+        log.open("w", encoding="utf-8") if log is not None else tempfile.TemporaryFile("w+")  # noqa: SIM115
+    )
     process = subprocess.Popen(
         [sys.executable, "-m", "gardien", "serve", "--port", str(port), *args],
         env={**os.environ, **env},
-        stdout=output if output is not None else subprocess.PIPE,
+        stdout=output,
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -50,9 +55,9 @@ def running_server(
         deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
-                said = process.stdout.read() if process.stdout else ""
-                if log is not None:
-                    said = log.read_text(encoding="utf-8")
+                output.flush()
+                output.seek(0)
+                said = log.read_text(encoding="utf-8") if log is not None else output.read()
                 raise RuntimeError(f"server exited with {process.returncode}:\n{said}")
             try:
                 httpx.get(f"{base}/health", timeout=1.0)
@@ -69,7 +74,4 @@ def running_server(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        if process.stdout:
-            process.stdout.close()
-        if output is not None:
-            output.close()
+        output.close()

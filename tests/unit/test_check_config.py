@@ -12,6 +12,9 @@ from gardien.cli.main import main
 SECRET = "OoL1IFVgkvtt8qLtB3hAb5anqWPGh_dS0kzKSSJGEgM"  # secrets.token_urlsafe(32)
 API_TOKEN = "b8a1f1c0e7d24f4bb5a3c2d19e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f"  # token_hex(32)
 DB_PASSWORD = "db-password-never-shown"
+# A CA certificate for no server (its key was thrown away): what an operator downloads from
+# the managed database's control panel.
+CA_FILE = str(Path(__file__).parents[1] / "support" / "example-database-ca.pem")
 SMTP_PASSWORD = "smtp-password-never-shown"
 READY: dict[str, str | None] = {
     "GARDIEN_ENVIRONMENT": "production",
@@ -19,6 +22,7 @@ READY: dict[str, str | None] = {
     "GARDIEN_DATABASE_URL": (
         f"postgresql://gardien:{DB_PASSWORD}@db.example.org:5432/gardien?sslmode=verify-full"
     ),
+    "GARDIEN_DATABASE_CA_FILE": CA_FILE,
     "GARDIEN_PUBLIC_URL": "https://formation.example.fr",
     "GARDIEN_SMTP_HOST": "smtp.example.fr",
     "GARDIEN_SMTP_PORT": "587",
@@ -88,14 +92,42 @@ def test_a_production_configuration_passes(
             "holds the current GARDIEN_SECRET_KEY",
         ),
         (
-            {"GARDIEN_DATABASE_URL": f"postgresql://g:{DB_PASSWORD}@db.example.org/g"},
+            {
+                "GARDIEN_DATABASE_URL": f"postgresql://g:{DB_PASSWORD}@db.example.org/g",
+                "GARDIEN_DATABASE_CA_FILE": None,
+            },
             "GARDIEN_DATABASE_URL",
-            "PostgreSQL over the network without sslmode=verify-full",
+            "PostgreSQL over the network without sslmode=verify-full: the connection can be"
+            " read or diverted; and set GARDIEN_DATABASE_CA_FILE",
         ),
         (
             {"GARDIEN_DATABASE_URL": "postgresql://db.example.org/g?sslmode=require"},
             "GARDIEN_DATABASE_URL",
             "without sslmode=verify-full",
+        ),
+        (
+            {"GARDIEN_DATABASE_CA_FILE": None},
+            "GARDIEN_DATABASE_CA_FILE",
+            "not set: sslmode=verify-full needs the CA certificate of the database service",
+        ),
+        (
+            {"GARDIEN_DATABASE_CA_FILE": "/nowhere/ca.pem"},
+            "GARDIEN_DATABASE_CA_FILE",
+            "/nowhere/ca.pem: no such file",
+        ),
+        (
+            {"GARDIEN_DATABASE_CA_FILE": __file__},
+            "GARDIEN_DATABASE_CA_FILE",
+            "holds no PEM certificate",
+        ),
+        (
+            {
+                "GARDIEN_DATABASE_URL": (
+                    "postgresql://db.example.org/g?sslmode=verify-full&sslrootcert=/etc/other.pem"
+                )
+            },
+            "GARDIEN_DATABASE_CA_FILE",
+            "the database URL's sslrootcert names another file",
         ),
         ({"GARDIEN_DATABASE_URL": "sqlite://"}, "GARDIEN_DATABASE_URL", "SQLite in memory"),
         (
@@ -160,6 +192,58 @@ def test_databases_that_need_no_tls(
     assert (code, rows["GARDIEN_DATABASE_URL"]) == (0, ("ok", says))
 
 
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        # The CA file setting alone: the engine asks for verify-full (store/engine.py).
+        ({"GARDIEN_DATABASE_URL": f"postgresql://g:{DB_PASSWORD}@db.example.org/g"}, CA_FILE),
+        # The URL's own sslmode and sslrootcert, as libpq reads them.
+        (
+            {
+                "GARDIEN_DATABASE_URL": (
+                    f"postgresql://db.example.org/g?sslmode=verify-full&sslrootcert={CA_FILE}"
+                ),
+                "GARDIEN_DATABASE_CA_FILE": None,
+            },
+            CA_FILE,
+        ),
+    ],
+)
+def test_verify_full_and_a_ca_file_are_what_the_network_needs(
+    change: dict[str, str | None],
+    says: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, rows, out = _run({**READY, **change}, monkeypatch, capsys)
+    assert code == 0, out
+    assert rows["GARDIEN_DATABASE_URL"] == (
+        "ok",
+        "PostgreSQL over TLS, the server's certificate and name verified (verify-full)"
+        f" against {says}",
+    )
+    assert DB_PASSWORD not in out
+
+
+def test_the_web_servers_pool_and_statement_timeout_are_noted(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    change = {"GARDIEN_DATABASE_POOL_SIZE": "8", "GARDIEN_DATABASE_MAX_OVERFLOW": "2"}
+    code, rows, _ = _run({**READY, **change}, monkeypatch, capsys)
+    assert code == 0
+    status, detail = rows["GARDIEN_DATABASE_POOL_SIZE"]
+    assert status == "note"
+    assert detail.startswith("up to 10 connections per web worker (8 kept, 2 more under load)")
+    assert rows["GARDIEN_DATABASE_STATEMENT_TIMEOUT_SECONDS"] == (
+        "note",
+        "a web request's database statements are stopped after 30 s",
+    )
+    change = {"GARDIEN_DATABASE_STATEMENT_TIMEOUT_SECONDS": "0"}
+    code, rows, _ = _run({**READY, **change}, monkeypatch, capsys)
+    assert code == 0
+    assert rows["GARDIEN_DATABASE_STATEMENT_TIMEOUT_SECONDS"][1].startswith("0: no limit")
+
+
 def test_the_global_options_are_judged_too(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -189,8 +273,9 @@ def test_the_report_is_french_by_default(
     assert main(["check-config"]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "Ce dont la production a besoin (les secrets sont jugés, jamais affichés) :"
-    assert "à faire  GARDIEN_PUBLIC_URL" in lines[5]
-    assert lines[5].endswith("pas en https : liens et cookies circuleraient en clair")
+    (public,) = [line for line in lines if "GARDIEN_PUBLIC_URL" in line]
+    assert "à faire  GARDIEN_PUBLIC_URL" in public
+    assert public.endswith("pas en https : liens et cookies circuleraient en clair")
     assert lines[-1] == "Pas prêt pour la production : 1 exigence n'est pas remplie."
 
 

@@ -161,7 +161,10 @@ def test_no_transfer_outside_the_union(policy: Policy, lang: Lang) -> None:
 def test_no_sensitive_data_and_the_policy_security_measures(policy: Policy, lang: Lang) -> None:
     for row in rows(policy, lang).values():
         assert row["sensitive_data"] == w.SENSITIVE_NONE.in_(lang)
-        assert cell(row, "security") == [m.in_(lang) for m in policy.security]
+        assert policy.backups is not None
+        backups = w.BACKUPS.in_(lang).format(days=policy.backups.days)
+        assert cell(row, "security") == [*(m.in_(lang) for m in policy.security), backups]
+        assert f" {policy.backups.days} " in backups  # the policy's backup rule, stated
 
 
 def tbody_rows(document: str) -> list[ET.Element]:
@@ -287,7 +290,7 @@ def test_an_added_purpose_in_the_yaml_adds_a_row(tmp_path: Path) -> None:
 
 def test_declared_transfers_and_no_security_are_said(policy: Policy) -> None:
     hosting = policy.hosting.model_copy(update={"transfers_outside_eu": True, "country": "US"})
-    changed = policy.model_copy(update={"hosting": hosting, "security": []})
+    changed = policy.model_copy(update={"hosting": hosting, "security": [], "backups": None})
     for row in rows(changed, "fr").values():
         assert row["transfers"].startswith("Oui")
         assert "US" in row["transfers"]

@@ -13,13 +13,25 @@ app = typer.Typer(
 
 @app.command("upgrade")
 def upgrade_command(ctx: typer.Context) -> None:
-    """Apply every pending migration (creates the schema in an empty database)."""
+    """Apply every pending migration (creates the schema in an empty database).
+
+    Instances that start together run it once: the others wait for the lock the migrations
+    hold, then find nothing to apply (docs/postgresql.md).
+    """
     from gardien.store.migrate import current_revision, upgrade
 
     app = container(ctx)
     engine = app.engine
-    upgrade(engine, pseudonyms=app.pseudonyms)
-    emit(f"database at revision {current_revision(engine)}")
+    applied = upgrade(engine, pseudonyms=app.pseudonyms, on_wait=_say_waiting)
+    revision = current_revision(engine)
+    if applied:
+        emit(f"applied {len(applied)} migration(s): database at revision {revision}")
+    else:
+        emit(f"nothing to apply: database at revision {revision}")
+
+
+def _say_waiting() -> None:
+    typer.echo("another instance is migrating the database: waiting for it to finish", err=True)
 
 
 @app.command("current")

@@ -15,7 +15,19 @@ from typing import TYPE_CHECKING
 import typer
 from typer.core import TyperGroup
 
-from gardien.cli import account, audit, cpf, db, invoice, outbox, policy, subject, xapi
+from gardien.cli import (
+    account,
+    audit,
+    backup,
+    cpf,
+    db,
+    erasure,
+    invoice,
+    outbox,
+    policy,
+    subject,
+    xapi,
+)
 from gardien.cli.check_config import check_config_command
 from gardien.cli.context import GlobalOptions
 from gardien.cli.demo import demo_data_command
@@ -36,6 +48,9 @@ if TYPE_CHECKING:
 
 # Commands that judge the settings rather than use them.
 REPORTS_ON_SETTINGS = frozenset({"check-config"})
+# Whether the command line owns this process (:func:`run`), and so its logging: not when
+# :func:`main` runs in-process (the tests), whose logging is not its own.
+_OWN_PROCESS = False
 
 
 class RootGroup(TyperGroup):
@@ -52,7 +67,13 @@ class RootGroup(TyperGroup):
         if name not in REPORTS_ON_SETTINGS and "--help" not in rest and not ctx.resilient_parsing:
             from gardien.settings import load_settings
 
-            load_settings().check()
+            settings = load_settings().check()
+            if _OWN_PROCESS:
+                # JSON lines in production (GARDIEN_LOG_FORMAT, GARDIEN_LOG_LEVEL); the
+                # settings are read here anyway, and --help stays without them.
+                from gardien.logging_config import configure
+
+                configure(settings.logs_as, settings.log_level)
         return name, command, rest
 
 
@@ -117,6 +138,8 @@ app.add_typer(xapi.app, name="xapi")
 app.add_typer(invoice.opco_app, name="opco")
 app.add_typer(contact_app, name="contact")
 app.add_typer(account.app, name="account")
+app.add_typer(backup.app, name="backup")
+app.add_typer(erasure.app, name="erasure")
 app.command("import")(import_command)
 app.command("demo-data")(demo_data_command)
 app.command("serve")(serve_command)
@@ -154,5 +177,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: the process's logging, then the command.
+
+    Only here: :func:`main` also runs in-process (the tests), whose logging is not its own.
+    """
+    global _OWN_PROCESS
+    _OWN_PROCESS = True
     sys.exit(main())

@@ -3,16 +3,21 @@
 Outside production the server listens on loopback only and says so: a server reachable from the
 network with ``GARDIEN_ENVIRONMENT`` forgotten would run with development settings
 (docs/configuration.md). ``--workers N`` starts N uvicorn worker processes, each building its
-own app from the environment (:func:`gardien.web.app.app_from_environment`).
+own app from the environment (:func:`gardien.web.app.app_from_environment`); their request
+metrics are added up through ``PROMETHEUS_MULTIPROC_DIR`` (:func:`_metrics_dir`). uvicorn logs
+through gardien's configuration (:mod:`gardien.logging_config`): JSON lines in production.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -28,6 +33,8 @@ log = logging.getLogger(__name__)
 SEND_EVERY_SECONDS = 2.0
 APP_FACTORY = "gardien.web.app:app_from_environment"
 MAX_WORKERS = 64
+# prometheus_client's multiprocess mode (web/metrics.py reads the same name).
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def serve_command(
@@ -56,12 +63,14 @@ def serve_command(
     """Serve the website, the portal and the API (honours GARDIEN_NOW for the clock)."""
     import uvicorn
 
+    from gardien.logging_config import logging_dict
     from gardien.readiness import is_loopback
+    from gardien.services.erasure_replay import check_replayed
     from gardien.settings import Environment
-    from gardien.web.app import create_app
 
     app = container(ctx)
     settings = app.settings
+    log_config = logging_dict(settings.logs_as, settings.log_level)
     production = settings.environment is Environment.PRODUCTION
     if not production and not is_loopback(host):
         raise ConfigurationError(
@@ -74,16 +83,17 @@ def serve_command(
         if workers > 1:
             raise ConfigurationError("--dev-mail serves with one worker: leave out --workers")
     engine = app.migrated_engine()
+    check_replayed(engine, app.ledger)  # a restored database lacking erasures is not served
+    # Said through the logs: in production every line the server writes is one JSON object.
     if not production:
-        typer.echo(
-            f"{settings.environment.value} mode: listening on {host} only; not for production",
-            err=True,
+        log.warning(
+            "%s mode: listening on %s only; not for production", settings.environment.value, host
         )
     if workers > 1 and engine.dialect.name == "sqlite":
-        typer.echo(
-            f"{workers} workers share one SQLite file: one writer at a time, so a write waits"
+        log.warning(
+            "%d workers share one SQLite file: one writer at a time, so a write waits"
             " for the one in progress (reads do not); PostgreSQL lets writers run together",
-            err=True,
+            workers,
         )
     # No access log: it would record client IP addresses, which are personal data.
     if workers > 1:
@@ -92,23 +102,28 @@ def serve_command(
         app.close()
         options = ctx.find_root().obj
         assert isinstance(options, GlobalOptions)
-        with _exported(options):
+        with _exported(options), _metrics_dir(workers=workers):
             uvicorn.run(
                 APP_FACTORY,
                 factory=True,
                 host=host,
                 port=port,
                 workers=workers,
-                log_level="info",
+                log_config=log_config,
+                log_level=settings.log_level.value.lower(),
                 access_log=False,
             )
         return
-    with _dev_mail(app) if dev_mail else _nothing():
+    with _metrics_dir(workers=1), _dev_mail(app) if dev_mail else _nothing():
+        # Imported once the metrics directory is known: prometheus_client reads it on import.
+        from gardien.web.app import create_app
+
         uvicorn.run(
             create_app(app, dev_mail=dev_mail),
             host=host,
             port=port,
-            log_level="info",
+            log_config=log_config,
+            log_level=settings.log_level.value.lower(),
             access_log=False,
         )
 
@@ -137,6 +152,35 @@ def _exported(options: GlobalOptions) -> Iterator[None]:
 @contextmanager
 def _nothing() -> Iterator[None]:
     yield
+
+
+@contextmanager
+def _metrics_dir(*, workers: int) -> Iterator[None]:
+    """Where the workers' request metrics are added up (prometheus_client's multiprocess mode):
+    ``PROMETHEUS_MULTIPROC_DIR`` if the operator set it (emptied first: the files of a previous
+    run would be counted again), else, for several workers, a temporary directory removed when
+    the server stops. One worker without it keeps its metrics in memory.
+
+    Set before prometheus_client is imported (web/metrics.py): it reads the variable then.
+    """
+    given = os.environ.get(MULTIPROCESS_DIR)
+    if not given and workers == 1:
+        yield
+        return
+    if given:
+        directory = Path(given)
+        directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.glob("*.db"):
+            stale.unlink()
+        yield
+        return
+    directory = Path(tempfile.mkdtemp(prefix="gardien-metrics-"))
+    os.environ[MULTIPROCESS_DIR] = str(directory)
+    try:
+        yield
+    finally:
+        os.environ.pop(MULTIPROCESS_DIR, None)
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def _check_dev_mail(settings: Settings) -> None:

@@ -59,6 +59,7 @@ def erase(
         clock=app_.clock,
         lookup=app_.lookup,
         blobs=app_.blobs,
+        ledger=app_.ledger,
     )
     if as_json:
         emit(json.dumps(result.as_json(), indent=2, ensure_ascii=False))

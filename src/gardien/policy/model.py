@@ -190,6 +190,13 @@ class RetentionRule(_Strict):
     warning: ExpiryWarning | None = None
 
 
+class BackupRule(_Strict):
+    """How long encrypted backups of the database are kept (``gardien backup prune``); every
+    erasure is applied again to a restored backup (docs/backups.md)."""
+
+    days: Annotated[int, Field(ge=1, le=366, strict=True)]
+
+
 class Recipient(_Strict):
     """A kind of third party that may receive data for one funding type, and what it may get."""
 
@@ -236,6 +243,8 @@ class Policy(_Strict):
     purposes: Annotated[dict[Identifier, Purpose], Field(min_length=1)]
     retention: Annotated[dict[Identifier, RetentionRule], Field(min_length=1)]
     disclosure: dict[FundingType, DisclosureRule]
+    # How long backups are kept; None: the policy promises nothing, and `backup prune` refuses.
+    backups: BackupRule | None = None
 
     @property
     def version(self) -> str:

@@ -345,6 +345,7 @@ def carry_out_erasure(
         lookup=services.lookup,
         actor=actor,
         blobs=services.blobs,
+        ledger=services.ledger,
     )
     outcome = result.as_json()
     outcome.pop("subject", None)  # the request row names the person already

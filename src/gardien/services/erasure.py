@@ -9,7 +9,7 @@ erase is an objection to it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -26,8 +26,11 @@ from gardien.services.xapi.attachments import drop_unused_blobs
 from gardien.store.audit import append_audit
 from gardien.store.blobs import BlobStore
 from gardien.store.disclosure import disclosures_of
+from gardien.store.erasure_applied import lineage_of, mark_applied
+from gardien.store.erasure_ledger import ErasureLedger, new_entry
 from gardien.store.retention.subject import HeldRow, erase_subject_rows, held_subject_rows
 from gardien.store.scrub import scrub_freed_pages
+from gardien.store.subject_queries import SubjectKeys
 from gardien.store.uow import UnitOfWork
 
 
@@ -112,6 +115,7 @@ def erase_subject(
     lookup: SubjectLookup,
     actor: str = "cli",
     blobs: BlobStore | None = None,
+    ledger: ErasureLedger | None = None,
     then: Callable[[Connection, ErasureResult], None] | None = None,
 ) -> ErasureResult:
     """Erase what is held about ``email``; list what a legal duty keeps, why and until when.
@@ -119,10 +123,48 @@ def erase_subject(
     What is kept carries the keyed ``lookup`` of the address, so the person can still find it.
     ``then`` runs in the erasure's transaction, once the result is known and before the
     commit (queuing the e-mail that tells the person, say): if it fails, nothing is erased.
+
+    With a ``ledger``, the erasure is first written there (keyed pseudonyms only), then its
+    entry is recorded as applied in the erasure's transaction: a backup restored later cannot
+    bring the person back unseen (docs/backups.md). The ledger comes first: if it cannot be
+    written, nothing is erased and the caller sees why; if the database then fails, a replay
+    erases someone who asked to be erased.
     """
     keys = subject_keys(email, lookup)
-    address = keys.email
-    result = ErasureResult(email=address, as_of=clock.today())
+    entries: list[str] = []
+    if ledger is not None:
+        entry = new_entry(now=clock.now(), lookups=keys.lookups, agent_names=keys.agent_names)
+        ledger.append(lineage_of(uow.engine), entry)
+        entries.append(entry.id)
+    return erase_keys(
+        keys,
+        uow=uow,
+        policy=policy,
+        clock=clock,
+        lookup=lookup,
+        actor=actor,
+        blobs=blobs,
+        entries=entries,
+        then=then,
+    )
+
+
+def erase_keys(
+    keys: SubjectKeys,
+    *,
+    uow: UnitOfWork,
+    policy: Policy,
+    clock: Clock,
+    lookup: SubjectLookup,
+    actor: str,
+    blobs: BlobStore | None = None,
+    entries: Sequence[str] = (),
+    then: Callable[[Connection, ErasureResult], None] | None = None,
+) -> ErasureResult:
+    """Erase what records hold under ``keys``, and record ``entries`` of the erasure ledger
+    as applied in the same transaction (:func:`erase_subject` for an address; the replay
+    also for keyed pseudonyms alone, when the address is gone from the database)."""
+    result = ErasureResult(email=keys.email, as_of=clock.today())
     learner_rule = next((r for r in policy.retention.values() if r.record == "learner"), None)
     aggregate = learner_rule is not None and learner_rule.action is RetentionAction.ANONYMISE
     held_from = _held_from(policy, result.as_of)
@@ -159,6 +201,7 @@ def erase_subject(
                 },
                 recorded_at=clock.now(),
             )
+        mark_applied(uow.connection, entries, now=clock.now())
         if then is not None:
             then(uow.connection, result)
         uow.commit()

@@ -204,6 +204,7 @@ def erase_me(
         lookup=services.lookup,
         actor=actor,
         blobs=services.blobs,
+        ledger=services.ledger,
         then=lambda connection, erased: queue_erasure_mail(
             connection,
             services,

@@ -19,8 +19,8 @@ import orjson
 from sqlalchemy import JSON, Column, Connection, Date, Enum, Integer, String, Table, select
 from sqlalchemy.exc import DBAPIError
 
-from gardien.errors import BusyError
-from gardien.store.engine import BUSY, is_busy
+from gardien.errors import BusyError, StatementTimeoutError
+from gardien.store.engine import BUSY, TIMED_OUT, is_busy, is_timed_out
 from gardien.store.types import UTCDateTime
 
 T = TypeVar("T")
@@ -219,6 +219,8 @@ class Bulk:
         except dbapi.Error as exc:
             if is_busy(exc):  # a lock not granted within the engine's wait, as anywhere else
                 raise BusyError(BUSY) from exc
+            if is_timed_out(exc):  # past the engine's statement timeout, as anywhere else
+                raise StatementTimeoutError(TIMED_OUT) from exc
             # The same exception classes as anywhere else in SQLAlchemy, so callers catch one kind.
             raise DBAPIError.instance(
                 sql, None, exc, dbapi.Error, hide_parameters=True, dialect=self.connection.dialect

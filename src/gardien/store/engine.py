@@ -4,6 +4,10 @@ How long a writer waits for a lock another writer holds is the engine's: the com
 waits long (10 s on SQLite, as long as it takes on PostgreSQL), the web app only its request
 budget (``make_engine(url, write_wait=...)``, ``GARDIEN_WRITE_WAIT_SECONDS``). Either way a wait
 that runs out is a :class:`~gardien.errors.BusyError`, never a driver's error (docs/busy.md).
+
+The web server's engine also bounds each statement (``statement_timeout``, a
+:class:`~gardien.errors.StatementTimeoutError` past it) and its pool; PostgreSQL over the
+network is verified against a CA file (``ca_file``). docs/postgresql.md says who gets what.
 """
 
 from __future__ import annotations
@@ -19,9 +23,14 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.engine import URL, ExceptionContext, make_url
 
-from gardien.errors import BusyError, ConfigurationError
+from gardien.errors import (
+    BusyError,
+    ConfigurationError,
+    DatabaseNotReadyError,
+    StatementTimeoutError,
+)
 
 
 def normalise_url(url: str) -> str:
@@ -33,7 +42,14 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(
-    url: str, *, write_wait: float | None = None, background_checkpoints: bool = False
+    url: str,
+    *,
+    write_wait: float | None = None,
+    background_checkpoints: bool = False,
+    statement_timeout: float | None = None,
+    pool_size: int | None = None,
+    max_overflow: int | None = None,
+    ca_file: Path | None = None,
 ) -> Engine:
     """An engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout.
 
@@ -42,10 +58,25 @@ def make_engine(
     line's waits (:data:`SQLITE_BUSY_TIMEOUT_MS`; no limit on PostgreSQL).
     ``background_checkpoints``: on SQLite, commits leave WAL checkpoints to a
     :class:`~gardien.store.checkpoints.Checkpointer` the caller runs (the web server's).
+    ``statement_timeout`` (seconds; None: no limit) bounds how long one statement runs:
+    PostgreSQL's ``statement_timeout``, on SQLite a progress handler; past it,
+    :class:`~gardien.errors.StatementTimeoutError` and the transaction rolls back.
+    ``pool_size`` and ``max_overflow``: the connections the pool keeps, and how many more it
+    opens under load (None: SQLAlchemy's 5 and 10).
+    ``ca_file``: PostgreSQL's ``sslrootcert`` (the CA that signed the server's certificate);
+    with it and no ``sslmode`` in the URL, ``sslmode=verify-full``.
     """
     if write_wait is not None and not write_wait > 0:
         raise ConfigurationError("the wait for a lock must be a positive number of seconds")
+    if statement_timeout is not None and not statement_timeout > 0:
+        raise ConfigurationError("a statement timeout must be a positive number of seconds")
     wait_ms = None if write_wait is None else max(1, math.ceil(write_wait * 1000))
+    timeout_ms = None if statement_timeout is None else max(1, math.ceil(statement_timeout * 1000))
+    pool: dict[str, Any] = {}
+    if pool_size is not None:
+        pool["pool_size"] = pool_size
+    if max_overflow is not None:
+        pool["max_overflow"] = max_overflow
     url = normalise_url(url)
     try:
         parsed = make_url(url)
@@ -58,9 +89,12 @@ def make_engine(
         ) from None
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
-        if database and database != ":memory:":
+        in_memory = database in ("", ":memory:") or parsed.query.get("mode") == "memory"
+        if not in_memory:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, **_JSON)
+        # A database in memory lives in one connection per thread (SingletonThreadPool): no
+        # pool to size.
+        engine = create_engine(parsed, **({} if in_memory else pool), **_JSON)
         event.listen(
             engine,
             "connect",
@@ -70,18 +104,49 @@ def make_engine(
             ),
         )
         event.listen(engine, "begin", _sqlite_begin)
+        if timeout_ms is not None:
+            _sqlite_statement_timeout(engine, timeout_ms)
         _GATES[engine] = WriteGate(wait_ms or SQLITE_BUSY_TIMEOUT_MS)
-        event.listen(engine, "handle_error", _raise_busy)
+        event.listen(engine, "handle_error", _raise_gardien_error)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        engine = create_engine(parsed, pool_pre_ping=True, **_JSON)
-        if wait_ms is not None:
-            event.listen(engine, "connect", _postgres_lock_timeout(wait_ms))
-        event.listen(engine, "handle_error", _raise_busy)
+        parsed = with_ca_file(parsed, ca_file)
+        engine = create_engine(parsed, pool_pre_ping=True, **pool, **_JSON)
+        if wait_ms is not None or timeout_ms is not None:
+            event.listen(engine, "connect", _postgres_timeouts(wait_ms, timeout_ms))
+        event.listen(engine, "handle_error", _raise_gardien_error)
         return engine
     raise ConfigurationError(
         f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql"
     )
+
+
+def with_ca_file(url: URL, ca_file: Path | None) -> URL:
+    """``url`` verifying the server against ``ca_file`` (``GARDIEN_DATABASE_CA_FILE``).
+
+    The CA goes into the URL itself (``sslrootcert``), so that an engine made again from this
+    engine's URL (a purge's thread) verifies the same way. Without ``sslmode`` in the URL,
+    ``verify-full``: libpq's default (``prefer``) would not verify anything. A URL that names
+    another CA file is refused rather than one of the two chosen silently; a CA file that does
+    not exist is refused before any connection (libpq would say so only at the first one).
+    """
+    query = dict(url.query)
+    named = query.get("sslrootcert")
+    if isinstance(named, tuple):
+        named = named[-1]
+    if ca_file is not None:
+        if named is not None and Path(named).resolve() != ca_file.resolve():
+            raise ConfigurationError(
+                "GARDIEN_DATABASE_CA_FILE and the database URL's sslrootcert name different"
+                " files: keep one"
+            )
+        query["sslrootcert"] = str(ca_file)
+        query.setdefault("sslmode", "verify-full")
+        named = str(ca_file)
+    # "system": libpq 16's word for the operating system's trusted CAs.
+    if named is not None and named != "system" and not Path(named).is_file():
+        raise ConfigurationError(f"the database CA file {named!r} does not exist")
+    return url.set(query=query)
 
 
 def _json_text(value: Any) -> str:
@@ -143,15 +208,62 @@ def _sqlite_pragmas(
     return configure
 
 
-def _postgres_lock_timeout(wait_ms: int) -> Callable[[Any, Any], None]:
+def _postgres_timeouts(lock_ms: int | None, statement_ms: int | None) -> Callable[[Any, Any], None]:
     def configure(dbapi_connection: Any, _record: Any) -> None:
-        # A session setting, so it lasts as long as the pooled connection; a SET in a
-        # transaction of its own, committed, so the pool hands the connection out idle.
+        # Session settings, so they last as long as the pooled connection; SETs in a
+        # transaction of their own, committed, so the pool hands the connection out idle.
         with dbapi_connection.cursor() as cursor:
-            cursor.execute(f"SET lock_timeout = {int(wait_ms)}")
+            if lock_ms is not None:
+                cursor.execute(f"SET lock_timeout = {int(lock_ms)}")
+            if statement_ms is not None:
+                cursor.execute(f"SET statement_timeout = {int(statement_ms)}")
         dbapi_connection.commit()
 
     return configure
+
+
+# Where a SQLite connection's statement deadline lives (its pool record's ``info``), and how
+# many virtual-machine steps run between two looks at the clock (about a millisecond's work).
+_DEADLINE = "gardien_statement_deadline"
+_SQLITE_PROGRESS_STEPS = 10_000
+
+
+def _sqlite_statement_timeout(engine: Engine, timeout_ms: int) -> None:
+    """SQLite has no statement timeout: a progress handler interrupts a statement that runs
+    past ``timeout_ms`` (SQLITE_INTERRUPT, then :class:`StatementTimeoutError`). The deadline
+    is set before each statement and lifted once it has returned its first row: like
+    PostgreSQL's, it bounds the database's work, not the caller's reading of the rows."""
+
+    @event.listens_for(engine, "connect")
+    def install(dbapi_connection: Any, record: Any) -> None:
+        info: dict[str, Any] = record.info
+
+        def past_deadline() -> int:
+            deadline = info.get(_DEADLINE)
+            return 1 if deadline is not None and time.monotonic() > deadline else 0
+
+        dbapi_connection.set_progress_handler(past_deadline, _SQLITE_PROGRESS_STEPS)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def arm(connection: Connection, *_args: Any) -> None:
+        connection.info[_DEADLINE] = time.monotonic() + timeout_ms / 1000
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def disarm(connection: Connection, *_args: Any) -> None:
+        connection.info[_DEADLINE] = None
+
+    # A statement that failed never reaches after_cursor_execute: its deadline must not
+    # outlive it (the bulk writer's plain cursors, store/bulk.py, run without one).
+    @event.listens_for(engine, "handle_error")
+    def disarm_on_error(context: ExceptionContext) -> None:
+        connection = context.connection
+        if connection is not None and not connection.invalidated:
+            connection.info[_DEADLINE] = None
+
+    @event.listens_for(engine, "checkin")
+    def disarm_on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info[_DEADLINE] = None
 
 
 BUSY = "another writer holds the database: nothing was written, try again"
@@ -171,10 +283,43 @@ def is_busy(error: BaseException) -> bool:
     return getattr(error, "sqlstate", None) == _LOCK_NOT_AVAILABLE
 
 
-def _raise_busy(context: ExceptionContext) -> None:
-    if is_busy(context.original_exception):
-        # SQLAlchemy rolls back and cleans up as usual, then raises this instead of its own.
-        raise BusyError(BUSY) from context.original_exception
+TIMED_OUT = "a database statement ran past its time limit: nothing was written"
+
+# PostgreSQL's SQLSTATE for a statement cancelled (statement_timeout, or pg_cancel_backend).
+_QUERY_CANCELED = "57014"
+
+
+def is_timed_out(error: BaseException) -> bool:
+    """Whether a driver's error means "the statement ran past its statement timeout"."""
+    if isinstance(error, sqlite3.OperationalError):
+        return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_INTERRUPT
+    return getattr(error, "sqlstate", None) == _QUERY_CANCELED
+
+
+def _raise_gardien_error(context: ExceptionContext) -> None:
+    """A driver's error that means something to gardien, as gardien's own error.
+
+    SQLAlchemy rolls back and cleans up as usual, then raises this instead of its own.
+    """
+    original = context.original_exception
+    if is_busy(original):
+        raise BusyError(BUSY) from original
+    if is_timed_out(original):
+        raise StatementTimeoutError(TIMED_OUT) from original
+    if context.connection is None and not context.is_pre_ping and isinstance(original, Exception):
+        _raise_not_connected(original)
+
+
+def _raise_not_connected(original: BaseException) -> None:
+    """No connection could be made (refused, TLS not verified, password refused).
+
+    The driver's first line says why (libpq names host and port, never the password); the URL
+    is not repeated.
+    """
+    reason = " ".join(line.strip() for line in str(original).splitlines() if line.strip())
+    raise DatabaseNotReadyError(
+        "cannot connect to the database: " + (reason[:500] or type(original).__name__)
+    ) from original
 
 
 def _sqlite_begin(connection: Connection) -> None:

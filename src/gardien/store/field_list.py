@@ -150,6 +150,14 @@ FIELDS: Mapping[str, Mapping[str, str | None]] = {
         "progress": "learning_path",
         "completed_at": "learning_path",
     },
+    "erasure_applied": {
+        "entry_id": None,
+        "applied_at": None,
+    },
+    "erasure_lineage": {
+        "id": None,
+        "lineage": None,
+    },
     "export_link": {
         "id": None,
         "request_id": "accountability",

@@ -27,6 +27,7 @@ from gardien.web import (
     contact_pages,
     devmail,
     export_link_pages,
+    health,
     newsletter_pages,
     pages,
     portal_pages,
@@ -39,6 +40,8 @@ from gardien.web import (
 from gardien.web.auth import page_extras
 from gardien.web.csrf_seed import CsrfSeedMiddleware
 from gardien.web.handlers import install_handlers
+from gardien.web.metrics import Metrics, RequestMetricsMiddleware
+from gardien.web.metrics import router as metrics_router
 from gardien.web.ratelimit import Limits
 from gardien.web.security_headers import SecurityHeadersMiddleware
 from gardien.web.templating import Pages
@@ -80,6 +83,9 @@ def create_app(container: Container, *, dev_mail: bool = False) -> FastAPI:
     app.state.pages = Pages(extra=page_extras)
     app.state.limits = Limits(web)
     app.state.public_pages = {}  # web/pages.py: the public pages, rendered once
+    app.state.metrics = Metrics(web)  # web/metrics.py: the registry /metrics answers from
+    app.include_router(health.router)
+    app.include_router(metrics_router)
     app.include_router(pages.router)
     app.include_router(api.router)
     app.include_router(xapi.router)
@@ -106,6 +112,10 @@ def create_app(container: Container, *, dev_mail: bool = False) -> FastAPI:
     app.add_middleware(XapiVersionMiddleware)
     app.add_middleware(CsrfSeedMiddleware, environment=container.settings.environment)
     app.add_middleware(SecurityHeadersMiddleware, environment=container.settings.environment)
+    # Outermost: every answer is counted and logged, the middlewares' own (a busy 503) too.
+    app.add_middleware(
+        RequestMetricsMiddleware, metrics=app.state.metrics, routes=app.router.routes
+    )
     install_handlers(app)
     if dev_mail:
         if container.settings.environment is not Environment.DEVELOPMENT:
@@ -120,9 +130,12 @@ def app_from_environment() -> FastAPI:
     An import string for uvicorn (``gardien.web.app:app_from_environment``, ``factory=True``):
     every worker process builds its own container; none of them has ``/dev/mail``.
     """
+    from gardien.services.erasure_replay import check_replayed
+
     container = bootstrap()
     try:
-        container.migrated_engine()
+        # A restored database that lacks erasures of the ledger is not served (docs/backups.md).
+        check_replayed(container.migrated_engine(), container.ledger)
     finally:
         # The check's connections end here, served or not: the app serves through an engine
         # of its own (``Container.for_web``), closed when the worker stops.

@@ -34,6 +34,7 @@ from gardien.errors import (
     PermissionDeniedError,
     RequestStateError,
     SignInRequired,
+    StatementTimeoutError,
 )
 from gardien.services.xapi.ingest import VERSION as XAPI_VERSION
 from gardien.web.auth import current_session
@@ -53,7 +54,7 @@ def lang_of(request: Request) -> str:
 
 # The addresses whose errors stay JSON whatever the client accepts.
 _MACHINE_PREFIXES = ("/api/", "/xapi/")
-_MACHINE_PATHS = frozenset({"/api", "/xapi", "/openapi.json", "/health"})
+_MACHINE_PATHS = frozenset({"/api", "/xapi", "/openapi.json", "/health", "/ready", "/metrics"})
 
 
 def is_machine_path(path: str) -> bool:
@@ -216,6 +217,31 @@ async def busy_answer(request: Request, _error: Exception) -> Response:
     )
 
 
+def timeout_answer(request: Request, _error: Exception) -> Response:
+    """503: a statement ran past ``GARDIEN_DATABASE_STATEMENT_TIMEOUT_SECONDS``; its
+    transaction rolled back, so nothing was written and the same request may be sent again."""
+    headers = {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)}
+    path = request.url.path
+    if path.startswith(("/api/", "/xapi/")):
+        if path.startswith("/xapi/"):
+            headers["X-Experience-API-Version"] = XAPI_VERSION
+        problem = "the database took too long to answer: nothing was stored, try again later"
+        return JSONResponse({"error": problem}, status_code=503, headers=headers)
+    # As for the busy answer: no session lookup, which could be one more slow statement.
+    if not hasattr(request.state, "session"):
+        request.state.session = None
+    return error_page(
+        request,
+        503,
+        N_("The service took too long"),
+        N_(
+            "Nothing was recorded. The database did not answer in time: try again in a"
+            " moment. If it happens again, tell the site's administrator."
+        ),
+        headers=headers,
+    )
+
+
 def blob_store_answer(request: Request, error: Exception) -> Response:
     """503: the blob store (attachment content) failed; the LRS's JSON error, a page elsewhere.
 
@@ -272,6 +298,7 @@ def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, unexpected_answer)
     app.add_exception_handler(SignInRequired, _sign_in_required)
     app.add_exception_handler(BusyError, busy_answer)
+    app.add_exception_handler(StatementTimeoutError, timeout_answer)
     app.add_exception_handler(BlobStoreError, blob_store_answer)
     for error, status, heading, paragraph in _PAGES:
         app.add_exception_handler(error, _page_for(status, heading, paragraph))

@@ -1,4 +1,4 @@
-"""The public pages and the health endpoint.
+"""The public pages (``/health`` and ``/ready`` are in web/health.py).
 
 The home page and the notice depend on nothing but the policy, loaded once per process, for a
 visitor who is not signed in: they are rendered once (in the thread pool: the notice's
@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
-from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from gardien.services.notice import build_notice, render_notice
@@ -122,24 +121,3 @@ async def notice_en(request: Request, container: ContainerDep, pages: PagesDep) 
 def stylesheet(v: str | None = None) -> Response:
     """The site's stylesheet (the CSP allows no inline style); ``v`` is its fingerprint."""
     return stylesheet_response(v)
-
-
-@router.get("/health")
-def health(container: ContainerDep) -> JSONResponse:
-    """Liveness and readiness: the database answers and the policy is loaded."""
-    try:
-        with container.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        database = "ok"
-    except Exception:  # any failure to answer means "not ready"; details go to the logs
-        database = "unavailable"
-    status = 200 if database == "ok" else 503
-    return JSONResponse(
-        {
-            "status": "ok" if status == 200 else "degraded",
-            "database": database,
-            "policy_version": container.policy_version,
-            "now": container.clock.now().isoformat(),
-        },
-        status_code=status,
-    )

@@ -12,6 +12,7 @@ from gardien.services.accounts.breached import BreachedPasswords
 from gardien.services.accounts.passwords import PasswordHasher
 from gardien.services.accounts.sessions import SessionTimeouts
 from gardien.store.blobs import BlobStore
+from gardien.store.erasure_ledger import ErasureLedger
 
 # Pages of the site, per language: where the links of the e-mails lead.
 PREFIXES = {"fr": "", "en": "/en"}
@@ -32,6 +33,8 @@ class AccountServices:
     timeouts: SessionTimeouts = field(default_factory=SessionTimeouts)
     # Attachment content, deleted when an erasure takes its last statement.
     blobs: BlobStore | None = None
+    # Where every erasure is also written, outside the database (docs/backups.md).
+    ledger: ErasureLedger | None = None
 
     def url(self, lang: str, path: str) -> str:
         return f"{self.public_url.rstrip('/')}{PREFIXES[lang]}{path}"

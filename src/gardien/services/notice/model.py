@@ -159,6 +159,8 @@ class NoticeView:
     provisions: tuple[ProvisionView, ...]
     disclosures: tuple[DisclosureView, ...]
     retention: tuple[RetentionView, ...]
+    # How many days backups are kept (the policy's backup rule), None when it states none.
+    backup_days: int | None
     hosting: HostingView
     security: tuple[str, ...]
     cookies: tuple[CookieView, ...]
@@ -225,6 +227,7 @@ class _Builder:
                 for funding, rule in policy.disclosure.items()
             ),
             retention=tuple(self.retention(rule) for rule in policy.retention.values()),
+            backup_days=policy.backups.days if policy.backups else None,
             hosting=self.hosting(),
             security=tuple(measure.in_(self.lang) for measure in policy.security),
             cookies=tuple(self.cookie(c) for c in COOKIES),

@@ -56,8 +56,16 @@ def _activity(policy: Policy, purpose_id: str, purpose: Purpose, lang: Lang) -> 
         recipients=_recipients(policy, purpose_id, lang),
         transfers=_transfers(policy, lang),
         retention=_retention(policy, purpose, lang),
-        security=tuple(m.in_(lang) for m in policy.security) or (w.SECURITY_NONE.in_(lang),),
+        security=_security(policy, lang),
     )
+
+
+def _security(policy: Policy, lang: Lang) -> tuple[str, ...]:
+    """The policy's measures, and its backup rule (how long backups are kept) when it has one."""
+    measures = [m.in_(lang) for m in policy.security]
+    if policy.backups is not None:
+        measures.append(w.BACKUPS.in_(lang).format(days=policy.backups.days))
+    return tuple(measures) or (w.SECURITY_NONE.in_(lang),)
 
 
 def _legal_basis(purpose: Purpose, lang: Lang) -> LegalBasisEntry:

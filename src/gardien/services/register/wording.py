@@ -141,6 +141,13 @@ ACTIONS: dict[RetentionAction, Wording] = {
     RetentionAction.ANONYMISE: Wording("anonymisation", "anonymised"),
 }
 
+BACKUPS = Wording(
+    "Sauvegardes chiffrées (AES-256-GCM) de la base, conservées {days} jours puis supprimées ;"
+    " chaque effacement est aussi inscrit hors de la base et appliqué de nouveau après toute"
+    " restauration",
+    "Encrypted backups (AES-256-GCM) of the database, kept {days} days then deleted; every"
+    " erasure is also recorded outside the database and applied again after any restore",
+)
 SECURITY_NONE = Wording(
     "Aucune mesure déclarée dans la politique", "No measure declared in the policy"
 )

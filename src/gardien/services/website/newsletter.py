@@ -27,6 +27,7 @@ from markupsafe import Markup
 from sqlalchemy import Connection, delete, insert, select, update
 
 from gardien.domain.clock import Clock
+from gardien.domain.lookup import SubjectLookup
 from gardien.domain.retention import add_months
 from gardien.errors import InvalidInputError, InvalidLinkError
 from gardien.i18n.dates import format_day
@@ -36,6 +37,8 @@ from gardien.services.website.campaign import Campaign
 from gardien.services.website.render import render
 from gardien.services.website.tokens import Purpose, make_token, read_token
 from gardien.store.audit import append_audit
+from gardien.store.erasure_applied import lineage_of, mark_applied
+from gardien.store.erasure_ledger import UNSUBSCRIBE, ErasureLedger, new_entry
 from gardien.store.outbox import NewMessage, queue_messages
 from gardien.store.tables import newsletter_subscription, outbox_message
 from gardien.store.uow import UnitOfWork
@@ -58,6 +61,10 @@ class Site:
     clock: Clock
     secret: str
     public_url: str
+    # Where an unsubscription is also written, outside the database, so that a restored backup
+    # cannot subscribe the person again (docs/backups.md); with the keyed lookups it names.
+    ledger: ErasureLedger | None = None
+    lookup: SubjectLookup | None = None
 
     def url(self, lang: str, path: str) -> str:
         return f"{self.public_url.rstrip('/')}{PATHS[lang]['prefix']}{path}"
@@ -219,44 +226,88 @@ def confirm(uow: UnitOfWork, site: Site, token: str) -> Outcome:
 
 
 def unsubscribe(uow: UnitOfWork, site: Site, token: str, *, actor: str = "website") -> Outcome:
-    """Unsubscribe at once the subscription of a genuine unsubscribe token (idempotent)."""
+    """Unsubscribe at once the subscription of a genuine unsubscribe token (idempotent).
+
+    With a ledger on ``site``, the unsubscription is first written there (keyed lookups of
+    the address only), then recorded applied with it, as an erasure is (docs/backups.md).
+    """
     now = site.clock.now()
-    s = newsletter_subscription.c
+    entries: list[str] = []
+    if site.ledger is not None and site.lookup is not None:
+        with uow:
+            found = _subscription(uow.connection, Purpose.UNSUBSCRIBE, token, site)
+        if found is None or found[2] == "unsubscribed":
+            return Outcome.ALREADY_GONE
+        entry = new_entry(
+            now=now, lookups=tuple(site.lookup.candidates(found[1])), kind=UNSUBSCRIBE
+        )
+        site.ledger.append(lineage_of(uow.engine), entry)
+        entries.append(entry.id)
     with uow:
         connection = uow.connection
         found = _subscription(connection, Purpose.UNSUBSCRIBE, token, site)
         if found is None or found[2] == "unsubscribed":
+            mark_applied(connection, entries, now=now)
+            uow.commit()
             return Outcome.ALREADY_GONE
         subscription_id, address, _ = found
-        # Newsletters queued for the address and not sent yet are withdrawn with it.
-        withdrawn = connection.execute(
-            delete(outbox_message).where(
-                outbox_message.c.recipient == address,
-                outbox_message.c.kind.in_([NEWSLETTER, CONFIRMATION]),
-                outbox_message.c.sent_at.is_(None),
-            )
-        ).rowcount
-        if _kept_after_unsubscribing(site.policy):
-            connection.execute(
-                update(newsletter_subscription)
-                .where(s.id == subscription_id)
-                .values(status="unsubscribed", unsubscribed_at=now)
-            )
-        else:
-            connection.execute(delete(newsletter_subscription).where(s.id == subscription_id))
-        append_audit(
-            connection,
-            action="newsletter.unsubscribed",
-            actor=actor,
-            details={
-                "subscription": f"newsletter_subscription:{subscription_id}",
-                "deleted": not _kept_after_unsubscribing(site.policy),
-                "withdrawn_messages": withdrawn or 0,
-            },
-            recorded_at=now,
-        )
+        _unsubscribe_row(connection, site.policy, subscription_id, address, now=now, actor=actor)
+        mark_applied(connection, entries, now=now)
         uow.commit()
     return Outcome.UNSUBSCRIBED
+
+
+def unsubscribe_address(
+    connection: Connection, policy: Policy, address: str, *, now: datetime, actor: str
+) -> int:
+    """Unsubscribe every subscription of ``address`` not unsubscribed yet, as a link would
+    (the replay of a ledger's unsubscription after a restore); how many."""
+    s = newsletter_subscription.c
+    rows = connection.execute(
+        select(s.id).where(s.email == address, s.status != "unsubscribed")
+    ).all()
+    for (subscription_id,) in rows:
+        _unsubscribe_row(connection, policy, subscription_id, address, now=now, actor=actor)
+    return len(rows)
+
+
+def _unsubscribe_row(
+    connection: Connection,
+    policy: Policy,
+    subscription_id: int,
+    address: str,
+    *,
+    now: datetime,
+    actor: str,
+) -> None:
+    s = newsletter_subscription.c
+    # Newsletters queued for the address and not sent yet are withdrawn with it.
+    withdrawn = connection.execute(
+        delete(outbox_message).where(
+            outbox_message.c.recipient == address,
+            outbox_message.c.kind.in_([NEWSLETTER, CONFIRMATION]),
+            outbox_message.c.sent_at.is_(None),
+        )
+    ).rowcount
+    if _kept_after_unsubscribing(policy):
+        connection.execute(
+            update(newsletter_subscription)
+            .where(s.id == subscription_id)
+            .values(status="unsubscribed", unsubscribed_at=now)
+        )
+    else:
+        connection.execute(delete(newsletter_subscription).where(s.id == subscription_id))
+    append_audit(
+        connection,
+        action="newsletter.unsubscribed",
+        actor=actor,
+        details={
+            "subscription": f"newsletter_subscription:{subscription_id}",
+            "deleted": not _kept_after_unsubscribing(policy),
+            "withdrawn_messages": withdrawn or 0,
+        },
+        recorded_at=now,
+    )
 
 
 def unsubscribe_url(site: Site, lang: str, subscription_id: int, address: str) -> str:

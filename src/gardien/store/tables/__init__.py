@@ -1,7 +1,12 @@
 """All tables of gardien, grouped by area; importing this package registers them all."""
 
 from gardien.store.metadata import metadata
-from gardien.store.tables.accountability import audit_entry, audit_head
+from gardien.store.tables.accountability import (
+    audit_entry,
+    audit_head,
+    erasure_applied,
+    erasure_lineage,
+)
 from gardien.store.tables.accounts import account, export_link, subject_request, web_session
 from gardien.store.tables.commerce import (
     commercial_contact,
@@ -44,6 +49,8 @@ __all__ = [
     "disclosure",
     "disclosure_subject",
     "enrolment",
+    "erasure_applied",
+    "erasure_lineage",
     "export_link",
     "invoice",
     "learner",

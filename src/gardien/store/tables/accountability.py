@@ -42,3 +42,25 @@ audit_head = Table(
     Column("anchor_hash", String(64), nullable=False, info=not_personal("hash chain")),
     CheckConstraint("id = 1", name="single_row"),
 )
+
+# The lineage of this database, one row made by migration 0017: a random id that every backup and
+# copy of the database carries, and a new database does not. The ledger keeps each lineage's
+# entries apart, so that a fresh database (a new demo, a test) is not held to the erasures of
+# another one sharing the folder or the bucket, while a restored backup is to its own.
+erasure_lineage = Table(
+    "erasure_lineage",
+    metadata,
+    Column("id", Integer, primary_key=True, info=not_personal("the single row")),
+    Column("lineage", String(32), nullable=False, info=not_personal("database lineage id")),
+    CheckConstraint("id = 1", name="single_row"),
+)
+
+# The entries of the erasure ledger (store/erasure_ledger.py) this database has applied: an
+# erasure inserts its entry in its own transaction, `gardien erasure replay` those a restored
+# database lacked. Ids and times only: the entries themselves live outside the database.
+erasure_applied = Table(
+    "erasure_applied",
+    metadata,
+    Column("entry_id", String(64), primary_key=True, info=not_personal("erasure ledger entry id")),
+    Column("applied_at", UTCDateTime(), nullable=False, info=not_personal("time of application")),
+)
