@@ -8,8 +8,8 @@
 #   - `gardien --version` names the version of pyproject.toml;
 #   - `gardien db upgrade` migrates a new SQLite file to head; `gardien policy check` agrees;
 #   - `gardien notice` renders in French and in English;
-#   - `gardien serve` in production mode answers /health, the home page in both languages, the
-#     privacy notice and the stylesheet, then stops on SIGTERM.
+#   - `gardien serve` in production mode answers /health, /ready, the home page in both
+#     languages, the privacy notice and the stylesheet, then stops on SIGTERM.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -100,6 +100,7 @@ checks = {
     "/en": 'lang="en"',
     "/confidentialite": "Protection de vos données personnelles",
     "/privacy": "Protecting your personal data",
+    "/ready": "\"status\":\"ready\"",
     "/static/gardien.css": ".data-table",
 }
 for path, expected in checks.items():

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build a gardien release: dist/gardien-VERSION.tar.gz holds the wheel, requirements/runtime.lock,
-# install-release.sh, the systemd units and the environment file template (docs/deployment.md).
+# install-release.sh, the systemd units, the environment file template, the Caddyfile and the
+# Prometheus alert rules (docs/deployment.md).
 #
 # The wheel is built by the locked hatchling of the development environment (PYTHON, given by
 # `make release`), without build isolation; file times come from the last commit
@@ -24,6 +25,7 @@ wheel=dist/gardien-$version-py3-none-any.whl
 cp "$wheel" requirements/runtime.lock deploy/install-release.sh deploy/gardien.env.example "dist/$name/"
 cp -r deploy/systemd "dist/$name/systemd"
 cp -r deploy/caddy "dist/$name/caddy"
+cp -r deploy/prometheus "dist/$name/prometheus"
 tar --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner \
   -C dist -cf - "$name" | gzip -n > "dist/$name.tar.gz"
 rm -rf "dist/$name"

@@ -4,8 +4,8 @@ Each service's command lines (``ExecStartPre=``, then each ``ExecStart=``) run w
 environment's ``gardien`` in place of /opt/gardien/venv/bin/gardien, under the environment the
 unit gives: its ``Environment=`` defaults, then deploy/gardien.env.example filled in for a test
 (a SQLite file, the SMTP server of tests/support/smtp.py on loopback), ``${VAR}`` expanded as
-systemd does. One-shot services exit 0; the web server answers ``/health`` and stops on
-SIGTERM; the outbox sender delivers a queued e-mail and stops on SIGTERM.
+systemd does. One-shot services exit 0; the web server answers ``/health`` and ``/ready`` and
+stops on SIGTERM; the outbox sender delivers a queued e-mail and stops on SIGTERM.
 (``systemd-analyze verify`` itself runs in CI: deploy/verify-units.sh.)
 """
 
@@ -231,8 +231,8 @@ def finished(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str]
 
 
 def test_check_config_passes_on_the_template_once_filled_in(tmp_path: Path) -> None:
-    ca = tmp_path / "ca.pem"
-    ca.write_text("test CA\n", encoding="utf-8")
+    # The CA file OVHcloud gives is a PEM certificate; check-config reads that it is one.
+    ca = ROOT / "tests" / "support" / "example-database-ca.pem"
     env = filled_in(GARDIEN_DATABASE_CA_FILE=str(ca))
     code, output = finished([GARDIEN, "check-config", "--lang", "en"], env, tmp_path)
     assert code == 0, output
@@ -317,7 +317,10 @@ def test_the_web_server_answers_health_and_stops_on_sigterm(deployment: Deployme
                 assert time.monotonic() < deadline, "no answer on /health within 60 s"
                 time.sleep(0.2)
         assert answer.status_code == 200
-        assert answer.json()["database"] == "ok"
+        assert answer.json()["status"] == "ok"
+        # Migrated by ExecStartPre: the database answers and its schema is at the head.
+        ready = httpx.get(f"http://127.0.0.1:{env['GARDIEN_WEB_PORT']}/ready")
+        assert (ready.status_code, ready.json()) == (200, {"status": "ready"})
     finally:
         code, output = stop(server)
     assert code == 0, output
