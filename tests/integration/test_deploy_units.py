@@ -45,6 +45,7 @@ HARDENING = {
     "ProtectHome": "yes",
     "PrivateTmp": "yes",
     "PrivateDevices": "yes",
+    "PrivateMounts": "yes",
     "ProtectKernelTunables": "yes",
     "ProtectKernelModules": "yes",
     "ProtectControlGroups": "yes",
