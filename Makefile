@@ -4,13 +4,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB := var/demo.sqlite3
+# The locked dependencies, with the hash of every file of each pinned version (docs/deployment.md,
+# "Locked dependencies"): the development environment installs dev.lock, a server runtime.lock.
+DEV_LOCK := requirements/dev.lock
+RUNTIME_LOCK := requirements/runtime.lock
 
 .PHONY: install demo test lint typecheck unit integration e2e xapi-conformance xapi-expected field-list bench clean
+.PHONY: lock release release-check verify-units
 
-$(STAMP): pyproject.toml
+# Exactly the locked versions, each file checked against its hash; then gardien itself, built
+# by the locked hatchling (no build isolation, so nothing unpinned is fetched to build it).
+$(STAMP): $(DEV_LOCK) pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r $(DEV_LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -65,5 +72,31 @@ OUT ?= var/shots
 screenshots: install
 	$(BIN)/python -m tests.a11y.screenshots $(OUT)
 
+# Regenerate both lock files from pyproject.toml with uv (pinned in the dev extra). Pins already in
+# the files are kept unless asked: `make lock UPGRADE=--upgrade` moves everything to the newest
+# allowed versions, `make lock UPGRADE="--upgrade-package fastapi"` one package. runtime.lock is
+# resolved within dev.lock, so a server runs the very versions the tests ran.
+UPGRADE ?=
+LOCK_OPTIONS := --universal --python-version 3.11 --generate-hashes --custom-compile-command "make lock" --quiet
+lock: install
+	$(BIN)/uv pip compile pyproject.toml --extra dev $(LOCK_OPTIONS) $(UPGRADE) -o $(DEV_LOCK)
+	$(BIN)/uv pip compile pyproject.toml -c $(DEV_LOCK) $(LOCK_OPTIONS) -o $(RUNTIME_LOCK)
+	$(MAKE) install
+
+# dist/gardien-VERSION.tar.gz: the wheel, runtime.lock, the install script, the systemd units and
+# the environment file template (docs/deployment.md).
+release: install
+	PYTHON=$(abspath $(BIN)/python) deploy/release.sh
+
+# The release installed into a fresh environment from runtime.lock, then run: --version, db
+# upgrade on a new SQLite file, the notice in both languages, pages served (CI runs this).
+release-check: release
+	deploy/check-release.sh
+
+# systemd-analyze verify on every unit, with the release installed where the units name it
+# (/opt/gardien) and the system user created: needs root (CI runs this).
+verify-units: release
+	deploy/verify-units.sh
+
 clean:
-	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) var dist .mypy_cache .pytest_cache .ruff_cache .hypothesis

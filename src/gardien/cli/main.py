@@ -90,6 +90,21 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    """``--version``: the installed distribution's version, read from its metadata; no settings,
+    no database, so it answers on a server before anything is configured."""
+    if not value:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        number = version("gardien")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        number = "unknown"
+    typer.echo(f"gardien {number}")
+    raise typer.Exit(0)
+
+
 @app.callback()
 def root(
     ctx: typer.Context,
@@ -98,6 +113,13 @@ def root(
     ),
     database_url: str | None = typer.Option(
         None, "--database-url", envvar="GARDIEN_DATABASE_URL", help="SQLAlchemy database URL."
+    ),
+    _version: bool = typer.Option(
+        False,
+        "--version",
+        is_eager=True,
+        callback=_print_version,
+        help="Print the installed version and exit.",
     ),
 ) -> None:
     """gardien: personal data held as the privacy notice promises."""
