@@ -25,7 +25,9 @@ an empty ``GARDIEN_BENCH_POSTGRES_URL`` skips the run) and dropped at the end:
    again by one connection, one transaction per batch.
 3. **Export**: one learner's complete export (« Mes données », JSON, as ``gardien subject
    export`` writes it) of ``--export-statements`` statements: time and SQL queries counted.
-   Baseline: the raw indexed SELECT of that learner's statements.
+   Baseline: the raw indexed SELECT of that learner's statements. And a page of 100 of their
+   statements by ``GET /xapi/statements?agent=...`` on the running server (best of 2), beside
+   the raw SELECT of that page.
 4. **Sweep**: the first cohort deleted by hand-written SQL in one transaction (the baseline,
    bench/sweep.py's statements), then the real sweep (default policy, a clock fixed at the
    as-of date, audit log included, batches sized as ``gardien sweep`` sizes them) deletes the
@@ -55,6 +57,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
+import orjson
 import psycopg
 from sqlalchemy import JSON, event
 
@@ -77,6 +81,7 @@ from ingest import (
     HOME_PAGE,
     Learner,
     Postgres,
+    Server,
     make_batches,
     make_learners,
     make_statements,
@@ -92,6 +97,11 @@ LMS = "https://lms.example.org"
 PATHS = 5
 CHUNK = 20_000  # statement rows per COPY write
 SELECT = "SELECT * FROM activity_statement WHERE learner_id = %s ORDER BY timestamp, id"
+PAGE = 100  # statements a page of GET /xapi/statements by agent
+PAGE_SELECT = (
+    "SELECT raw FROM activity_statement WHERE learner_id = %s AND NOT voided"
+    " ORDER BY stored_at DESC, id DESC LIMIT %s"
+)
 LEARNER_COLUMNS = checked_columns(
     learner,
     (
@@ -481,6 +491,7 @@ class Ingest:
     p50: float
     p95: float
     raw_seconds: float
+    query: Query
 
     @property
     def rate(self) -> float:
@@ -489,6 +500,36 @@ class Ingest:
     @property
     def raw_rate(self) -> float:
         return self.statements / self.raw_seconds
+
+
+@dataclass
+class Query:
+    """``GET /xapi/statements?agent=...`` of the exported learner: one page, best of repeats."""
+
+    statements: int
+    seconds: float
+    select_seconds: float
+
+
+def measure_query(server: Server, headers: dict[str, str], built: Built, who: People) -> Query:
+    """A page of the exported learner's statements by agent, beside its raw SELECT."""
+    person = who.learners[who.exported]
+    agent = orjson.dumps({"objectType": "Agent", "mbox": f"mailto:{person.email}"}).decode()
+    best, count = float("inf"), 0
+    with httpx.Client(base_url=server.base_url, headers=headers, timeout=600) as client:
+        for _ in range(2):
+            with Timer() as timer:
+                response = client.get("/xapi/statements", params={"agent": agent, "limit": PAGE})
+            if response.status_code != 200:
+                raise SystemExit(f"GET by agent: HTTP {response.status_code} {response.text[:300]}")
+            best, count = min(best, timer.seconds), len(response.json()["statements"])
+    select_best = float("inf")
+    with psycopg.connect(built.url) as connection:
+        for _ in range(2):
+            with Timer() as timer:
+                connection.execute(PAGE_SELECT, (who.exported + 1, PAGE)).fetchall()
+            select_best = min(select_best, timer.seconds)
+    return Query(count, best, select_best)
 
 
 def _count(url: str) -> int:
@@ -512,6 +553,7 @@ def measure_ingest(built: Built, who: People, args: argparse.Namespace, workdir:
         built.url, workers=1, workdir=workdir, tag=built.name, profile=None
     ) as server:
         load = post_all(server, headers, warmup, timed, args.clients, database=built.name)
+        query = measure_query(server, headers, built, who)
     if load.failures:
         tail = server.log.read_text(errors="replace")[-2000:]
         raise SystemExit(f"ingest failed: {load.failures[:3]}\n{tail}")
@@ -524,6 +566,7 @@ def measure_ingest(built: Built, who: People, args: argparse.Namespace, workdir:
         load.percentile(50),
         load.percentile(95),
         _raw_ingest(built.url, before, warm=len(statements) - load.statements, batch=args.batch),
+        query,
     )
 
 
@@ -729,6 +772,18 @@ def report(result: Result, label: str) -> None:
         baseline="raw COPY, one transaction per batch",
         base=i.raw_rate,
     )
+    q = i.query
+    print(
+        f"  GET /xapi/statements by agent: {q.statements} statements in {q.seconds:.3f} s;"
+        f" raw SELECT of the page {q.select_seconds:.4f} s"
+    )
+    figure(
+        f"PostgreSQL GET by agent (a page of {q.statements}) at {n} statements",
+        q.seconds,
+        "s",
+        baseline="raw SELECT of the page",
+        base=q.select_seconds,
+    )
     e = result.export
     print(
         f"  export: {e.statements:,} statements, {e.megabytes:.1f} MB of JSON in {e.seconds:.3f} s,"
@@ -764,6 +819,7 @@ def compare(small: Result, large: Result) -> None:
     rows = (
         ("ingest statements/s", small.ingest.rate, large.ingest.rate),
         ("raw COPY statements/s", small.ingest.raw_rate, large.ingest.raw_rate),
+        ("GET by agent seconds", small.ingest.query.seconds, large.ingest.query.seconds),
         ("export seconds", small.export.seconds, large.export.seconds),
         ("export SQL queries", small.export.queries, large.export.queries),
         ("raw SELECT seconds", small.export.select_seconds, large.export.select_seconds),
