@@ -227,6 +227,8 @@ LAYOUT: dict[str, Placement] = {
     # --- local tables: on the coordinator only ---
     "audit_entry": Local("a hash chain: one writer, one total order"),
     "audit_head": Local("the head of the audit chain"),
+    "erasure_applied": Local("the ledger entries this database has applied: one per erasure"),
+    "erasure_lineage": Local("one row: which database the erasure ledger's entries belong to"),
     "throttle_counter": Local("rate-limit counters, written per request, joined with nothing"),
     "web_session": Local("sessions, looked up by token on the coordinator that serves pages"),
     "subject_request": Local("requests to the DPO: few, read by the console"),
