@@ -10,16 +10,21 @@ A table of a few thousand small rows is one PostgreSQL reads whole faster than b
 its planner rightly reads it whole: ``enable_seqscan = off`` stands in for the gigabytes of a
 real table. It leaves the walk through stored order (an index scan) open, so the count of rows
 read is what tells the two apart (the walk reads the 12,000 newer rows first).
+
+And the indexed form finds what the walk through stored order (which still serves filters no
+index answers) finds, page after page, either way, within ``since`` and ``until``, voided
+statement left out and the statements referring to it kept.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, insert, text
+from sqlalchemy import Connection, Engine, insert, text, update
 
 from gardien.store import xapi as store
 from gardien.store.tables import activity_statement
@@ -113,3 +118,50 @@ def _rows_read(connection: Connection, sql: str) -> int:
             )
             total += kept_and_removed * node["Actual Loops"]
     return total
+
+
+def _all_pages(engine: Engine, query: store.StatementQuery) -> list[str]:
+    found: list[str] = []
+    with engine.begin() as connection:
+        while True:
+            page, after = store.query_statements(connection, query)
+            found += [item["id"] for item in page]
+            if after is None:
+                return found
+            query = replace(query, after=after)
+
+
+def test_the_indexed_form_finds_what_the_walk_through_stored_order_finds(
+    engine: Engine, table: tuple[int, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lea_id, expected = table
+    voided = expected[3]  # lea's newest: the first comment targets it
+    with engine.begin() as connection:
+        connection.execute(
+            update(activity_statement)
+            .where(activity_statement.c.statement_id == voided)
+            .values(voided=True)
+        )
+    agent = store.AgentFilter(names=("pseudonym-of-lea",), learner_id=lea_id)
+    window = {"since": START + timedelta(seconds=20), "until": START + timedelta(seconds=140)}
+    queries = [
+        store.StatementQuery(agent=agent, limit=40),
+        store.StatementQuery(agent=agent, limit=40, ascending=True),
+        store.StatementQuery(agent=agent, limit=25, **window),
+        store.StatementQuery(agent=agent, limit=25, ascending=True, **window),
+        # noe's are on M2; the comments match as their targets, lea's, on M1.
+        store.StatementQuery(
+            agent=agent, limit=60, verb=f"{VERBS}attempted", activity=MODULES["M1"]
+        ),
+        store.StatementQuery(agent=agent, activity=MODULES["M2"]),
+    ]
+    indexed = [_all_pages(engine, query) for query in queries]
+    monkeypatch.setattr(store, "_indexed", lambda query: False)
+    walked = [_all_pages(engine, query) for query in queries]
+    assert indexed == walked
+    newest_first, oldest_first, window_newest, window_oldest, on_m1, on_m2 = indexed
+    # The comments on lea's statements by StatementRef (noe's), lea's less the voided one.
+    assert len(newest_first) == OWN - 1 + 3 and voided not in newest_first
+    assert newest_first[:3] == expected[:3] and oldest_first == newest_first[::-1]
+    assert len(window_newest) == 120 and window_oldest == window_newest[::-1]
+    assert on_m1 == newest_first and on_m2 == []
