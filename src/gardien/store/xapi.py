@@ -418,8 +418,8 @@ def query_statements(
     if connection.dialect.name == "postgresql" and any(f is not None for f in filtered):
         # The planner charges the chain's EXISTS to every row, short-circuit or not: past
         # jit_above_cost, compiling the plan took 0.5 s for a query that runs in 5 ms. The
-        # indexed form guesses thousands of rows per link (none are there, most often), and
-        # its 30 ms of compiling were nine tenths of a page of 100 at a million statements.
+        # indexed form guesses thousands of rows per link (none are there, most often): 30 ms
+        # of compiling for a query that runs in 3.5 ms at a million statements.
         connection.execute(text("SET LOCAL jit = off"))
     rows = connection.execute(page).all()
     more = None
