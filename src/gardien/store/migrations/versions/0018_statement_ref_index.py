@@ -4,8 +4,8 @@
 StatementRef to a matching statement. It now finds the matching statements by index first,
 then those referring to them through this index (store/xapi.py, ``_matched_ids``): on
 ``lower(object_id)``, for objects of a statement id's length only, so most statements (about
-an activity) are not in it. Building it reads the table once (a few seconds a million
-statements) and holds writes to it meanwhile. See docs/scaling.md.
+an activity) are not in it. Building it reads the whole table once and holds writes to it
+meanwhile (docs/scaling.md gives the query before and after).
 
 Revision ID: 0018
 Revises: 0017
