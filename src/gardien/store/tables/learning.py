@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     false,
+    func,
 )
 
 from gardien.domain.lookup import LOOKUP_LENGTH
@@ -153,6 +154,18 @@ activity_statement = Table(
     Index(None, "learner_id", "timestamp"),
     # GET /statements pages through stored order.
     Index(None, "stored_at", "id"),
+)
+
+# GET /statements: the statements whose object is a StatementRef to a given statement (they
+# match a filter when their target does). Only objects of a statement id's length (an IRI has a
+# colon, a UUID none, so most statements are left out) and in lower case, as statement ids are
+# stored (a StatementRef's id is kept as the client wrote it). SQLite cannot reflect an index on
+# an expression: tests/integration/test_migrations.py compares it on PostgreSQL only.
+Index(
+    "ix_activity_statement_statement_ref",
+    func.lower(activity_statement.c.object_id),
+    postgresql_where=func.length(activity_statement.c.object_id) == 36,
+    sqlite_where=func.length(activity_statement.c.object_id) == 36,
 )
 
 # Every agent a statement names besides its actor and authority, by pseudonym and place
