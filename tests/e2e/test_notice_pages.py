@@ -77,8 +77,8 @@ def test_the_notice_page_shows_the_notice_and_the_policy_version(
 @pytest.mark.parametrize(
     ("path", "updated"),
     [
-        ("/confidentialite", "Dernière mise à jour : 01/06/2026"),
-        ("/privacy", "Last updated: 1 June 2026"),
+        ("/confidentialite", "Dernière mise à jour : 07/12/2026"),
+        ("/privacy", "Last updated: 7 December 2026"),
     ],
 )
 def test_the_notice_page_is_dated_and_its_contents_lead_to_each_section(

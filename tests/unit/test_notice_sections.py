@@ -33,13 +33,13 @@ def _text(fragment: str) -> str:
     return " ".join(" ".join(article.itertext()).split())
 
 
-@pytest.mark.parametrize(("lang", "shown"), [("fr", "01/06/2026"), ("en", "1 June 2026")])
+@pytest.mark.parametrize(("lang", "shown"), [("fr", "07/12/2026"), ("en", "7 December 2026")])
 def test_the_notice_is_dated_by_the_policy_and_keeps_the_version_small(
     policy: Policy, lang: str, shown: str
 ) -> None:
-    assert policy.updated_on == date(2026, 6, 1)
+    assert policy.updated_on == date(2026, 12, 7)
     fragment = _html(policy, lang)
-    assert f'<time datetime="2026-06-01">{shown}</time>' in fragment
+    assert f'<time datetime="2026-12-07">{shown}</time>' in fragment
     first = fragment.split("\n")[2]  # after <article> and <h1>
     assert first.startswith('<p class="muted">') and f"<code>{policy.version}</code>" in first
     later = policy.model_copy(update={"updated_on": date(2026, 9, 15)})
@@ -185,18 +185,18 @@ def test_directions_after_death_say_where_to_send_them(policy: Policy, lang: str
     ("value", "message"),
     [
         ("2026-02-30", "'2026-02-30' is not a valid value (day is out of range for month)"),
-        ("'2026-06-01'", None),
+        ("'2026-12-07'", None),
         ("20260601", "a day is written YYYY-MM-DD, e.g. 2026-06-01 (got 20260601)"),
     ],
 )
 def test_the_update_day_is_checked_on_its_line(value: str, message: str | None) -> None:
     text = DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
-    assert "updated_on: 2026-06-01\n" in text
-    broken = text.replace("updated_on: 2026-06-01\n", f"updated_on: {value}\n")
+    assert "updated_on: 2026-12-07\n" in text
+    broken = text.replace("updated_on: 2026-12-07\n", f"updated_on: {value}\n")
     line = broken.splitlines().index(f"updated_on: {value}") + 1
     if message is None:  # quoted, the day is text: read all the same
         parsed = parse_policy(broken, source="policy.yaml", catalogue=record_catalogue())
-        assert parsed.updated_on == date(2026, 6, 1)
+        assert parsed.updated_on == date(2026, 12, 7)
         return
     with pytest.raises(PolicyError) as caught:
         parse_policy(broken, source="policy.yaml", catalogue=record_catalogue())
