@@ -11,15 +11,14 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cached_property, partial
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from gardien.errors import BackupError
-from gardien.store.erasure_ledger import s3_reason, s3_status
+from gardien.store.s3 import S3Objects, s3_reason, s3_status
 
 if TYPE_CHECKING:
     from gardien.settings import Settings
@@ -129,28 +128,8 @@ class FileBackupStore:
             raise BackupError(f"deleting backup {name}: {error.strerror}") from None
 
 
-class S3BackupStore:
+class S3BackupStore(S3Objects):
     """Backups as objects of ``bucket`` under ``prefix`` on an S3-compatible service."""
-
-    def __init__(self, client: Callable[[], Any], bucket: str, *, prefix: str) -> None:
-        self._make_client = client
-        self.bucket = bucket
-        self.prefix = prefix
-
-    @property
-    def where(self) -> str:
-        return f"s3://{self.bucket}/{self.prefix}"
-
-    @cached_property
-    def _client(self) -> Any:
-        return self._make_client()
-
-    @cached_property
-    def _failures(self) -> tuple[type[Exception], ...]:
-        from boto3.exceptions import Boto3Error
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        return (BotoCoreError, ClientError, Boto3Error)
 
     def put(self, name: str, source: Path) -> None:
         key = self.prefix + checked_name(name)

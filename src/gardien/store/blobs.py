@@ -23,11 +23,12 @@ import os
 import re
 import tempfile
 from collections.abc import Callable
-from functools import cached_property, partial
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from gardien.errors import BlobStoreError
+from gardien.store.s3 import S3Objects, make_s3_client, s3_reason, s3_status
 
 if TYPE_CHECKING:
     from gardien.settings import Settings
@@ -115,7 +116,7 @@ class FileBlobStore:
         return self._path(sha256).is_file()
 
 
-class S3BlobStore:
+class S3BlobStore(S3Objects):
     """Blobs as objects of ``bucket`` on an S3-compatible service.
 
     ``client`` makes a boto3 S3 client (:func:`s3_client` from settings), called at the first
@@ -123,20 +124,7 @@ class S3BlobStore:
     """
 
     def __init__(self, client: Callable[[], Any], bucket: str, *, prefix: str = S3_PREFIX) -> None:
-        self._make_client = client
-        self.bucket = bucket
-        self.prefix = prefix
-
-    @cached_property
-    def _client(self) -> Any:
-        return self._make_client()
-
-    @cached_property
-    def _failures(self) -> tuple[type[Exception], ...]:
-        """What a call may raise: the service's answer, or no answer (connection, time out)."""
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        return (BotoCoreError, ClientError)
+        super().__init__(client, bucket, prefix=prefix)
 
     def _key(self, sha256: str) -> str:
         return self.prefix + _checked_name(sha256)
@@ -147,7 +135,7 @@ class S3BlobStore:
         try:
             self._client.put_object(Bucket=self.bucket, Key=key, Body=data)
         except self._failures as error:
-            raise BlobStoreError(f"storing blob {sha256}: {_reason(error)}") from None
+            raise BlobStoreError(f"storing blob {sha256}: {s3_reason(error)}") from None
 
     def get(self, sha256: str) -> bytes:
         key = self._key(sha256)
@@ -155,9 +143,9 @@ class S3BlobStore:
             answer = self._client.get_object(Bucket=self.bucket, Key=key)
             data: bytes = answer["Body"].read()
         except self._failures as error:
-            if _status(error) == 404:
+            if s3_status(error) == 404:
                 raise BlobStoreError(f"no blob {sha256} in bucket {self.bucket}") from None
-            raise BlobStoreError(f"reading blob {sha256}: {_reason(error)}") from None
+            raise BlobStoreError(f"reading blob {sha256}: {s3_reason(error)}") from None
         return _checked_content(sha256, data, "reading")
 
     def delete(self, sha256: str) -> None:
@@ -165,34 +153,18 @@ class S3BlobStore:
         try:
             self._client.delete_object(Bucket=self.bucket, Key=key)
         except self._failures as error:
-            if _status(error) != 404:
-                raise BlobStoreError(f"deleting blob {sha256}: {_reason(error)}") from None
+            if s3_status(error) != 404:
+                raise BlobStoreError(f"deleting blob {sha256}: {s3_reason(error)}") from None
 
     def exists(self, sha256: str) -> bool:
         key = self._key(sha256)
         try:
             self._client.head_object(Bucket=self.bucket, Key=key)
         except self._failures as error:
-            if _status(error) == 404:
+            if s3_status(error) == 404:
                 return False
-            raise BlobStoreError(f"looking for blob {sha256}: {_reason(error)}") from None
+            raise BlobStoreError(f"looking for blob {sha256}: {s3_reason(error)}") from None
         return True
-
-
-def _status(error: Exception) -> int | None:
-    """The HTTP status of a botocore ``ClientError``, None for any other failure."""
-    response = getattr(error, "response", None)
-    if not isinstance(response, dict):
-        return None
-    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    return int(status) if status is not None else None
-
-
-def _reason(error: Exception) -> str:
-    response = getattr(error, "response", None)
-    if isinstance(response, dict) and "Error" in response:
-        return str(response["Error"].get("Code", "error"))
-    return type(error).__name__
 
 
 def s3_client(settings: Settings) -> Any:
@@ -201,21 +173,12 @@ def s3_client(settings: Settings) -> Any:
     Checksums only where the operation requires them: the ones botocore adds by default since
     1.36 are refused by several S3-compatible services.
     """
-    import boto3
-    from botocore.config import Config
-
     secret = settings.blob_s3_secret_key
-    return boto3.client(
-        "s3",
-        endpoint_url=settings.blob_s3_endpoint,
-        region_name=settings.blob_s3_region,
-        aws_access_key_id=settings.blob_s3_access_key,
-        aws_secret_access_key=secret.get_secret_value() if secret is not None else None,
-        config=Config(
-            request_checksum_calculation="when_required",
-            response_checksum_validation="when_required",
-            retries={"max_attempts": 3, "mode": "standard"},
-        ),
+    return make_s3_client(
+        endpoint=settings.blob_s3_endpoint,
+        region=settings.blob_s3_region,
+        access_key=settings.blob_s3_access_key,
+        secret_key=secret.get_secret_value() if secret is not None else None,
     )
 
 

@@ -31,11 +31,12 @@ import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cached_property, partial
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from gardien.errors import ErasureLedgerError
+from gardien.store.s3 import S3Objects, s3_reason, s3_status
 
 if TYPE_CHECKING:
     from gardien.settings import Settings
@@ -213,27 +214,11 @@ class FileErasureLedger:
         return LedgerEntry.from_bytes(entry_id, data)
 
 
-class S3ErasureLedger:
+class S3ErasureLedger(S3Objects):
     """Entries as objects of ``bucket`` under ``prefix`` on an S3-compatible service."""
 
     def __init__(self, client: Callable[[], Any], bucket: str, *, prefix: str = S3_PREFIX) -> None:
-        self._make_client = client
-        self.bucket = bucket
-        self.prefix = prefix
-
-    @property
-    def where(self) -> str:
-        return f"s3://{self.bucket}/{self.prefix}"
-
-    @cached_property
-    def _client(self) -> Any:
-        return self._make_client()
-
-    @cached_property
-    def _failures(self) -> tuple[type[Exception], ...]:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        return (BotoCoreError, ClientError)
+        super().__init__(client, bucket, prefix=prefix)
 
     def _key(self, lineage: str, entry_id: str) -> str:
         return f"{self.prefix}{checked_lineage(lineage)}/{checked_id(entry_id)}{_SUFFIX}"
@@ -290,22 +275,6 @@ class S3ErasureLedger:
                 f"reading ledger entry {entry_id}: {s3_reason(error)}"
             ) from None
         return LedgerEntry.from_bytes(entry_id, data)
-
-
-def s3_status(error: Exception) -> int | None:
-    """The HTTP status of a botocore ``ClientError``, None for any other failure."""
-    response = getattr(error, "response", None)
-    if not isinstance(response, dict):
-        return None
-    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    return int(status) if status is not None else None
-
-
-def s3_reason(error: Exception) -> str:
-    response = getattr(error, "response", None)
-    if isinstance(response, dict) and "Error" in response:
-        return str(response["Error"].get("Code", "error"))
-    return type(error).__name__
 
 
 def open_erasure_ledger(settings: Settings) -> ErasureLedger:

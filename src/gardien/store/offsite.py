@@ -15,21 +15,12 @@ if TYPE_CHECKING:
 
 def offsite_s3_client(settings: Settings) -> Any:
     """A boto3 S3 client for the ``GARDIEN_OFFSITE_S3_*`` settings (boto3 imported here)."""
-    import boto3
-    from botocore.config import Config
+    from gardien.store.s3 import make_s3_client
 
     secret = settings.offsite_s3_secret_key
-    return boto3.client(
-        "s3",
-        endpoint_url=settings.offsite_s3_endpoint,
-        region_name=settings.offsite_s3_region,
-        aws_access_key_id=settings.offsite_s3_access_key,
-        aws_secret_access_key=secret.get_secret_value() if secret is not None else None,
-        config=Config(
-            # The checksums botocore adds by default since 1.36 are refused by several
-            # S3-compatible services (as for the blob store).
-            request_checksum_calculation="when_required",
-            response_checksum_validation="when_required",
-            retries={"max_attempts": 3, "mode": "standard"},
-        ),
+    return make_s3_client(
+        endpoint=settings.offsite_s3_endpoint,
+        region=settings.offsite_s3_region,
+        access_key=settings.offsite_s3_access_key,
+        secret_key=secret.get_secret_value() if secret is not None else None,
     )
