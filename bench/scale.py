@@ -62,6 +62,7 @@ import orjson
 import psycopg
 from sqlalchemy import JSON, event
 
+import _common as common
 from _common import Timer, checked_columns, figure, parse_args, postgres_admin_url, quote
 from gardien.domain.clock import FixedClock
 from gardien.domain.lookup import SubjectLookup
@@ -102,33 +103,9 @@ PAGE_SELECT = (
     "SELECT raw FROM activity_statement WHERE learner_id = %s AND NOT voided"
     " ORDER BY stored_at DESC, id DESC LIMIT %s"
 )
-LEARNER_COLUMNS = checked_columns(
-    learner,
-    (
-        "id",
-        "pseudonym",
-        "email",
-        "mbox_sha1sum",
-        "given_name",
-        "family_name",
-        "created_at",
-        "last_activity_at",
-    ),
-)
-ACCOUNT_COLUMNS = checked_columns(
-    account,
-    (
-        "id",
-        "email",
-        "role",
-        "learner_id",
-        "password_hash",
-        "created_at",
-        "activated_at",
-        "password_changed_at",
-        "last_sign_in_at",
-    ),
-)
+# The same learner and account rows as the SQLite benchmarks write (bench/_common.py).
+LEARNER_COLUMNS = checked_columns(learner, common.LEARNER_COLUMNS)
+ACCOUNT_COLUMNS = checked_columns(account, common.ACCOUNT_COLUMNS)
 ENROLMENT_COLUMNS = checked_columns(
     enrolment,
     ("id", "learner_id", "path_id", "enrolled_at", "status", "progress", "completed_at"),
@@ -153,7 +130,7 @@ STATEMENT_COLUMNS = checked_columns(
         "client_id",
     ),
 )
-PASSWORD_HASH = "$argon2id$v=19$m=65536,t=3,p=4$" + "c2FsdHNhbHRzYWx0c2FsdA" + "$" + "h" * 43
+PASSWORD_HASH = common.PASSWORD_HASH
 VERBS = (
     ("experienced", "a consulté", "experienced"),
     ("completed", "a terminé", "completed"),
