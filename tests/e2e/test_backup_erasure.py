@@ -26,9 +26,20 @@ import pytest
 
 from gardien.store.engine import make_engine
 from gardien.store.migrate import head_revision, upgrade
+from tests.support.erased_person import (
+    COLLEAGUE,
+    DOSSIER,
+    EMAIL,
+    EMPLOYER,
+    FAMILY,
+    GIVEN,
+    MESSAGE,
+    NAME,
+    PHONE,
+)
 from tests.support.import_samples import write
 from tests.support.lrs import Activity, post_activity, register_client
-from tests.support.raw_bytes import expressions_or_partial_indexes, in_live_rows, on_disk
+from tests.support.raw_bytes import expressions_or_partial_indexes, in_live_rows, leftovers
 from tests.support.retention_samples import contract_doc, document, learner_doc, opco_doc
 from tests.support.s3 import REGION, S3Server, running_s3
 from tests.support.server import free_port, running_server
@@ -38,14 +49,6 @@ pytestmark = pytest.mark.e2e
 
 AS_OF = date(2026, 6, 1)
 SERVER_NOW = "2026-05-20T10:00:00+00:00"
-EMAIL = "ombeline.kerhervy@example.org"
-GIVEN = "Ombeline"
-FAMILY = "Kerhervy"
-NAME = f"{GIVEN} {FAMILY}"
-PHONE = "01 99 00 47 83"  # a range ARCEP reserves for fiction
-MESSAGE = "Pourriez-vous m'envoyer le programme du stage de tonnellerie de printemps ?"
-COLLEAGUE = "gaspard.lenoir@example.org"
-DOSSIER = "AC-TONN-7"  # training ended 15 Dec 2025: the OPCO may check it until Dec 2031
 MODULE = "https://learning.example.org/paths/tonnellerie/modules/m1"
 
 
@@ -57,19 +60,7 @@ def her_document() -> dict[str, Any]:
             learner_doc(EMAIL, GIVEN, FAMILY, "2026-05-02T09:00:00Z"),
             learner_doc(COLLEAGUE, "Gaspard", "Lenoir", "2026-05-03T09:00:00Z"),
         ],
-        sponsors=[
-            {
-                "ref": "ORG-TONN",
-                "kind": "organisation",
-                "name": "Tonnellerie Fictive SARL",
-                "email": "rh@tonnellerie-fictive.example.com",
-                "address": "3 chemin des Douelles\n33000 Bordeaux",
-                "contacts": [
-                    {"name": NAME, "email": EMAIL, "phone": PHONE, "role": "Formation"},
-                    {"name": "Gaspard Lenoir", "email": COLLEAGUE},
-                ],
-            }
-        ],
+        sponsors=[EMPLOYER],
         contracts=[
             contract_doc(
                 "CT-TONN",
@@ -98,12 +89,6 @@ def gardien(env: dict[str, str], *args: str, ok: bool = True) -> subprocess.Comp
     if ok:
         assert done.returncode == 0, done.stderr
     return done
-
-
-def leftovers(database: Path, needles: list[str]) -> dict[str, tuple[int, int]]:
-    """Needles found in the files more often than the live rows hold them: (on disk, live)."""
-    disk, live = on_disk(database, needles), in_live_rows(database, needles)
-    return {n: (disk[n], live[n]) for n in needles if disk[n] != live[n]}
 
 
 @pytest.fixture(params=["folders", "s3"])

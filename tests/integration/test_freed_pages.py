@@ -33,11 +33,23 @@ from gardien.store.migrate import upgrade
 from gardien.store.retention.subject import erase_subject_rows
 from gardien.store.scrub import Scrub, scrub_freed_pages
 from gardien.store.uow import UnitOfWork
+from tests.support.erased_person import (
+    COLLEAGUE,
+    DOSSIER,
+    EMAIL,
+    EMPLOYER,
+    FAMILY,
+    GIVEN,
+    MESSAGE,
+    NAME,
+    PHONE,
+)
 from tests.support.import_samples import write
 from tests.support.lookup import LOOKUP
 from tests.support.raw_bytes import (
     expressions_or_partial_indexes,
     in_live_rows,
+    leftovers,
     on_disk,
     wal_size,
 )
@@ -58,27 +70,6 @@ from tests.support.web import form_post
 
 AS_OF = date(2026, 6, 1)
 SERVER_NOW = "2026-05-20T10:00:00+00:00"
-EMAIL = "ombeline.kerhervy@example.org"
-GIVEN = "Ombeline"
-FAMILY = "Kerhervy"
-NAME = f"{GIVEN} {FAMILY}"
-PHONE = "01 99 00 47 83"  # a range ARCEP reserves for fiction
-MESSAGE = "Pourriez-vous m'envoyer le programme du stage de tonnellerie de printemps ?"
-# Her colleague on the same training, and the employer: their rows stay and must not be
-# mistaken for hers (no identifier below is part of theirs).
-COLLEAGUE = "gaspard.lenoir@example.org"
-EMPLOYER = {
-    "ref": "ORG-TONN",
-    "kind": "organisation",
-    "name": "Tonnellerie Fictive SARL",
-    "email": "rh@tonnellerie-fictive.example.com",
-    "address": "3 chemin des Douelles\n33000 Bordeaux",
-    "contacts": [
-        {"name": NAME, "email": EMAIL, "phone": PHONE, "role": "Responsable formation"},
-        {"name": "Gaspard Lenoir", "email": COLLEAGUE},
-    ],
-}
-DOSSIER = "AC-TONN-7"  # training ended 15 Dec 2025: the OPCO may check it until Dec 2031
 
 
 def her_document() -> dict[str, Any]:
@@ -150,12 +141,6 @@ def pseudonym_of(database: Path, email: str) -> str:
         return str(pseudonym)
     finally:
         connection.close()
-
-
-def leftovers(database: Path, needles: list[str]) -> dict[str, tuple[int, int]]:
-    """Needles found in the files more often than the live rows hold them: (on disk, live)."""
-    disk, live = on_disk(database, needles), in_live_rows(database, needles)
-    return {n: (disk[n], live[n]) for n in needles if disk[n] != live[n]}
 
 
 def gardien(env: dict[str, str], *args: str) -> str:

@@ -110,3 +110,9 @@ def wal_size(database: Path) -> int:
     """The size of the ``-wal`` file; -1 when there is none."""
     wal = sidecar(database, "-wal")
     return wal.stat().st_size if wal.exists() else -1
+
+
+def leftovers(database: Path, needles: list[str]) -> dict[str, tuple[int, int]]:
+    """Needles found in the files more often than the live rows hold them: (on disk, live)."""
+    disk, live = on_disk(database, needles), in_live_rows(database, needles)
+    return {n: (disk[n], live[n]) for n in needles if disk[n] != live[n]}
