@@ -21,9 +21,8 @@ empty ``GARDIEN_BENCH_POSTGRES_URL`` or ``--skip-postgres`` skips it):
    with an offset; the sessions interleaved in time order, as an LMS forwards its queue. Actors by
    ``mbox`` (80 %, half with a name), ``mbox_sha1sum`` (15 %) and an account on gardien's home
    page named by the pseudonym (5 %); 90 % of the statements carry an id.
-3. ``gardien serve`` in a subprocess on a free loopback port (``--workers N`` > 1: the same app
-   under uvicorn with N worker processes, started by this script, as ``gardien serve`` has no
-   such option). ``--warmup`` batches are posted first, one at a time, untimed; then C client
+3. ``gardien serve --workers N`` in a subprocess on a free loopback port, timed once each
+   worker has started. ``--warmup`` batches are posted first, one at a time, untimed; then C client
    threads (``httpx.Client``, keep-alive) post the ``--statements`` in batches of ``--batch``.
    Prints statements/s, requests/s, latency percentiles and, during the timed phase, the CPU
    of the server (per process), of its PostgreSQL backends, of this process (the clients) and
@@ -542,20 +541,17 @@ def running_server(
         "GARDIEN_DATABASE_URL": database_url,
         "GARDIEN_PUBLIC_URL": HOME_PAGE,
     }
-    if workers > 1:
-        command = [sys.executable, __file__, "_serve", str(port), str(workers)]
-    else:
-        command = [sys.executable, "-m", "gardien", "serve", "--host", "127.0.0.1"]
-        command += ["--port", str(port)]
-        if profile is not None:
-            profile.mkdir(parents=True, exist_ok=True)
-            command[1:1] = ["-m", "cProfile", "-o", str(profile / f"{tag}.prof")]
+    command = [sys.executable, "-m", "gardien", "serve", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", str(workers)]
+    if profile is not None:
+        profile.mkdir(parents=True, exist_ok=True)
+        command[1:1] = ["-m", "cProfile", "-o", str(profile / f"{tag}.prof")]
     log = workdir / f"server-{tag}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     server = Server(process, f"http://127.0.0.1:{port}", log)
     try:
-        _wait_healthy(server)
+        _wait_healthy(server, workers)
         yield server
     finally:
         if process.poll() is None:
@@ -567,43 +563,23 @@ def running_server(
                 process.wait()
 
 
-def _wait_healthy(server: Server, timeout: float = 60.0) -> None:
+def _wait_healthy(server: Server, workers: int, timeout: float = 60.0) -> None:
+    """Until the server answers ``/health`` and each of its ``workers`` has started (one may
+    answer while another still imports: connections made then would all go to the first)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             break
         try:
-            if httpx.get(f"{server.base_url}/health", timeout=2).status_code == 200:
-                return
+            healthy = httpx.get(f"{server.base_url}/health", timeout=2).status_code == 200
         except httpx.HTTPError:
-            pass
+            healthy = False
+        started = server.log.read_text(errors="replace").count("Application startup complete")
+        if healthy and started >= workers:
+            return
         time.sleep(0.1)
     tail = server.log.read_text(errors="replace")[-3000:]
     raise RuntimeError(f"the server did not answer /health; its output:\n{tail}")
-
-
-def serve_workers(port: int, workers: int) -> None:
-    """``gardien serve``'s app under uvicorn with ``workers`` processes (``--workers`` > 1)."""
-    # Imported here: the benchmark's own process never serves, and starts faster without them.
-    import uvicorn
-
-    uvicorn.run(
-        "ingest:app_factory",
-        factory=True,
-        host="127.0.0.1",
-        port=port,
-        workers=workers,
-        app_dir=str(Path(__file__).parent),
-        log_level="info",
-        access_log=False,
-    )
-
-
-def app_factory() -> Any:
-    from gardien.bootstrap import bootstrap
-    from gardien.web.app import create_app
-
-    return create_app(bootstrap())
 
 
 # --- posting -----------------------------------------------------------------------------------
@@ -1185,7 +1161,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["_serve"]:
-        serve_workers(int(sys.argv[2]), int(sys.argv[3]))
-    else:
-        sys.exit(main())
+    sys.exit(main())

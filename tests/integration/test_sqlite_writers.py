@@ -4,8 +4,11 @@ store/checkpoints.py, docs/performance.md)."""
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime
@@ -20,7 +23,12 @@ from gardien.bootstrap import bootstrap
 from gardien.errors import BusyError
 from gardien.settings import Settings
 from gardien.store.checkpoints import Checkpointer
-from gardien.store.engine import CHECKPOINT_FALLBACK_PAGES, make_engine, write_gate
+from gardien.store.engine import (
+    CHECKPOINT_FALLBACK_PAGES,
+    WRITERS_LOCK_SUFFIX,
+    make_engine,
+    write_gate,
+)
 from gardien.store.migrate import upgrade
 from gardien.store.tables import contact_message
 from gardien.store.uow import UnitOfWork
@@ -117,6 +125,50 @@ def test_a_waiting_writer_queues_at_the_gate_not_on_sqlite_lock(sqlite_path: Pat
     try:
         assert _count(engine) == 1
     finally:
+        engine.dispose()
+
+
+_HOLDER = """
+import sys, time
+from gardien.store.engine import make_engine
+from gardien.store.uow import UnitOfWork
+engine = make_engine(sys.argv[1])
+with UnitOfWork(engine, write=True) as uow:
+    print("holding", flush=True)
+    time.sleep(float(sys.argv[2]))
+    uow.commit()
+"""
+
+
+def test_writers_of_two_processes_queue_at_the_lock_file_beside_the_database(
+    sqlite_path: Path,
+) -> None:
+    # Another process (a second web worker, a command) holding a write: the lock of the file
+    # beside the database is taken, so this process's writer queues on it instead of polling
+    # SQLite's lock, then writes once the other is done.
+    url = f"sqlite:///{sqlite_path}"
+    other = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, url, "1.0"], stdout=subprocess.PIPE, text=True
+    )
+    engine = make_engine(url, write_wait=10.0)
+    try:
+        assert other.stdout is not None and other.stdout.readline().strip() == "holding"
+        lock_file = Path(f"{sqlite_path}{WRITERS_LOCK_SUFFIX}")
+        with lock_file.open("rb") as seen, pytest.raises(BlockingIOError):
+            fcntl.flock(seen.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(BusyError):
+            _write(engine, 0, wait=False)  # a write that can wait for later gives up at once
+        started = time.monotonic()
+        _write(engine, 1)
+        assert time.monotonic() - started > 0.3  # it waited for the other process
+        assert other.wait(10) == 0
+        assert _count(engine) == 1
+    finally:
+        if other.poll() is None:
+            other.kill()
+            other.wait()
+        if other.stdout is not None:
+            other.stdout.close()
         engine.dispose()
 
 

@@ -3,18 +3,21 @@ query filter with paging, progress and last activity (the HTTP side is tests/e2e
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, insert, select
 
 from gardien.cli.main import main
 from gardien.domain.clock import FixedClock
 from gardien.domain.xapi.identifiers import mbox_sha1sum
 from gardien.domain.xapi.validate import validate_batch
 from gardien.errors import InvalidInputError, XapiConflictError, XapiValidationError
+from gardien.services.xapi import ingest
 from gardien.services.xapi.clients import Authenticator
 from gardien.services.xapi.ingest import store_statements
 from gardien.store import xapi as store
@@ -248,3 +251,73 @@ def test_concurrent_requests_on_the_same_learners_never_deadlock(
     assert failures == []
     with engine.connect() as connection:
         assert len(connection.execute(select(activity_statement.c.id)).all()) == 60
+
+
+def _bare_learner(name: str, address: str) -> dict[str, Any]:
+    return {
+        "pseudonym": str(uuid.uuid4()),
+        "email": address,
+        "mbox_sha1sum": hashlib.sha1(f"mailto:{address}".encode()).hexdigest(),
+        "given_name": name,
+        "family_name": "Entre-Deux",
+        "created_at": NOW - timedelta(days=30),
+        "last_activity_at": NOW - timedelta(days=30),
+    }
+
+
+def _between_read_and_write(
+    monkeypatch: pytest.MonkeyPatch, engine: Engine, change: Callable[[Any], None]
+) -> None:
+    """Run ``change`` (in its own transaction) right after the read that finds the learners,
+    before the write transaction opens: what another process may do in between."""
+    real = ingest.learners_for
+    calls: list[int] = []
+
+    def first_read_then_change(connection: Any, keys: Any) -> Any:
+        found = real(connection, keys)
+        if not calls:
+            calls.append(1)
+            with engine.begin() as other:
+                change(other)
+        return found
+
+    monkeypatch.setattr(ingest, "learners_for", first_read_then_change)
+
+
+def _row_of(engine: Engine, statement_id: str) -> Any:
+    with engine.connect() as connection:
+        return connection.execute(
+            select(activity_statement.c.learner_id, activity_statement.c.actor_name).where(
+                activity_statement.c.statement_id == statement_id
+            )
+        ).one()
+
+
+def test_a_learner_imported_while_a_batch_is_prepared_gets_its_statements(
+    engine: Engine, client: store.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    address = "zoe.entre-deux@example.org"
+    person = _bare_learner("Zoé", address)
+    _between_read_and_write(monkeypatch, engine, lambda c: c.execute(insert(learner), person))
+    sent = statement(actor={"objectType": "Agent", "mbox": f"mailto:{address}"})
+    post(engine, client, sent)
+    with engine.connect() as connection:
+        zoe = connection.execute(select(learner.c.id).where(learner.c.email == address)).scalar()
+    assert _row_of(engine, sent["id"]) == (zoe, person["pseudonym"])
+
+
+def test_a_learner_erased_while_a_batch_is_prepared_leaves_it_unlinked(
+    engine: Engine, client: store.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    address = "yann.entre-deux@example.org"
+    person = _bare_learner("Yann", address)
+    with engine.begin() as connection:
+        connection.execute(insert(learner), person)
+    _between_read_and_write(
+        monkeypatch, engine, lambda c: c.execute(delete(learner).where(learner.c.email == address))
+    )
+    sent = statement(actor={"objectType": "Agent", "mbox": f"mailto:{address}"})
+    post(engine, client, sent)
+    learner_id, actor_name = _row_of(engine, sent["id"])
+    assert learner_id is None
+    assert actor_name != person["pseudonym"] and address not in actor_name

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Connection,
     Select,
     and_,
+    bindparam,
     exists,
     false,
     func,
@@ -103,6 +104,36 @@ class Learner:
     family_name: str
 
 
+# The hot path's queries, built once: SQLAlchemy caches their compiled form, and an expanding
+# parameter binds a request's list of values without coercing each one anew.
+_LEARNERS_BY = select(
+    learner.c.id,
+    learner.c.pseudonym,
+    learner.c.email,
+    learner.c.mbox_sha1sum,
+    learner.c.given_name,
+    learner.c.family_name,
+).where(
+    or_(
+        learner.c.email.in_(bindparam("emails", expanding=True)),
+        learner.c.mbox_sha1sum.in_(bindparam("sha1sums", expanding=True)),
+        learner.c.pseudonym.in_(bindparam("pseudonyms", expanding=True)),
+    )
+)
+_PRESENT_LEARNERS = select(learner.c.id).where(learner.c.id.in_(bindparam("ids", expanding=True)))
+_STORED_RAW = select(activity_statement.c.statement_id, activity_statement.c.raw).where(
+    activity_statement.c.statement_id.in_(bindparam("ids", expanding=True))
+)
+_VOID = (
+    update(activity_statement)
+    .where(
+        activity_statement.c.statement_id.in_(bindparam("targets", expanding=True)),
+        activity_statement.c.verb != VOIDED,
+    )
+    .values(voided=True)
+)
+
+
 def learners_by(
     connection: Connection,
     *,
@@ -111,34 +142,25 @@ def learners_by(
     pseudonyms: Iterable[str] = (),
 ) -> list[Learner]:
     """The learners named by any of these identifiers (one query)."""
-    emails, sha1sums, pseudonyms = list(emails), list(sha1sums), list(pseudonyms)
-    conditions = []
-    if emails:
-        conditions.append(learner.c.email.in_(emails))
-    if sha1sums:
-        conditions.append(learner.c.mbox_sha1sum.in_(sha1sums))
-    if pseudonyms:
-        conditions.append(learner.c.pseudonym.in_(pseudonyms))
-    if not conditions:
+    values = {"emails": list(emails), "sha1sums": list(sha1sums), "pseudonyms": list(pseudonyms)}
+    if not any(values.values()):
         return []
-    c = learner.c
-    rows = connection.execute(
-        select(c.id, c.pseudonym, c.email, c.mbox_sha1sum, c.given_name, c.family_name).where(
-            or_(*conditions)
-        )
-    )
-    return [Learner(*row) for row in rows]
+    return [Learner(*row) for row in connection.execute(_LEARNERS_BY, values)]
+
+
+def present_learners(connection: Connection, ids: Iterable[int]) -> set[int]:
+    """Those of the learners ``ids`` that exist."""
+    wanted = list(ids)
+    if not wanted:
+        return set()
+    return set(connection.execute(_PRESENT_LEARNERS, {"ids": wanted}).scalars())
 
 
 def stored_raw(connection: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """The stored statements among ``ids``, by id."""
     if not ids:
         return {}
-    rows = connection.execute(
-        select(activity_statement.c.statement_id, activity_statement.c.raw).where(
-            activity_statement.c.statement_id.in_(list(ids))
-        )
-    )
+    rows = connection.execute(_STORED_RAW, {"ids": list(ids)})
     return {row.statement_id: row.raw for row in rows}
 
 
@@ -205,14 +227,7 @@ def void(connection: Connection, targets: Sequence[str]) -> int:
     """Mark the statements ``targets`` voided (voiding statements themselves never are)."""
     if not targets:
         return 0
-    done = connection.execute(
-        update(activity_statement)
-        .where(
-            activity_statement.c.statement_id.in_(list(targets)),
-            activity_statement.c.verb != VOIDED,
-        )
-        .values(voided=True)
-    )
+    done = connection.execute(_VOID, {"targets": list(targets)})
     return int(done.rowcount or 0)
 
 

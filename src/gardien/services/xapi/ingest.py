@@ -104,28 +104,28 @@ def store_statements(
     lookup: SubjectLookup,
 ) -> Stored:
     """Store already validated ``statements`` (one request's) for ``client``, every agent
-    pseudonymised under ``lookup``'s keys; whole, or nothing when one is refused."""
+    pseudonymised under ``lookup``'s keys; whole, or nothing when one is refused.
+
+    The statements are pseudonymised and serialised before the write transaction opens, from
+    the learners a read finds: that is most of a batch's cost, and on SQLite the write lock is
+    one for the whole database, so holding it only for the writes lets workers prepare their
+    batches side by side. The write transaction reads the learners again and prepares the
+    batch anew in the rare case they changed in between (a learner imported or erased), so
+    what is stored is exactly what one transaction would have stored.
+    """
     statements = [normalised(statement) for statement in statements]  # context activities: arrays
     names = Pseudonyms(lookup, home_page)
-    home = names.learner_home
     now = clock.now()
-    stored_at = now.isoformat()
-    keys = [actor_key(s["actor"], home) for s in statements]
+    keys = [actor_key(s["actor"], names.learner_home) for s in statements]
+    wanted = [key for key in keys if key is not None]
+    with UnitOfWork(uow.engine) as reading:
+        people = learners_for(reading.connection, wanted) if wanted else {}
+    batch = _prepared(statements, keys, people, names, client, now)
     with uow:
         connection = uow.connection
-        index_by = learners_for(connection, [k for k in keys if k is not None])
-        batch = _Batch([], {}, {}, [], [], {}, [], [])
-        for index, (statement, key) in enumerate(zip(statements, keys, strict=True)):
-            # UUIDs compare in any case: stored in lower case, so lookups and voiding match.
-            statement_id = str(statement.get("id") or uuid.uuid4()).lower()
-            batch.ids.append(statement_id)
-            person = index_by.get(key) if key else None
-            document = _pseudonymised(statement, statement_id, person, names, client, stored_at)
-            # Serialised once: checked for leaks, then stored as it is.
-            text = orjson.dumps(document).decode()
-            if person is not None:
-                _refuse_leaks(text, person, _at(index, len(statements), "statement"))
-            _add(batch, document, text, statement, person, names, client, now)
+        if wanted and not _unchanged(connection, wanted, people):
+            people = learners_for(connection, wanted)
+            batch = _prepared(statements, keys, people, names, client, now)
         existing = store.stored_raw(connection, list(batch.documents))
         for statement_id, previous in existing.items():
             if not _same(previous, batch.documents[statement_id], batch.sent[statement_id], names):
@@ -139,6 +139,47 @@ def store_statements(
         remember_activities(connection, statements)
         uow.commit()
     return Stored(ids=batch.ids)
+
+
+def _unchanged(
+    connection: Connection,
+    wanted: list[tuple[str, str]],
+    people: dict[tuple[str, str], store.Learner],
+) -> bool:
+    """Whether the learners ``people`` found before the write transaction are still those it
+    would find: each one still there (not erased), and still none for the identifiers that
+    named nobody (no learner imported since)."""
+    ids = {person.id for person in people.values()}
+    if store.present_learners(connection, ids) != ids:
+        return False
+    nobody = [key for key in wanted if key not in people]
+    return not nobody or not learners_for(connection, nobody)
+
+
+def _prepared(
+    statements: list[dict[str, Any]],
+    keys: list[tuple[str, str] | None],
+    people: dict[tuple[str, str], store.Learner],
+    names: Pseudonyms,
+    client: store.Client,
+    now: datetime,
+) -> _Batch:
+    """The batch as it will be stored: each statement pseudonymised, serialised once and
+    checked for leaks of its learner's identity; its rows, agents, voiding and progress."""
+    stored_at = now.isoformat()
+    batch = _Batch([], {}, {}, [], [], {}, [], [])
+    for index, (statement, key) in enumerate(zip(statements, keys, strict=True)):
+        # UUIDs compare in any case: stored in lower case, so lookups and voiding match.
+        statement_id = str(statement.get("id") or uuid.uuid4()).lower()
+        batch.ids.append(statement_id)
+        person = people.get(key) if key else None
+        document = _pseudonymised(statement, statement_id, person, names, client, stored_at)
+        # Serialised once: checked for leaks, then stored as it is.
+        text = orjson.dumps(document).decode()
+        if person is not None:
+            _refuse_leaks(text, person, _at(index, len(statements), "statement"))
+        _add(batch, document, text, statement, person, names, client, now)
+    return batch
 
 
 def _add(
