@@ -1,5 +1,5 @@
 """Storing xAPI statements: validated, pseudonymised at the door, conflicts and voiding handled,
-the learner's last activity and progress moved, all in one transaction per request.
+the learner's last activity and progress moved; the writes of a request in one transaction.
 
 Pseudonymisation (docs/xapi.md, domain/xapi/pseudonyms.py): every agent a statement names —
 actor, group members, an agent or group as object, a sub-statement's, the context's instructor
