@@ -269,7 +269,8 @@ def _between_read_and_write(
     monkeypatch: pytest.MonkeyPatch, engine: Engine, change: Callable[[Any], None]
 ) -> None:
     """Run ``change`` (in its own transaction) right after the read that finds the learners,
-    before the write transaction opens: what another process may do in between."""
+    before the write transaction opens: what another process may do in between (on SQLite,
+    where the batch is prepared before the write lock is taken)."""
     real = ingest.learners_for
     calls: list[int] = []
 
@@ -293,6 +294,8 @@ def _row_of(engine: Engine, statement_id: str) -> Any:
         ).one()
 
 
+# SQLite only: PostgreSQL reads the learners in the write transaction itself.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_learner_imported_while_a_batch_is_prepared_gets_its_statements(
     engine: Engine, client: store.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -306,6 +309,8 @@ def test_a_learner_imported_while_a_batch_is_prepared_gets_its_statements(
     assert _row_of(engine, sent["id"]) == (zoe, person["pseudonym"])
 
 
+# SQLite only: PostgreSQL reads the learners in the write transaction itself.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_learner_erased_while_a_batch_is_prepared_leaves_it_unlinked(
     engine: Engine, client: store.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:

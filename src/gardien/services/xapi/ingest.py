@@ -33,6 +33,7 @@ from gardien.domain.xapi.validate import is_voiding, parse_timestamp, statements
 from gardien.errors import XapiConflictError, XapiValidationError
 from gardien.services.importing.pseudonymise import actor as pseudonymous_actor
 from gardien.store import xapi as store
+from gardien.store.engine import write_gate
 from gardien.store.uow import UnitOfWork
 from gardien.store.xapi_documents import remember_activities
 
@@ -106,25 +107,29 @@ def store_statements(
     """Store already validated ``statements`` (one request's) for ``client``, every agent
     pseudonymised under ``lookup``'s keys; whole, or nothing when one is refused.
 
-    The statements are pseudonymised and serialised before the write transaction opens, from
-    the learners a read finds: that is most of a batch's cost, and on SQLite the write lock is
-    one for the whole database, so holding it only for the writes lets workers prepare their
-    batches side by side. The write transaction reads the learners again and prepares the
-    batch anew in the rare case they changed in between (a learner imported or erased), so
-    what is stored is exactly what one transaction would have stored.
+    On SQLite the statements are pseudonymised and serialised before the write transaction
+    opens, from the learners a read finds: that is most of a batch's cost, and SQLite's write
+    lock is one for the whole database, so holding it only for the writes lets workers prepare
+    their batches side by side. The write transaction checks the learners again and prepares
+    the batch anew in the rare case they changed in between (a learner imported or erased), so
+    what is stored is exactly what one transaction would have stored. PostgreSQL's writers run
+    together: there one transaction reads the learners and writes (a read of its own would
+    only add a connection and its round trips: measured, about 8 % fewer statements a second).
     """
     statements = [normalised(statement) for statement in statements]  # context activities: arrays
     names = Pseudonyms(lookup, home_page)
     now = clock.now()
     keys = [actor_key(s["actor"], names.learner_home) for s in statements]
     wanted = [key for key in keys if key is not None]
-    with UnitOfWork(uow.engine) as reading:
-        people = learners_for(reading.connection, wanted) if wanted else {}
-    batch = _prepared(statements, keys, people, names, client, now)
+    batch: _Batch | None = None
+    if write_gate(uow.engine) is not None:  # SQLite: one writer at a time, prepare before
+        with UnitOfWork(uow.engine) as reading:
+            people = learners_for(reading.connection, wanted) if wanted else {}
+        batch = _prepared(statements, keys, people, names, client, now)
     with uow:
         connection = uow.connection
-        if wanted and not _unchanged(connection, wanted, people):
-            people = learners_for(connection, wanted)
+        if batch is None or (wanted and not _unchanged(connection, wanted, people)):
+            people = learners_for(connection, wanted) if wanted else {}
             batch = _prepared(statements, keys, people, names, client, now)
         existing = store.stored_raw(connection, list(batch.documents))
         for statement_id, previous in existing.items():
