@@ -9,7 +9,9 @@ and statement, on PostgreSQL (SQLite has no sleep a trigger could call).
 from __future__ import annotations
 
 import html
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import httpx
@@ -57,8 +59,7 @@ def _count(engine: Engine, table: Table) -> int:
         return int(connection.execute(select(func.count()).select_from(table)).scalar_one())
 
 
-@pytest.fixture
-def served(database_url: str) -> Iterator[tuple[str, Engine, dict[str, str]]]:
+def _serve(database_url: str, **settings: str) -> Iterator[tuple[str, Engine, dict[str, str]]]:
     engine = make_engine(database_url)
     load_learners(engine)
     client = add_client(engine)
@@ -68,12 +69,28 @@ def served(database_url: str) -> Iterator[tuple[str, Engine, dict[str, str]]]:
         "GARDIEN_PUBLIC_URL": HOME,
         "GARDIEN_DATABASE_STATEMENT_TIMEOUT_SECONDS": "1",
         "GARDIEN_WRITE_WAIT_SECONDS": "0.5",
+        **settings,
     }
     try:
         with running_server(env) as base:
             yield base, engine, basic(client)
     finally:
         engine.dispose()
+
+
+@pytest.fixture
+def served(database_url: str) -> Iterator[tuple[str, Engine, dict[str, str]]]:
+    yield from _serve(database_url)
+
+
+@pytest.fixture
+def served_by_one_connection(database_url: str) -> Iterator[tuple[str, Engine, dict[str, str]]]:
+    yield from _serve(
+        database_url,
+        GARDIEN_DATABASE_POOL_SIZE="1",
+        GARDIEN_DATABASE_MAX_OVERFLOW="0",
+        GARDIEN_DATABASE_STATEMENT_TIMEOUT_SECONDS="4",
+    )
 
 
 @pytest.mark.parametrize(
@@ -116,3 +133,35 @@ def test_a_statement_past_the_timeout_is_answered_503_and_nothing_is_stored(
         assert stored.status_code == 200, stored.text
         assert stored.json() == [kept["id"]]
         assert _count(engine, activity_statement) == 1
+
+
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+def test_a_request_that_finds_every_connection_in_use_is_answered_503_within_its_wait(
+    served_by_one_connection: tuple[str, Engine, dict[str, str]],
+) -> None:
+    # One connection in the pool, held by a statement the slow trigger keeps running: another
+    # request waits GARDIEN_WRITE_WAIT_SECONDS (0.5) for a connection, then 503, at once, not
+    # a 500 after 30 s; once the connection is free again it is served.
+    base, engine, xapi_headers = served_by_one_connection
+    with httpx.Client(base_url=base, timeout=60.0, trust_env=False) as visitor:
+        assert visitor.get("/xapi/statements", headers=xapi_headers).status_code == 200
+        _slow_down(engine)
+        try:
+            with ThreadPoolExecutor(1) as pool:
+                held = pool.submit(
+                    visitor.post, "/xapi/statements", json=statement("lea"), headers=xapi_headers
+                )
+                time.sleep(1.5)  # the statement holds the only connection, in the trigger
+                started = time.monotonic()
+                refused = visitor.get("/xapi/statements", headers=xapi_headers)
+                waited = time.monotonic() - started
+                assert held.result().status_code == 503  # past its own statement timeout
+        finally:
+            _speed_up(engine)
+        assert refused.status_code == 503, refused.text[:300]
+        assert int(refused.headers["retry-after"]) > 0
+        assert "busy" in refused.json()["error"]
+        assert waited < 3.0  # its wait for a connection, well before the holder let go
+        assert visitor.get("/xapi/statements", headers=xapi_headers).status_code == 200

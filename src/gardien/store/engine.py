@@ -26,6 +26,8 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, ExceptionContext, make_url
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
 
 from gardien.errors import (
     BusyError,
@@ -74,7 +76,11 @@ def make_engine(
         raise ConfigurationError("a statement timeout must be a positive number of seconds")
     wait_ms = None if write_wait is None else max(1, math.ceil(write_wait * 1000))
     timeout_ms = None if statement_timeout is None else max(1, math.ceil(statement_timeout * 1000))
-    pool: dict[str, Any] = {}
+    # A request waits for a free connection as long as for a lock, then BusyError (a 503), not
+    # SQLAlchemy's TimeoutError (a 500) after its own 30 s.
+    pool: dict[str, Any] = {"poolclass": WaitingPool}
+    if write_wait is not None:
+        pool["pool_timeout"] = write_wait
     if pool_size is not None:
         pool["pool_size"] = pool_size
     if max_overflow is not None:
@@ -124,6 +130,20 @@ def make_engine(
     raise ConfigurationError(
         f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql"
     )
+
+
+POOL_EXHAUSTED = "every database connection stayed in use: nothing was written, try again"
+
+
+class WaitingPool(QueuePool):
+    """SQLAlchemy's queue pool, whose wait for a free connection ends as a wait for a lock
+    does: :class:`~gardien.errors.BusyError` (the web answers 503 with ``Retry-After``)."""
+
+    def _do_get(self) -> ConnectionPoolEntry:
+        try:
+            return super()._do_get()
+        except PoolTimeoutError:
+            raise BusyError(POOL_EXHAUSTED) from None
 
 
 def with_ca_file(url: URL, ca_file: Path | None) -> URL:
