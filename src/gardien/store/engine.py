@@ -139,6 +139,9 @@ class WaitingPool(QueuePool):
     """SQLAlchemy's queue pool, whose wait for a free connection ends as a wait for a lock
     does: :class:`~gardien.errors.BusyError` (the web answers 503 with ``Retry-After``)."""
 
+    # Its log lines under SQLAlchemy's pool logger, configured as SQLAlchemy's (not gardien's).
+    _sqla_logger_namespace = "sqlalchemy.pool.impl.QueuePool"
+
     def _do_get(self) -> ConnectionPoolEntry:
         try:
             return super()._do_get()
