@@ -326,3 +326,40 @@ def test_a_learner_erased_while_a_batch_is_prepared_leaves_it_unlinked(
     learner_id, actor_name = _row_of(engine, sent["id"])
     assert learner_id is None
     assert actor_name != person["pseudonym"] and address not in actor_name
+
+
+ROUNDS, NAMED = 30, 12
+
+
+def test_concurrent_requests_naming_the_same_new_activities_never_deadlock(
+    engine: Engine, client: store.Client, database_url: str
+) -> None:
+    # Both requests name the same activities, unknown until then, in opposite orders: were
+    # they remembered in the order named, each would wait for the row the other inserted
+    # first (found by bench/ingest.py on PostgreSQL: "deadlock detected", then a 500).
+    engines = [make_engine(database_url) for _ in range(2)]
+    failures: list[BaseException] = []
+
+    def sender(own: Engine, name: str, backwards: bool) -> Callable[[], None]:
+        def send() -> None:
+            try:
+                for n in range(ROUNDS):
+                    named = [f"https://example.org/course-{n}/module-{m}" for m in range(NAMED)]
+                    batch = [
+                        statement(name, activity=activity)
+                        for activity in (reversed(named) if backwards else named)
+                    ]
+                    post(own, client, *batch)
+            except BaseException as error:  # collected, then asserted in the main thread
+                failures.append(error)
+
+        return send
+
+    try:
+        run_together(sender(engines[0], "lea", False), sender(engines[1], "noe", True))
+    finally:
+        for own in engines:
+            own.dispose()
+    assert failures == []
+    with engine.connect() as connection:
+        assert len(connection.execute(select(activity_statement.c.id)).all()) == 2 * ROUNDS * NAMED

@@ -299,7 +299,9 @@ def remember_activities(connection: Connection, statements: Iterable[Mapping[str
         known.clear()
     known.update(stored)
     new, changed = [], []
-    for key, activity_id in keys.items():
+    # In key order: two requests naming the same new activities in opposite orders would
+    # otherwise each wait for the row the other inserted first (PostgreSQL: a deadlock).
+    for key, activity_id in sorted(keys.items()):
         definition = received[activity_id]
         if key not in stored:
             new.append({"key_sha256": key, "activity_id": activity_id, "definition": definition})
