@@ -29,6 +29,10 @@ pytestmark = pytest.mark.e2e
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 MESSAGE = {"name": "Ana Martin", "email": "ana.slow@example.org", "message": "Bonjour !"}
 SLOW_TABLES = ("contact_message", "activity_statement")
+# The slow trigger sleeps in PL/pgSQL: SQLite has no sleep a trigger could call.
+POSTGRESQL_ONLY = pytest.mark.parametrize(
+    "database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
 
 
 def _slow_down(engine: Engine) -> None:
@@ -93,9 +97,7 @@ def served_by_one_connection(database_url: str) -> Iterator[tuple[str, Engine, d
     )
 
 
-@pytest.mark.parametrize(
-    "database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
-)
+@POSTGRESQL_ONLY
 def test_a_statement_past_the_timeout_is_answered_503_and_nothing_is_stored(
     served: tuple[str, Engine, dict[str, str]],
 ) -> None:
@@ -135,9 +137,7 @@ def test_a_statement_past_the_timeout_is_answered_503_and_nothing_is_stored(
         assert _count(engine, activity_statement) == 1
 
 
-@pytest.mark.parametrize(
-    "database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
-)
+@POSTGRESQL_ONLY
 def test_a_request_that_finds_every_connection_in_use_is_answered_503_within_its_wait(
     served_by_one_connection: tuple[str, Engine, dict[str, str]],
 ) -> None:

@@ -221,36 +221,59 @@ def test_ids_match_in_any_case(engine: Engine, client: store.Client) -> None:
         assert store.one_statement(connection, target["id"].lower(), voided=True) is not None
 
 
-def test_concurrent_requests_on_the_same_learners_never_deadlock(
-    engine: Engine, client: store.Client, database_url: str
-) -> None:
-    # Each request updates both learners' last activity; in opposite orders they would lock
-    # them in opposite orders, were the updates not sorted by learner id.
-    engines = [make_engine(database_url) for _ in range(2)]
+def _send_together(
+    database_url: str,
+    client: store.Client,
+    *senders: Callable[[int], list[dict[str, Any]]],
+    rounds: int,
+) -> list[BaseException]:
+    """Each of ``senders`` posts its batches (``sender(n)``, n from 0 to ``rounds`` - 1)
+    through an engine of its own, all at once; the errors they met."""
+    engines = [make_engine(database_url) for _ in senders]
     failures: list[BaseException] = []
 
-    def sender(own: Engine, names: list[str]) -> Callable[[], None]:
+    def sending(own: Engine, batch_of: Callable[[int], list[dict[str, Any]]]) -> Callable[[], None]:
         def send() -> None:
             try:
-                for n in range(15):
-                    batch = [
-                        statement(name, timestamp=f"2026-01-{10 + n:02d}T10:00:00Z")
-                        for name in names
-                    ]
-                    post(own, client, *batch)
+                for n in range(rounds):
+                    post(own, client, *batch_of(n))
             except BaseException as error:  # collected, then asserted in the main thread
                 failures.append(error)
 
         return send
 
     try:
-        run_together(sender(engines[0], ["lea", "noe"]), sender(engines[1], ["noe", "lea"]))
+        run_together(
+            *(sending(own, batch_of) for own, batch_of in zip(engines, senders, strict=True))
+        )
     finally:
         for own in engines:
             own.dispose()
-    assert failures == []
+    return failures
+
+
+def _stored(engine: Engine) -> int:
     with engine.connect() as connection:
-        assert len(connection.execute(select(activity_statement.c.id)).all()) == 60
+        return len(connection.execute(select(activity_statement.c.id)).all())
+
+
+def test_concurrent_requests_on_the_same_learners_never_deadlock(
+    engine: Engine, client: store.Client, database_url: str
+) -> None:
+    # Each request updates both learners' last activity; in opposite orders they would lock
+    # them in opposite orders, were the updates not sorted by learner id.
+    def by(*names: str) -> Callable[[int], list[dict[str, Any]]]:
+        return lambda n: [
+            statement(name, timestamp=f"2026-01-{10 + n:02d}T10:00:00Z") for name in names
+        ]
+
+    senders = (by("lea", "noe"), by("noe", "lea"))
+    assert _send_together(database_url, client, *senders, rounds=15) == []
+    assert _stored(engine) == 2 * 15 * 2
+
+
+# SQLite only: PostgreSQL reads the learners in the write transaction itself.
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def _bare_learner(name: str, address: str) -> dict[str, Any]:
@@ -285,6 +308,12 @@ def _between_read_and_write(
     monkeypatch.setattr(ingest, "learners_for", first_read_then_change)
 
 
+def _post_by(engine: Engine, client: store.Client, address: str) -> dict[str, Any]:
+    sent = statement(actor={"objectType": "Agent", "mbox": f"mailto:{address}"})
+    post(engine, client, sent)
+    return sent
+
+
 def _row_of(engine: Engine, statement_id: str) -> Any:
     with engine.connect() as connection:
         return connection.execute(
@@ -294,23 +323,20 @@ def _row_of(engine: Engine, statement_id: str) -> Any:
         ).one()
 
 
-# SQLite only: PostgreSQL reads the learners in the write transaction itself.
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@SQLITE_ONLY
 def test_a_learner_imported_while_a_batch_is_prepared_gets_its_statements(
     engine: Engine, client: store.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     address = "zoe.entre-deux@example.org"
     person = _bare_learner("Zoé", address)
     _between_read_and_write(monkeypatch, engine, lambda c: c.execute(insert(learner), person))
-    sent = statement(actor={"objectType": "Agent", "mbox": f"mailto:{address}"})
-    post(engine, client, sent)
+    sent = _post_by(engine, client, address)
     with engine.connect() as connection:
         zoe = connection.execute(select(learner.c.id).where(learner.c.email == address)).scalar()
     assert _row_of(engine, sent["id"]) == (zoe, person["pseudonym"])
 
 
-# SQLite only: PostgreSQL reads the learners in the write transaction itself.
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@SQLITE_ONLY
 def test_a_learner_erased_while_a_batch_is_prepared_leaves_it_unlinked(
     engine: Engine, client: store.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -321,8 +347,7 @@ def test_a_learner_erased_while_a_batch_is_prepared_leaves_it_unlinked(
     _between_read_and_write(
         monkeypatch, engine, lambda c: c.execute(delete(learner).where(learner.c.email == address))
     )
-    sent = statement(actor={"objectType": "Agent", "mbox": f"mailto:{address}"})
-    post(engine, client, sent)
+    sent = _post_by(engine, client, address)
     learner_id, actor_name = _row_of(engine, sent["id"])
     assert learner_id is None
     assert actor_name != person["pseudonym"] and address not in actor_name
@@ -337,29 +362,16 @@ def test_concurrent_requests_naming_the_same_new_activities_never_deadlock(
     # Both requests name the same activities, unknown until then, in opposite orders: were
     # they remembered in the order named, each would wait for the row the other inserted
     # first (found by bench/ingest.py on PostgreSQL: "deadlock detected", then a 500).
-    engines = [make_engine(database_url) for _ in range(2)]
-    failures: list[BaseException] = []
+    def naming(name: str, backwards: bool) -> Callable[[int], list[dict[str, Any]]]:
+        def batch(n: int) -> list[dict[str, Any]]:
+            named = [f"https://example.org/course-{n}/module-{m}" for m in range(NAMED)]
+            return [
+                statement(name, activity=activity)
+                for activity in (reversed(named) if backwards else named)
+            ]
 
-    def sender(own: Engine, name: str, backwards: bool) -> Callable[[], None]:
-        def send() -> None:
-            try:
-                for n in range(ROUNDS):
-                    named = [f"https://example.org/course-{n}/module-{m}" for m in range(NAMED)]
-                    batch = [
-                        statement(name, activity=activity)
-                        for activity in (reversed(named) if backwards else named)
-                    ]
-                    post(own, client, *batch)
-            except BaseException as error:  # collected, then asserted in the main thread
-                failures.append(error)
+        return batch
 
-        return send
-
-    try:
-        run_together(sender(engines[0], "lea", False), sender(engines[1], "noe", True))
-    finally:
-        for own in engines:
-            own.dispose()
-    assert failures == []
-    with engine.connect() as connection:
-        assert len(connection.execute(select(activity_statement.c.id)).all()) == 2 * ROUNDS * NAMED
+    senders = (naming("lea", False), naming("noe", True))
+    assert _send_together(database_url, client, *senders, rounds=ROUNDS) == []
+    assert _stored(engine) == 2 * ROUNDS * NAMED
