@@ -23,6 +23,7 @@ from gardien.services.xapi.ingest import store_statements
 from gardien.services.xapi.linking import link_new_learners
 from gardien.services.xapi.read import StatementFilters, find_statements
 from gardien.store import xapi as store
+from gardien.store import xapi_query
 from gardien.store.catalogue import record_catalogue
 from gardien.store.tables import activity_statement, learner, statement_agent
 from gardien.store.uow import UnitOfWork
@@ -62,7 +63,7 @@ def found_ids(engine: Engine, agent: dict[str, Any], *, related: bool = False) -
 
 def one(engine: Engine, statement_id: str) -> Any:
     with engine.connect() as connection:
-        return store.one_statement(connection, statement_id, voided=False)
+        return xapi_query.one_statement(connection, statement_id, voided=False)
 
 
 @pytest.mark.parametrize("place", list(PLACES))

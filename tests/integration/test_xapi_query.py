@@ -16,6 +16,7 @@ from gardien.domain.xapi.validate import validate_batch
 from gardien.services.xapi.clients import Authenticator
 from gardien.services.xapi.ingest import store_statements
 from gardien.store import xapi as store
+from gardien.store import xapi_query
 from gardien.store.tables import activity_statement
 from gardien.store.uow import UnitOfWork
 from tests.support.lookup import LOOKUP
@@ -79,7 +80,7 @@ def _insert(engine: Engine, raw: dict[str, Any], at: datetime) -> None:
 
 def _query(engine: Engine, **filters: Any) -> list[str]:
     with engine.connect() as connection:
-        found, _ = store.query_statements(connection, store.StatementQuery(**filters))
+        found, _ = xapi_query.query_statements(connection, xapi_query.StatementQuery(**filters))
     return [s["id"] for s in found]
 
 
@@ -133,9 +134,9 @@ def test_related_activities_match_the_sub_statement_and_every_context_activity(
     after = None
     with engine.connect() as connection:
         while True:
-            page, after = store.query_statements(
+            page, after = xapi_query.query_statements(
                 connection,
-                store.StatementQuery(
+                xapi_query.StatementQuery(
                     activity=topic, related_activities=True, ascending=True, limit=1, after=after
                 ),
             )
@@ -168,7 +169,7 @@ def test_statements_targeting_a_matching_statement_match_too(
     with engine.connect() as connection:
         [lea] = store.learners_by(connection, emails=[email("lea")])
     # The agent filter too follows the chain (lea is the voided statement's actor).
-    lea_only = store.AgentFilter(learner_id=lea.id)
+    lea_only = xapi_query.AgentFilter(learner_id=lea.id)
     assert _query(engine, agent=lea_only, ascending=True) == chain
     # Time filters apply to the statement returned, not to the one it targets.
     assert _query(engine, verb=verb, since=NOW + timedelta(seconds=1)) == [comment["id"]]
@@ -185,7 +186,7 @@ def test_statements_targeting_a_matching_statement_match_too(
 def test_references_are_followed_to_the_depth_limit(engine: Engine, client: store.Client) -> None:
     first = statement("lea", verb="experienced", activity=MODULES["M1"])
     chain = [first]
-    for _ in range(store.REFERENCE_DEPTH + 1):
+    for _ in range(xapi_query.REFERENCE_DEPTH + 1):
         previous = chain[-1]["id"]
         chain.append(
             statement(
@@ -198,4 +199,4 @@ def test_references_are_followed_to_the_depth_limit(engine: Engine, client: stor
     for n, item in enumerate(chain):
         _post(engine, client, item, NOW + timedelta(seconds=n))
     found = _query(engine, verb=f"{VERBS}experienced", ascending=True)
-    assert found == [item["id"] for item in chain[: store.REFERENCE_DEPTH + 1]]
+    assert found == [item["id"] for item in chain[: xapi_query.REFERENCE_DEPTH + 1]]

@@ -27,6 +27,7 @@ import pytest
 from sqlalchemy import Connection, Engine, insert, text, update
 
 from gardien.store import xapi as store
+from gardien.store import xapi_query
 from gardien.store.tables import activity_statement
 from tests.support.xapi_samples import MODULES, VERBS, email, load_learners
 
@@ -72,19 +73,19 @@ def table(engine: Engine) -> tuple[int, list[str]]:
     return lea.id, expected
 
 
-def _page(lea_id: int) -> store.StatementQuery:
-    agent = store.AgentFilter(names=("pseudonym-of-lea",), learner_id=lea_id)
-    return store.StatementQuery(agent=agent, limit=PAGE)
+def _page(lea_id: int) -> xapi_query.StatementQuery:
+    agent = xapi_query.AgentFilter(names=("pseudonym-of-lea",), learner_id=lea_id)
+    return xapi_query.StatementQuery(agent=agent, limit=PAGE)
 
 
 def test_the_page_by_agent_is_found_by_index(engine: Engine, table: tuple[int, list[str]]) -> None:
     lea_id, expected = table
     query = _page(lea_id)
     with engine.begin() as connection:
-        found, more = store.query_statements(connection, query)
+        found, more = xapi_query.query_statements(connection, query)
         assert [item["id"] for item in found] == expected
         assert more is not None
-        page = store.statements_page(query, connection.dialect.name)
+        page = xapi_query.statements_page(query, connection.dialect.name)
         assert page is not None
         sql = str(page.compile(connection.engine, compile_kwargs={"literal_binds": True}))
         if connection.dialect.name == "postgresql":
@@ -120,11 +121,11 @@ def _rows_read(connection: Connection, sql: str) -> int:
     return total
 
 
-def _all_pages(engine: Engine, query: store.StatementQuery) -> list[str]:
+def _all_pages(engine: Engine, query: xapi_query.StatementQuery) -> list[str]:
     found: list[str] = []
     with engine.begin() as connection:
         while True:
-            page, after = store.query_statements(connection, query)
+            page, after = xapi_query.query_statements(connection, query)
             found += [item["id"] for item in page]
             if after is None:
                 return found
@@ -142,21 +143,21 @@ def test_the_indexed_form_finds_what_the_walk_through_stored_order_finds(
             .where(activity_statement.c.statement_id == voided)
             .values(voided=True)
         )
-    agent = store.AgentFilter(names=("pseudonym-of-lea",), learner_id=lea_id)
+    agent = xapi_query.AgentFilter(names=("pseudonym-of-lea",), learner_id=lea_id)
     window = {"since": START + timedelta(seconds=20), "until": START + timedelta(seconds=140)}
     queries = [
-        store.StatementQuery(agent=agent, limit=40),
-        store.StatementQuery(agent=agent, limit=40, ascending=True),
-        store.StatementQuery(agent=agent, limit=25, **window),
-        store.StatementQuery(agent=agent, limit=25, ascending=True, **window),
+        xapi_query.StatementQuery(agent=agent, limit=40),
+        xapi_query.StatementQuery(agent=agent, limit=40, ascending=True),
+        xapi_query.StatementQuery(agent=agent, limit=25, **window),
+        xapi_query.StatementQuery(agent=agent, limit=25, ascending=True, **window),
         # noe's are on M2; the comments match as their targets, lea's, on M1.
-        store.StatementQuery(
+        xapi_query.StatementQuery(
             agent=agent, limit=60, verb=f"{VERBS}attempted", activity=MODULES["M1"]
         ),
-        store.StatementQuery(agent=agent, activity=MODULES["M2"]),
+        xapi_query.StatementQuery(agent=agent, activity=MODULES["M2"]),
     ]
     indexed = [_all_pages(engine, query) for query in queries]
-    monkeypatch.setattr(store, "_indexed", lambda query: False)
+    monkeypatch.setattr(xapi_query, "_indexed", lambda query: False)
     walked = [_all_pages(engine, query) for query in queries]
     assert indexed == walked
     newest_first, oldest_first, window_newest, window_oldest, on_m1, on_m2 = indexed

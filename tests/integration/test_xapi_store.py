@@ -21,6 +21,7 @@ from gardien.services.xapi import ingest
 from gardien.services.xapi.clients import Authenticator
 from gardien.services.xapi.ingest import store_statements
 from gardien.store import xapi as store
+from gardien.store import xapi_query
 from gardien.store.engine import make_engine
 from gardien.store.tables import activity_statement, enrolment, learner, xapi_client
 from gardien.store.uow import UnitOfWork
@@ -148,23 +149,25 @@ def test_queries_filter_and_page_in_stored_order(engine: Engine, client: store.C
         [lea] = store.learners_by(connection, emails=[email("lea")])
 
         def run(**filters: Any) -> list[str]:
-            found, _ = store.query_statements(connection, store.StatementQuery(**filters))
+            found, _ = xapi_query.query_statements(connection, xapi_query.StatementQuery(**filters))
             return [s["id"] for s in found]
 
         assert run() == ids[::-1]
         assert run(ascending=True) == ids
-        assert run(agent=store.AgentFilter(learner_id=lea.id)) == [ids[2], ids[0]]
+        assert run(agent=xapi_query.AgentFilter(learner_id=lea.id)) == [ids[2], ids[0]]
         # A learner's statements are theirs by learner id, not by the actor's name.
-        assert run(agent=store.AgentFilter(names=(lea.pseudonym,))) == []
-        assert run(agent=store.AgentFilter()) == []
+        assert run(agent=xapi_query.AgentFilter(names=(lea.pseudonym,))) == []
+        assert run(agent=xapi_query.AgentFilter()) == []
         assert run(verb=f"{VERBS}completed") == [ids[1]]
         assert run(activity=MODULES["M2"]) == [ids[1]]
         assert run(registration="5c5d8cbe-2b9b-4f59-8a0c-2f1f0f0f0f01") == [ids[2]]
         assert run(since=NOW, ascending=True) == ids[1:]
         assert run(until=NOW, ascending=True) == ids[:1]
-        page, after = store.query_statements(connection, store.StatementQuery(limit=2))
+        page, after = xapi_query.query_statements(connection, xapi_query.StatementQuery(limit=2))
         assert [s["id"] for s in page] == [ids[2], ids[1]] and after is not None
-        rest, end = store.query_statements(connection, store.StatementQuery(limit=2, after=after))
+        rest, end = xapi_query.query_statements(
+            connection, xapi_query.StatementQuery(limit=2, after=after)
+        )
         assert [s["id"] for s in rest] == [ids[0]] and end is None
 
 
@@ -176,9 +179,9 @@ def test_voiding_hides_the_target_from_queries(engine: Engine, client: store.Cli
     )
     post(engine, client, voiding)
     with engine.connect() as connection:
-        assert store.one_statement(connection, target["id"], voided=False) is None
-        assert store.one_statement(connection, target["id"], voided=True) is not None
-        found, _ = store.query_statements(connection, store.StatementQuery())
+        assert xapi_query.one_statement(connection, target["id"], voided=False) is None
+        assert xapi_query.one_statement(connection, target["id"], voided=True) is not None
+        found, _ = xapi_query.query_statements(connection, xapi_query.StatementQuery())
     assert [s["id"] for s in found] == [voiding["id"]]
 
 
@@ -218,7 +221,7 @@ def test_ids_match_in_any_case(engine: Engine, client: store.Client) -> None:
     )
     post(engine, client, voiding)
     with engine.connect() as connection:
-        assert store.one_statement(connection, target["id"].lower(), voided=True) is not None
+        assert xapi_query.one_statement(connection, target["id"].lower(), voided=True) is not None
 
 
 def _send_together(

@@ -10,7 +10,7 @@ the learner's last activity and progress as a live statement would.
 The statement itself is not rewritten: its actor stays the keyed pseudonym it was stored
 under. A statement is immutable once stored (xAPI), a client reading it again gets what it was
 given back then, and the keyed pseudonym names nobody without the server key; a query by the
-learner's agent finds it all the same (``store/xapi.py``, ``AgentFilter``).
+learner's agent finds it all the same (``store/xapi_query.py``, ``AgentFilter``).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine
 from gardien.domain.lookup import SubjectLookup
 from gardien.domain.xapi.pseudonyms import Pseudonyms
 from gardien.services.xapi.ingest import actor_key, learners_for
-from gardien.store import xapi as store
+from gardien.store import xapi_query
 
 Cursor = tuple[datetime, int]
 
@@ -43,12 +43,12 @@ class StatementFilters:
 def statement_by_id(engine: Engine, statement_id: str, *, voided: bool) -> Any | None:
     """The stored statement ``statement_id`` (any case) if its voided state is ``voided``."""
     with engine.connect() as connection:
-        return store.one_statement(connection, statement_id.lower(), voided=voided)
+        return xapi_query.one_statement(connection, statement_id.lower(), voided=voided)
 
 
 def agent_filter(
     connection: Connection, agent: Any, names: Pseudonyms, *, related: bool = False
-) -> store.AgentFilter:
+) -> xapi_query.AgentFilter:
     """The ``agent`` filter as the store matches it: every pseudonym it may be stored under,
     the learner it names if any, and (``related``) the client it names as authority."""
     candidates = names.candidates(agent)
@@ -62,8 +62,8 @@ def agent_filter(
     account = agent.get("account") if isinstance(agent, dict) else None
     clients = f"{names.learner_home}/xapi/clients"
     if related and isinstance(account, dict) and account.get("homePage") == clients:
-        client_id = store.client_id_named(connection, str(account.get("name", "")))
-    return store.AgentFilter(
+        client_id = xapi_query.client_id_named(connection, str(account.get("name", "")))
+    return xapi_query.AgentFilter(
         names=tuple(dict.fromkeys(candidates)),
         learner_id=person.id if person is not None else None,
         related=related,
@@ -77,16 +77,16 @@ def find_statements(
     """A page of non-voided statements in stored order, and the cursor of the next page.
 
     Statements that target (StatementRef) a statement matching the filters match too, also
-    when that statement is voided (Communication 2.1.3.s3): see ``store.query_statements``.
+    when that statement is voided (Communication 2.1.3.s3): see ``xapi_query.query_statements``.
     """
     with engine.connect() as connection:
         agent = None
         if filters.agent is not None:
             names = Pseudonyms(lookup, home_page)
             agent = agent_filter(connection, filters.agent, names, related=filters.related_agents)
-        return store.query_statements(
+        return xapi_query.query_statements(
             connection,
-            store.StatementQuery(
+            xapi_query.StatementQuery(
                 agent=agent,
                 verb=filters.verb,
                 activity=filters.activity,

@@ -2,7 +2,7 @@
 
 ``GET /xapi/statements`` with a filter also returns the statements whose object is a
 StatementRef to a matching statement. It now finds the matching statements by index first,
-then those referring to them through this index (store/xapi.py, ``_matched_ids``): on
+then those referring to them through this index (store/xapi_query.py, ``_matched_ids``): on
 ``lower(object_id)``, for objects of a statement id's length only, so most statements (about
 an activity) are not in it. Building it reads the whole table once and holds writes to it
 meanwhile (docs/scaling.md gives the query before and after).
