@@ -27,7 +27,9 @@ empty ``GARDIEN_BENCH_POSTGRES_URL`` or ``--skip-postgres`` skips it):
    Prints statements/s, requests/s, latency percentiles and, during the timed phase, the CPU
    of the server (per process), of its PostgreSQL backends, of this process (the clients) and
    of the whole machine (other work running at the same time shows there, and skews the
-   figures: the machine's load is also printed before the run). Every POST must answer 200
+   figures: the machine's load is also printed before the run). Before each timed phase, this
+   one and those of step 4, the writes of the phase before are flushed (``sync``, and on
+   PostgreSQL a ``CHECKPOINT`` when the role has ``pg_checkpoint``), so that none pays for them. Every POST must answer 200
    with the ids sent and the table must hold every statement sent: the exit status is 1
    otherwise, with the server's last error.
 4. Baseline in the same run: the rows the server stored (read back as stored: the pseudonymised
@@ -74,7 +76,7 @@ import threading
 import time
 import unicodedata
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -433,6 +435,7 @@ class Postgres:
         self.admin = psycopg.connect(self.admin_url, autocommit=True)
         self.prefix = f"gardien_bench_{uuid.uuid4().hex[:8]}"
         self.made: list[str] = []
+        self.checkpoints = True  # whether settle() may CHECKPOINT
 
     def url(self, name: str) -> str:
         base, _, _ = self.admin_url.rpartition("/")
@@ -452,6 +455,18 @@ class Postgres:
                 return
             except Exception:  # an autovacuum worker may hold it: wait and retry
                 time.sleep(0.2 * (attempt + 1))
+
+    def settle(self) -> None:
+        """Before a timed phase: the writes of the phase before on disk, so that it does not
+        pay for them (PostgreSQL writes dirty pages back in the background, and the OS its
+        files). ``CHECKPOINT`` needs the ``pg_checkpoint`` role (.ci/run grants it); without
+        it, only the OS's writes are flushed, and :attr:`checkpoints` says so."""
+        os.sync()
+        if self.checkpoints:
+            try:
+                self.admin.execute("CHECKPOINT")
+            except psycopg.errors.InsufficientPrivilege:
+                self.checkpoints = False
 
     def close(self) -> None:
         for name in reversed(self.made):
@@ -648,11 +663,12 @@ def post_all(
     batches: Sequence[Batch],
     clients: int,
     database: str | None = None,
+    settle: Callable[[], None] = os.sync,
 ) -> Load:
     """Warm-up batches one by one, untimed; then ``batches`` from ``clients`` threads, timed.
 
     ``database``: the name of the PostgreSQL database the server uses, to measure the CPU of
-    its backends.
+    its backends. ``settle`` runs after the warm-up, before the clock starts.
     """
     failures: list[str] = []
     with httpx.Client(base_url=server.base_url, headers=headers, timeout=120) as client:
@@ -673,6 +689,7 @@ def post_all(
                 if problem is not None:
                     failures.append(f"batch {index}: {problem}")
 
+    settle()
     threads = [threading.Thread(target=work, daemon=True) for _ in range(clients)]
     for thread in threads:
         thread.start()
@@ -779,6 +796,7 @@ def raw_sqlite(
         for chunk in _batches(rows[:warm_rows], batch or len(rows)):
             insert(chunk)
         timed = rows[warm_rows:]
+        os.sync()  # the phase before's writes on disk first, not during this one
         with Timer() as timer:
             for chunk in _batches(timed, batch or len(timed)):
                 insert(chunk)
@@ -841,6 +859,7 @@ def raw_postgres(
             for chunk in _batches(rows[:warm_rows], batch or len(rows)):
                 insert(chunk)
             timed = rows[warm_rows:]
+            pg.settle()
             with Timer() as timer:
                 for chunk in _batches(timed, batch or len(timed)):
                     insert(chunk)
@@ -997,7 +1016,13 @@ def run_postgres(
             profile=args.profile_server,
         ) as server:
             load = post_all(
-                server, _headers(key, secret), warmup, batches, args.clients, database=served
+                server,
+                _headers(key, secret),
+                warmup,
+                batches,
+                args.clients,
+                database=served,
+                settle=pg.settle,
             )
         sent = sum(len(b.ids) for b in (*warmup, *batches))
         rows = read_postgres_rows(pg.url(served))
@@ -1029,6 +1054,11 @@ def run_postgres(
                 )
             )
             _print_raw(raws[-1], load)
+        if not pg.checkpoints:
+            print(
+                "  (no CHECKPOINT before the timed phases: the role lacks pg_checkpoint, so a"
+                " phase may pay for the writes of the one before)"
+            )
         return Outcome("PostgreSQL", load, raws)
     finally:
         pg.close()
