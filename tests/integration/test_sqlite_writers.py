@@ -23,15 +23,11 @@ from gardien.bootstrap import bootstrap
 from gardien.errors import BusyError
 from gardien.settings import Settings
 from gardien.store.checkpoints import Checkpointer
-from gardien.store.engine import (
-    CHECKPOINT_FALLBACK_PAGES,
-    WRITERS_LOCK_SUFFIX,
-    make_engine,
-    write_gate,
-)
+from gardien.store.engine import CHECKPOINT_FALLBACK_PAGES, make_engine
 from gardien.store.migrate import upgrade
 from gardien.store.tables import contact_message
 from gardien.store.uow import UnitOfWork
+from gardien.store.write_gate import WRITERS_LOCK_SUFFIX, write_gate
 from gardien.web.app import create_app
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

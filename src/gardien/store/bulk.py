@@ -20,8 +20,9 @@ from sqlalchemy import JSON, Column, Connection, Date, Enum, Integer, String, Ta
 from sqlalchemy.exc import DBAPIError
 
 from gardien.errors import BusyError, StatementTimeoutError
-from gardien.store.engine import BUSY, TIMED_OUT, is_busy, is_timed_out
+from gardien.store.engine import TIMED_OUT, is_busy, is_timed_out
 from gardien.store.types import UTCDateTime
+from gardien.store.write_gate import BUSY
 
 T = TypeVar("T")
 

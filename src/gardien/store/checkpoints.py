@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from gardien.store.engine import write_gate
+from gardien.store.write_gate import write_gate
 
 log = logging.getLogger(__name__)
 

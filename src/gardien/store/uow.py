@@ -7,7 +7,8 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
-from gardien.store.engine import SQLITE_BEGIN, SQLITE_WAIT_MS, WriteGate, write_gate
+from gardien.store.engine import SQLITE_BEGIN, SQLITE_WAIT_MS
+from gardien.store.write_gate import WriteGate, write_gate
 
 
 class UnitOfWork:

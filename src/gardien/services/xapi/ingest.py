@@ -33,8 +33,8 @@ from gardien.domain.xapi.validate import is_voiding, parse_timestamp, statements
 from gardien.errors import XapiConflictError, XapiValidationError
 from gardien.services.importing.pseudonymise import actor as pseudonymous_actor
 from gardien.store import xapi as store
-from gardien.store.engine import write_gate
 from gardien.store.uow import UnitOfWork
+from gardien.store.write_gate import write_gate
 from gardien.store.xapi_documents import remember_activities
 
 VERBS_ROOT = "http://adlnet.gov/expapi/verbs/"
