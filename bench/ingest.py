@@ -29,9 +29,9 @@ empty ``GARDIEN_BENCH_POSTGRES_URL`` or ``--skip-postgres`` skips it):
    of the whole machine (other work running at the same time shows there, and skews the
    figures: the machine's load is also printed before the run). Before each timed phase, this
    one and those of step 4, the writes of the phase before are flushed (``sync``, and on
-   PostgreSQL a ``CHECKPOINT`` when the role has ``pg_checkpoint``), so that none pays for them. Every POST must answer 200
-   with the ids sent and the table must hold every statement sent: the exit status is 1
-   otherwise, with the server's last error.
+   PostgreSQL a ``CHECKPOINT`` when the role has ``pg_checkpoint``), so that none pays for
+   them. Every POST must answer 200 with the ids sent and the table must hold every statement
+   sent: the exit status is 1 otherwise, with the server's last error.
 4. Baseline in the same run: the rows the server stored (read back as stored: the pseudonymised
    ``raw`` JSON, the instants, everything) inserted into identical fresh copies of the pristine
    database by one connection, the warm-up rows first, untimed. SQLite: plain ``sqlite3``
