@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from gardien.services.accounts.breached import BreachedPasswords
     from gardien.services.accounts.context import AccountServices
     from gardien.services.accounts.passwords import PasswordHasher
+    from gardien.services.ready import ReadinessCheck
     from gardien.services.website.newsletter import Site
     from gardien.store.blobs import BlobStore
     from gardien.store.erasure_ledger import ErasureLedger
@@ -140,6 +141,14 @@ class Container:
         from gardien.store.erasure_ledger import open_erasure_ledger
 
         return open_erasure_ledger(self.settings)
+
+    @cached_property
+    def readiness_checks(self) -> list[ReadinessCheck]:
+        """What ``/ready`` checks (services/ready.py): the database at its schema's head, and
+        every erasure of the ledger applied to it (one listing of the ledger kept a minute)."""
+        from gardien.services.ready import CHECKS, ErasuresReplayed
+
+        return [*CHECKS, ErasuresReplayed(self.ledger)]
 
     @cached_property
     def password_hasher(self) -> PasswordHasher:

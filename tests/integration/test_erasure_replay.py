@@ -8,12 +8,15 @@ it, the replay erases the person and records the entry, and the check then passe
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
@@ -24,6 +27,7 @@ from gardien.errors import ErasureLedgerError, ReplayNeededError
 from gardien.services.erasure import erase_subject
 from gardien.services.erasure_replay import check_replayed, pending_entries, replay_erasures
 from gardien.services.objection import object_to_commercial
+from gardien.services.ready import ErasuresReplayed
 from gardien.services.subject_export import export_subject
 from gardien.services.website import newsletter
 from gardien.services.website.newsletter import Site
@@ -400,3 +404,107 @@ def test_a_database_older_than_the_ledger_adopts_the_lineage_it_replaces(
     finally:
         for engine in engines.values():
             engine.dispose()
+
+
+def _ready(app: Any) -> httpx.Response:
+    async def request() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            return await client.get("/ready")
+
+    return asyncio.run(request())
+
+
+def test_ready_refuses_traffic_to_a_restored_database_until_the_replay(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    """A backup restored under a server that already runs (no start-up check there): ``/ready``
+    answers 503 until ``gardien erasure replay`` has run, then 200 at the next probe."""
+    from gardien.web.app import create_app
+
+    load(engine, people())
+    ledger = FileErasureLedger(tmp_path / "ledger")
+    backup = copy_of(database_url, engine, tmp_path)
+    restored_url = next(backup)
+    try:
+        erase(engine, ledger, EMAIL)
+        container = bootstrap(
+            Settings(
+                secret_key="9Khh5BRCD5exksux6gARMIykS6OxkF84vEfifr6PNhg",
+                database_url=restored_url,
+                erasure_ledger_dir=tmp_path / "ledger",
+            )
+        )
+        app = create_app(container)
+        try:
+            answer = _ready(app)
+            assert answer.status_code == 503
+            [reason] = answer.json()["reasons"]
+            assert reason["check"] == "erasures"
+            assert reason["detail"].startswith("the erasure ledger holds 1 erasure(s)")
+            assert "gardien erasure replay" in reason["detail"]
+            assert "@" not in answer.text and "Kerhervy" not in answer.text
+            restored = make_engine(restored_url)
+            try:
+                assert "1 replayed" in replay(restored, ledger)
+            finally:
+                restored.dispose()
+            assert _ready(app).status_code == 200
+        finally:
+            app.state.container.close()
+            container.close()
+    finally:
+        backup.close()
+
+
+class _Counted:
+    """The file ledger, counting its listings (what the readiness check keeps a while)."""
+
+    def __init__(self, ledger: FileErasureLedger) -> None:
+        self.ledger = ledger
+        self.listings = 0
+
+    def ids(self, lineage: str) -> Iterator[str]:
+        self.listings += 1
+        return self.ledger.ids(lineage)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.ledger, name)
+
+
+def test_the_readiness_check_lists_the_ledger_once_a_while_and_survives_its_outage(
+    engine: Engine, database_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    load(engine, people())
+    folder = tmp_path / "ledger"
+    ledger = FileErasureLedger(folder)
+    backup = copy_of(database_url, engine, tmp_path)
+    restored_url = next(backup)
+    try:
+        erase(engine, ledger, EMAIL)
+        restored = make_engine(restored_url)
+        try:
+            now = [0.0]
+            counted = _Counted(ledger)
+            check = ErasuresReplayed(counted, every=60, clock=lambda: now[0])  # type: ignore[arg-type]
+            assert check(restored) is not None
+            now[0] = 59.0
+            assert check(restored) is not None
+            assert counted.listings == 1  # kept within the minute
+            now[0] = 61.0
+            # The ledger's folder gone and a file in its place: listing it fails.
+            folder.rename(tmp_path / "ledger-away")
+            folder.write_text("not a folder")
+            with caplog.at_level("WARNING", logger="gardien.services.ready"):
+                reason = check(restored)
+            assert counted.listings == 2
+            assert reason is not None and reason.check == "erasures"  # the last listing stands
+            assert "could not be listed (ErasureLedgerError)" in caplog.text
+            # A process that never listed the ledger is not made unready by its outage.
+            assert ErasuresReplayed(FileErasureLedger(folder))(restored) is None
+            # The live database applied its own erasure.
+            assert ErasuresReplayed(FileErasureLedger(tmp_path / "ledger-away"))(engine) is None
+        finally:
+            restored.dispose()
+    finally:
+        backup.close()

@@ -2,13 +2,20 @@
 
 ``/health`` says the process is alive and touches nothing; ``/ready`` runs every check of
 :data:`CHECKS` against the database and answers 503 with their reasons when one fails. A check
-is a function of the engine that returns None when all is well, else a :class:`NotReady`; a new
-reason not to serve (say, erasures to replay after a restore) is one more function appended to
-:data:`CHECKS`. Each check runs at every probe, so it must be cheap: one indexed query at most.
+is a function of the engine that returns None when all is well, else a :class:`NotReady`. Each
+check runs at every probe, so it must be cheap: a query or two on small tables.
+
+:data:`CHECKS` need only the engine. A process with an erasure ledger adds
+:class:`ErasuresReplayed` (``Container.readiness_checks``): a database restored from a backup
+under a running server lacks the erasures made since, and must not be served until
+``gardien erasure replay`` has run, as a server refuses to start on it (docs/backups.md).
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -16,8 +23,17 @@ from functools import cache
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from gardien.errors import DatabaseNotReadyError
+from gardien.errors import DatabaseNotReadyError, ErasureLedgerError
+from gardien.store.erasure_applied import applied_ids, recorded_lineage
+from gardien.store.erasure_ledger import ErasureLedger
 from gardien.store.migrate import current_revision, head_revision
+
+log = logging.getLogger(__name__)
+
+# How long the ledger's listing is kept between probes: listing a bucket costs a request per
+# thousand entries, and a restore under a running server is rare; the database's side is read
+# at every probe.
+LEDGER_LISTING_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -63,21 +79,74 @@ def _unreachable(error: BaseException) -> str:
     return f"cannot reach the database ({type(error).__name__})"
 
 
-# The checks of /ready, in order; the database's comes first (the others need it).
+class ErasuresReplayed:
+    """A check of ``/ready``: the database has applied every erasure of ``ledger`` (for its
+    lineage). The ledger's listing is kept ``every`` seconds; a ledger that cannot be listed
+    makes no process unready (reading and ingest need no ledger; an erasure that cannot be
+    recorded is refused on its own): the last listing stands, and the failure is logged."""
+
+    def __init__(
+        self,
+        ledger: ErasureLedger,
+        *,
+        every: float = LEDGER_LISTING_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._ledger = ledger
+        self._every = every
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._listed: tuple[str, float, list[str]] | None = None  # lineage, when, entry ids
+
+    def __call__(self, engine: Engine) -> NotReady | None:
+        with engine.connect() as connection:
+            lineage = recorded_lineage(connection)
+            if lineage is None:  # no erasure was ever recorded for this database
+                return None
+            listed = self._listing(lineage)
+            applied = applied_ids(connection) if listed else set()
+        pending = [entry for entry in listed if entry not in applied]
+        if not pending:
+            return None
+        return NotReady(
+            "erasures",
+            f"the erasure ledger holds {len(pending)} erasure(s) this database has not applied"
+            " (a backup from before them was restored?): run `gardien erasure replay`",
+        )
+
+    def _listing(self, lineage: str) -> list[str]:
+        with self._lock:
+            now = self._clock()
+            kept = self._listed
+            if kept is not None and kept[0] == lineage and now - kept[1] < self._every:
+                return kept[2]
+            try:
+                listed = list(self._ledger.ids(lineage))
+            except ErasureLedgerError as error:
+                log.warning(
+                    "ready: the erasure ledger could not be listed (%s)", type(error).__name__
+                )
+                return kept[2] if kept is not None and kept[0] == lineage else []
+            self._listed = (lineage, now, listed)
+            return listed
+
+
+# The checks of /ready that need only the engine, in order; the database's comes first (the
+# others need it).
 CHECKS: list[ReadinessCheck] = [schema_at_head]
 
 
 def not_ready(engine: Engine, checks: Sequence[ReadinessCheck] | None = None) -> list[NotReady]:
     """Every reason ``engine``'s process is not ready (empty: ready).
 
-    When the database cannot be reached, the later checks are not run: they would only say
-    the same thing again.
+    When the database cannot be reached, or its schema is not at the head, the later checks are
+    not run: they would only say the same thing again, or read tables that are not there.
     """
     reasons: list[NotReady] = []
     for check in CHECKS if checks is None else checks:
         reason = check(engine)
         if reason is not None:
             reasons.append(reason)
-            if reason.check == "database":
+            if reason.check in ("database", "schema"):
                 break
     return reasons

@@ -43,6 +43,12 @@ def adopt_lineage(engine: Engine, lineage: str) -> None:
         connection.execute(update(erasure_lineage).values(lineage=lineage))
 
 
+def recorded_lineage(connection: Connection) -> str | None:
+    """This database's lineage id if it has one yet (:func:`lineage_of` makes one)."""
+    found = connection.scalar(select(erasure_lineage.c.lineage))
+    return None if found is None else str(found)
+
+
 def applied_ids(connection: Connection) -> set[str]:
     """The ids of the ledger entries this database has applied."""
     return set(connection.scalars(select(erasure_applied.c.entry_id)))

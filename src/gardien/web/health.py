@@ -33,7 +33,7 @@ async def health(container: ContainerDep) -> JSONResponse:
 @router.get("/ready")
 def ready(container: ContainerDep) -> JSONResponse:
     """Readiness: every check of services/ready.py passes (run in the thread pool)."""
-    reasons = not_ready(container.engine)
+    reasons = not_ready(container.engine, container.readiness_checks)
     if reasons:
         return JSONResponse(
             {"status": "not ready", "reasons": [reason.as_json() for reason in reasons]},

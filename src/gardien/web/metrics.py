@@ -165,7 +165,7 @@ class DatabaseCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         engine = self.container.engine
-        reasons = not_ready(engine)
+        reasons = not_ready(engine, self.container.readiness_checks)
         yield _gauge(
             "gardien_ready", "1 when /ready would answer 200, else 0.", 0.0 if reasons else 1.0
         )
