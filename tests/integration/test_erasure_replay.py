@@ -12,6 +12,7 @@ import asyncio
 import sqlite3
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -111,6 +112,7 @@ def replay(engine: Engine, ledger: FileErasureLedger | S3ErasureLedger) -> str:
     ).summary()
 
 
+@contextmanager
 def copy_of(url: str, engine: Engine, tmp_path: Path) -> Iterator[str]:
     """A copy of the database at ``url``: what a restore of a backup taken now gives."""
     if url.startswith("sqlite"):
@@ -141,9 +143,7 @@ def test_a_restored_copy_is_refused_until_the_replay_erases_the_person_again(
 ) -> None:
     load(engine, people())
     ledger = FileErasureLedger(tmp_path / "ledger")
-    backup = copy_of(database_url, engine, tmp_path)
-    restored_url = next(backup)
-    try:
+    with copy_of(database_url, engine, tmp_path) as restored_url:
         erase(engine, ledger, EMAIL)
         assert not held(engine, EMAIL)
         check_replayed(engine, ledger)  # the live database applied its own erasure
@@ -163,8 +163,6 @@ def test_a_restored_copy_is_refused_until_the_replay_erases_the_person_again(
             assert "nothing to replay" in replay(restored, ledger)  # idempotent
         finally:
             restored.dispose()
-    finally:
-        backup.close()
 
 
 def test_an_entry_whose_person_is_gone_is_marked_applied(engine: Engine, tmp_path: Path) -> None:
@@ -274,9 +272,7 @@ def test_an_unsubscription_is_kept_through_a_restore(
                 select(newsletter_subscription.c.email, newsletter_subscription.c.id)
             ).all()
         )
-    backup = copy_of(database_url, engine, tmp_path)
-    restored_url = next(backup)
-    try:
+    with copy_of(database_url, engine, tmp_path) as restored_url:
         token = make_token(
             site.secret, Purpose.UNSUBSCRIBE, subscription_id=ids[EMAIL], email=EMAIL
         )
@@ -296,8 +292,6 @@ def test_an_unsubscription_is_kept_through_a_restore(
             check_replayed(restored, ledger)
         finally:
             restored.dispose()
-    finally:
-        backup.close()
     [stored] = [p for p in (tmp_path / "ledger").rglob("*.json")]
     assert b"@" not in stored.read_bytes()
 
@@ -322,9 +316,7 @@ def test_an_objection_is_kept_through_a_restore(
         source="website:/newsletter",
         wording="J'accepte de recevoir la lettre d'information.",
     )
-    backup = copy_of(database_url, engine, tmp_path)
-    restored_url = next(backup)
-    try:
+    with copy_of(database_url, engine, tmp_path) as restored_url:
         object_to_commercial(
             UnitOfWork(engine, write=True), services, actor="learner:1", email=EMAIL
         )
@@ -349,8 +341,6 @@ def test_an_objection_is_kept_through_a_restore(
             assert held(restored, EMAIL)  # an objection is not an erasure: her account stays
         finally:
             restored.dispose()
-    finally:
-        backup.close()
 
 
 def test_the_worker_factory_refuses_a_database_lacking_erasures(
@@ -424,9 +414,7 @@ def test_ready_refuses_traffic_to_a_restored_database_until_the_replay(
 
     load(engine, people())
     ledger = FileErasureLedger(tmp_path / "ledger")
-    backup = copy_of(database_url, engine, tmp_path)
-    restored_url = next(backup)
-    try:
+    with copy_of(database_url, engine, tmp_path) as restored_url:
         erase(engine, ledger, EMAIL)
         container = bootstrap(
             Settings(
@@ -453,8 +441,6 @@ def test_ready_refuses_traffic_to_a_restored_database_until_the_replay(
         finally:
             app.state.container.close()
             container.close()
-    finally:
-        backup.close()
 
 
 class _Counted:
@@ -478,9 +464,7 @@ def test_the_readiness_check_lists_the_ledger_once_a_while_and_survives_its_outa
     load(engine, people())
     folder = tmp_path / "ledger"
     ledger = FileErasureLedger(folder)
-    backup = copy_of(database_url, engine, tmp_path)
-    restored_url = next(backup)
-    try:
+    with copy_of(database_url, engine, tmp_path) as restored_url:
         erase(engine, ledger, EMAIL)
         restored = make_engine(restored_url)
         try:
@@ -506,5 +490,3 @@ def test_the_readiness_check_lists_the_ledger_once_a_while_and_survives_its_outa
             assert ErasuresReplayed(FileErasureLedger(tmp_path / "ledger-away"))(engine) is None
         finally:
             restored.dispose()
-    finally:
-        backup.close()
