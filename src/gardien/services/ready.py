@@ -101,11 +101,11 @@ class ErasuresReplayed:
     def __call__(self, engine: Engine) -> NotReady | None:
         with engine.connect() as connection:
             lineage = recorded_lineage(connection)
-            if lineage is None:  # no erasure was ever recorded for this database
-                return None
-            listed = self._listing(lineage)
-            applied = applied_ids(connection) if listed else set()
-        pending = [entry for entry in listed if entry not in applied]
+            applied = applied_ids(connection) if lineage is not None else set()
+        if lineage is None:  # no erasure was ever recorded for this database
+            return None
+        # Listed with no connection held: a bucket is a network call away.
+        pending = [entry for entry in self._listing(lineage) if entry not in applied]
         if not pending:
             return None
         return NotReady(
