@@ -884,6 +884,11 @@ class Outcome:
     def reference(self) -> Raw:
         return self.raws[0]
 
+    @property
+    def ratio(self) -> float:
+        """HTTP statements/s over the reference raw inserts' (the target's ratio)."""
+        return self.load.rate / self.reference.rate
+
 
 def _print_load(load: Load, clients: int, workers: int) -> None:
     print(
@@ -1100,9 +1105,9 @@ def summary(outcomes: Sequence[Outcome], args: argparse.Namespace) -> None:
         if not done:
             continue
         o = median_round(done)
-        ratio = o.load.rate / o.reference.rate
+        ratio = o.ratio
         if len(done) > 1:
-            ratios = ", ".join(f"{r.load.rate / r.reference.rate:.2f}" for r in done)
+            ratios = ", ".join(f"{r.ratio:.2f}" for r in done)
             print(f"{backend}: ratios of the rounds {ratios}; the median round's figures follow")
         figure(
             f"{backend}: HTTP",
@@ -1128,7 +1133,7 @@ def summary(outcomes: Sequence[Outcome], args: argparse.Namespace) -> None:
 
 def median_round(done: Sequence[Outcome]) -> Outcome:
     """The round whose ratio HTTP / raw is the median (the lower middle one of an even count)."""
-    ordered = sorted(done, key=lambda o: o.load.rate / o.reference.rate)
+    ordered = sorted(done, key=lambda o: o.ratio)
     return ordered[(len(ordered) - 1) // 2]
 
 
