@@ -37,6 +37,7 @@ from gardien.services.xapi.read import find_statements, statement_by_id
 from gardien.store import xapi as store
 from gardien.store.uow import UnitOfWork
 from gardien.web.deps import BodyDep, get_container
+from gardien.web.write_turns import BATCH_TURN
 from gardien.web.xapi_alternate import is_alternate, unpack
 from gardien.web.xapi_multipart import multipart_body, parse_multipart
 from gardien.web.xapi_query import ById, more_url, read_query, single
@@ -215,10 +216,11 @@ def _statements(request: Request, body: bytes) -> Response:
             if method == "HEAD":
                 return without_body(answer, http_head=request.method == "HEAD")
             return answer
-        if method == "PUT":
-            return _put(container, client, query, headers, body)
-        if method == "POST":
-            return _post(container, client, query, headers, body)
+        if method in ("PUT", "POST"):
+            with BATCH_TURN.taken(container.settings.write_wait_seconds):
+                if method == "PUT":
+                    return _put(container, client, query, headers, body)
+                return _post(container, client, query, headers, body)
     except XapiValidationError as error:
         return _error(400, error.problem, error.prop)
     except XapiConflictError as error:
