@@ -204,12 +204,13 @@ def insert_statements(
     bulk = Bulk(connection)
     if rows:
         instant = bulk.codec.instant
-        bulk.execute_chunk(
-            bulk.insert_sql(activity_statement, STATEMENT_COLUMNS),
+        bulk.insert_rows(
+            activity_statement,
+            STATEMENT_COLUMNS,
             [(*row[:8], instant(row.timestamp), instant(row.stored_at), *row[10:]) for row in rows],
         )
     if agents:
-        bulk.execute_chunk(bulk.insert_sql(statement_agent, AGENT_COLUMNS), agents)
+        bulk.insert_rows(statement_agent, AGENT_COLUMNS, agents)
 
 
 def void(connection: Connection, targets: Sequence[str]) -> int:
@@ -221,22 +222,42 @@ def void(connection: Connection, targets: Sequence[str]) -> int:
 
 
 def advance_last_activity(connection: Connection, latest: dict[int, datetime]) -> None:
-    """Move each learner's last activity forward to ``latest[id]`` (never back).
+    """Move each learner's last activity forward to ``latest[id]`` (never back), in learner
+    id order: two requests updating the same learners lock them in the same order, so they
+    wait for each other instead of deadlocking (PostgreSQL).
 
-    One executemany through the driver, in learner id order: two requests updating the same
-    learners always lock them in the same order, so they wait for each other instead of
-    deadlocking (PostgreSQL).
+    On SQLite, one executemany through the driver. On PostgreSQL, one UPDATE joined with the
+    arrays of ids and instants (``unnest``), which costs the server and this process about
+    half of one UPDATE per learner (docs/performance.md). Its plan may scan the table in any
+    order (a hash join), so it first locks the learners in id order (a sorted select ``FOR NO
+    KEY UPDATE``, the lock the UPDATE itself takes: ``FOR UPDATE`` would also wait for the key
+    share locks that other batches' inserts take on their learners, and deadlock with them);
+    the UPDATE then finds them locked.
     """
     if not latest:
         return
     bulk = Bulk(connection)
-    mark = "?" if bulk.dialect == "sqlite" else "%s"
     instant = bulk.codec.instant
+    ordered = sorted(latest.items())
+    if bulk.dialect == "postgresql":
+        ids = [learner_id for learner_id, _ in ordered]
+        instants = [instant(at) for _, at in ordered]
+        connection.exec_driver_sql(_ADVANCE_POSTGRES, (ids, ids, instants))
+        return
     bulk.execute_chunk(
-        f"UPDATE learner SET last_activity_at = {mark} WHERE id = {mark}"
-        f" AND last_activity_at < {mark}",
-        [(instant(at), learner_id, instant(at)) for learner_id, at in sorted(latest.items())],
+        "UPDATE learner SET last_activity_at = ? WHERE id = ? AND last_activity_at < ?",
+        [(instant(at), learner_id, instant(at)) for learner_id, at in ordered],
     )
+
+
+_ADVANCE_POSTGRES = (
+    "WITH locked AS ("
+    " SELECT id FROM learner WHERE id = ANY(%s::integer[]) ORDER BY id FOR NO KEY UPDATE)"
+    " UPDATE learner SET last_activity_at = latest.at"
+    " FROM locked, unnest(%s::integer[], %s::timestamptz[]) AS latest(id, at)"
+    " WHERE learner.id = locked.id AND latest.id = locked.id"
+    " AND learner.last_activity_at < latest.at"
+)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,148 @@
+"""The driver-level writes of the LRS's hot path (store/bulk.py ``insert_rows``, store/xapi.py
+``advance_last_activity``), on SQLite (executemany) and PostgreSQL (``COPY``, and one UPDATE
+joined with arrays): rows read back as SQLAlchemy wrote them, errors come back as SQLAlchemy's,
+and last activity only ever moves forward."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from gardien.store import xapi as store
+from gardien.store.bulk import Bulk
+from gardien.store.engine import make_engine
+from gardien.store.tables import activity_statement, learner, statement_agent
+from gardien.store.uow import UnitOfWork
+
+AT = datetime(2026, 3, 2, 9, 30, 0, 123456, tzinfo=UTC)
+RAW = '{"id": "%s", "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"}, "n": null}'
+
+
+def _row(number: int, *, learner_id: int | None = None) -> store.StatementRow:
+    statement_id = f"00000000-0000-4000-8000-{number:012d}"
+    return store.StatementRow(
+        statement_id=statement_id,
+        learner_id=learner_id,
+        actor_name=f"pseudonyme-{number}",
+        verb="http://adlnet.gov/expapi/verbs/experienced",
+        object_id="https://learning.example.org/lecons/1",
+        result_success=number % 2 == 0,
+        result_completion=None,
+        result_score_scaled=0.25 if number % 3 == 0 else None,
+        timestamp=AT + timedelta(seconds=number),
+        stored_at=AT,
+        raw=RAW % statement_id,
+        registration=None,
+        voided=False,
+        client_id=None,
+    )
+
+
+def _learners(engine: Engine, count: int) -> list[int]:
+    with engine.begin() as connection:
+        connection.execute(
+            insert(learner),
+            [
+                {
+                    "pseudonym": f"00000000-0000-4000-9000-{n:012d}",
+                    "email": f"personne.{n}@example.org",
+                    "given_name": "Léa",
+                    "family_name": "Exemple",
+                    "created_at": AT,
+                    "last_activity_at": AT,
+                }
+                for n in range(count)
+            ],
+        )
+        found = connection.execute(select(learner.c.id).order_by(learner.c.id)).scalars()
+        return [int(i) for i in found]
+
+
+def test_rows_written_through_the_driver_read_back_as_sqlalchemy_wrote_them(
+    engine: Engine,
+) -> None:
+    ids = _learners(engine, 1)
+    rows = [_row(n, learner_id=ids[0] if n % 2 else None) for n in range(1, 8)]
+    agents = [(rows[0].statement_id, "context.instructor", "pseudonyme-autre")]
+    with UnitOfWork(engine, write=True) as uow:
+        store.insert_statements(uow.connection, rows, agents)
+        uow.commit()
+    with engine.connect() as connection:
+        stored = connection.execute(
+            select(activity_statement).order_by(activity_statement.c.statement_id)
+        ).all()
+        named = connection.execute(select(statement_agent)).all()
+    assert [r.statement_id for r in stored] == [r.statement_id for r in rows]
+    for row, read in zip(rows, stored, strict=True):
+        assert (read.learner_id, read.actor_name, read.result_success) == (
+            row.learner_id,
+            row.actor_name,
+            row.result_success,
+        )
+        assert read.result_completion is None and read.result_score_scaled == (
+            row.result_score_scaled
+        )
+        assert (read.timestamp, read.stored_at) == (row.timestamp, row.stored_at)
+        assert read.raw == {
+            "id": row.statement_id,
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
+            "n": None,
+        }
+        assert read.voided is False
+    assert [(r.statement_id, r.place, r.name) for r in named] == agents
+
+
+def test_a_duplicate_is_sqlalchemys_integrity_error_and_nothing_of_the_batch_stays(
+    engine: Engine,
+) -> None:
+    with UnitOfWork(engine, write=True) as uow:
+        store.insert_statements(uow.connection, [_row(1)])
+        uow.commit()
+    with pytest.raises(IntegrityError), UnitOfWork(engine, write=True) as uow:
+        Bulk(uow.connection).insert_rows(
+            activity_statement,
+            store.STATEMENT_COLUMNS,
+            [tuple(_row(n)) for n in (2, 1)],  # the second repeats a stored id
+        )
+    with engine.connect() as connection:
+        kept = connection.execute(select(activity_statement.c.statement_id)).scalars().all()
+    assert kept == [_row(1).statement_id]
+
+
+def test_last_activity_moves_forward_only(engine: Engine) -> None:
+    ids = _learners(engine, 3)
+    later, earlier = AT + timedelta(days=2), AT - timedelta(days=2)
+    with UnitOfWork(engine, write=True) as uow:
+        store.advance_last_activity(uow.connection, {ids[2]: later, ids[0]: earlier})
+        uow.commit()
+    with engine.connect() as connection:
+        found = dict(connection.execute(select(learner.c.id, learner.c.last_activity_at)).all())
+    assert found == {ids[0]: AT, ids[1]: AT, ids[2]: later}
+
+
+def test_postgresql_locks_the_learners_in_id_order(database_url: str) -> None:
+    # Two batches naming the same learners must lock them in one order, or they deadlock. The
+    # UPDATE's own plan may scan the table in its physical order (a hash join), so the rows are
+    # first locked by a select sorted by id.
+    if not database_url.startswith("postgresql"):
+        return  # SQLite has one writer at a time (store/write_gate.py): no row locks to order
+    engine = make_engine(database_url)
+    try:
+        ids = _learners(engine, 2_000)
+        with engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE learner")
+            some = ids[::40]
+            plan = "\n".join(
+                str(line)
+                for line in connection.exec_driver_sql(
+                    f"EXPLAIN {store._ADVANCE_POSTGRES}", (some, some, [AT] * len(some))
+                ).scalars()
+            )
+    finally:
+        engine.dispose()
+    locked = plan[plan.index("CTE locked") : plan.index("CTE Scan on locked")]
+    in_id_order = "Index Scan using pk_learner" in locked or "Sort Key: learner.id" in locked
+    assert "LockRows" in locked and in_id_order, plan
