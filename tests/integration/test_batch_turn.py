@@ -134,9 +134,9 @@ def test_one_taker_at_a_time_and_the_turn_survives_a_failure() -> None:
     holder = threading.Thread(target=first)
     holder.start()
     assert inside.wait(5)
-    with pytest.raises(BusyError):  # taken: a second taker gives up after its wait
-        with turn.taken(0.05):
-            order.append("never")
+    # Taken: a second taker gives up after its wait.
+    with pytest.raises(BusyError), turn.taken(0.05):
+        order.append("never")
     threading.Timer(0.1, leave.set).start()
     with turn.taken(5.0):  # waits for the first to leave
         order.append("second in")
