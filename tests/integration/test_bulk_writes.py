@@ -18,7 +18,11 @@ from gardien.store.tables import activity_statement, learner, statement_agent
 from gardien.store.uow import UnitOfWork
 
 AT = datetime(2026, 3, 2, 9, 30, 0, 123456, tzinfo=UTC)
-RAW = '{"id": "%s", "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"}, "n": null}'
+# Escapes of every kind COPY's text format must carry through: quotes, a backslash, a tab and a
+# line break written as JSON escapes, and characters beyond ASCII.
+NOTE = 'Léa a dit "bonjour"\\ puis\t\n✓'
+RAW = '{"id": "%s", "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"}, "n": null,'
+RAW += ' "note": "L\u00e9a a dit \\"bonjour\\"\\\\ puis\\t\\n\u2713"}'
 
 
 def _row(number: int, *, learner_id: int | None = None) -> store.StatementRow:
@@ -90,6 +94,7 @@ def test_rows_written_through_the_driver_read_back_as_sqlalchemy_wrote_them(
             "id": row.statement_id,
             "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
             "n": None,
+            "note": NOTE,
         }
         assert read.voided is False
     assert [(r.statement_id, r.place, r.name) for r in named] == agents
