@@ -11,6 +11,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -165,6 +167,76 @@ def test_writers_of_two_processes_queue_at_the_lock_file_beside_the_database(
             other.wait()
         if other.stdout is not None:
             other.stdout.close()
+        engine.dispose()
+
+
+@contextmanager
+def _held_by_another_process(url: str, seconds: float) -> Iterator[subprocess.Popen[str]]:
+    """Another process holding a write for ``seconds`` (it has the lock when this yields)."""
+    other = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, url, str(seconds)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert other.stdout is not None and other.stdout.readline().strip() == "holding"
+        yield other
+    finally:
+        if other.poll() is None:
+            other.kill()
+        other.wait()
+        if other.stdout is not None:
+            other.stdout.close()
+
+
+def test_writers_that_gave_up_leave_the_next_one_its_turn(sqlite_path: Path) -> None:
+    # Writers whose budget (0.3 s) is shorter than the other process's write (1.2 s) give up
+    # one after another, and the one waiting when the lock is let go gets it and writes.
+    url = f"sqlite:///{sqlite_path}"
+    engine = make_engine(url, write_wait=0.3)
+    outcomes: list[str] = []
+    try:
+        with _held_by_another_process(url, 1.2) as other:
+            for n in range(20):
+                try:
+                    _write(engine, n)
+                except BusyError:
+                    outcomes.append("busy")
+                    continue
+                outcomes.append("written")
+                break
+            assert other.wait(10) == 0
+        assert outcomes[-1] == "written" and "busy" in outcomes, outcomes
+        assert _count(engine) == 1
+    finally:
+        engine.dispose()
+
+
+def test_a_writer_that_gave_up_does_not_keep_the_file_lock(sqlite_path: Path) -> None:
+    # A writer that gave up holds nothing afterwards: once the other process lets the lock
+    # go, anyone may take it.
+    url = f"sqlite:///{sqlite_path}"
+    engine = make_engine(url, write_wait=0.1)
+    lock_file = Path(f"{sqlite_path}{WRITERS_LOCK_SUFFIX}")
+    try:
+        with _held_by_another_process(url, 0.6) as other:
+            with pytest.raises(BusyError):
+                _write(engine, 1)
+            assert other.wait(10) == 0
+        taken = False
+        with lock_file.open("rb") as mine:
+            deadline = time.monotonic() + 5
+            while not taken and time.monotonic() < deadline:
+                try:
+                    fcntl.flock(mine.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    taken = True
+                except BlockingIOError:
+                    time.sleep(0.01)
+            assert taken  # the writer that gave up does not hold it
+            with pytest.raises(BusyError):  # held here: this process's writer waits, then gives up
+                _write(engine, 2)
+            fcntl.flock(mine.fileno(), fcntl.LOCK_UN)
+        _write(engine, 3)  # and takes it once it is free
+        assert _count(engine) == 1
+    finally:
         engine.dispose()
 
 
