@@ -128,12 +128,12 @@ def test_last_activity_moves_forward_only(engine: Engine) -> None:
     assert found == {ids[0]: AT, ids[1]: AT, ids[2]: later}
 
 
+# SQLite has one writer at a time (store/write_gate.py): no row locks to order there.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_postgresql_locks_the_learners_in_id_order(database_url: str) -> None:
     # Two batches naming the same learners must lock them in one order, or they deadlock. The
     # UPDATE's own plan may scan the table in its physical order (a hash join), so the rows are
     # first locked by a select sorted by id.
-    if not database_url.startswith("postgresql"):
-        return  # SQLite has one writer at a time (store/write_gate.py): no row locks to order
     engine = make_engine(database_url)
     try:
         ids = _learners(engine, 2_000)
