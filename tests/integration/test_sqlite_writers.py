@@ -138,38 +138,6 @@ with UnitOfWork(engine, write=True) as uow:
 """
 
 
-def test_writers_of_two_processes_queue_at_the_lock_file_beside_the_database(
-    sqlite_path: Path,
-) -> None:
-    # Another process (a second web worker, a command) holding a write: the lock of the file
-    # beside the database is taken, so this process's writer queues on it instead of polling
-    # SQLite's lock, then writes once the other is done.
-    url = f"sqlite:///{sqlite_path}"
-    other = subprocess.Popen(
-        [sys.executable, "-c", _HOLDER, url, "1.0"], stdout=subprocess.PIPE, text=True
-    )
-    engine = make_engine(url, write_wait=10.0)
-    try:
-        assert other.stdout is not None and other.stdout.readline().strip() == "holding"
-        lock_file = Path(f"{sqlite_path}{WRITERS_LOCK_SUFFIX}")
-        with lock_file.open("rb") as seen, pytest.raises(BlockingIOError):
-            fcntl.flock(seen.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        with pytest.raises(BusyError):
-            _write(engine, 0, wait=False)  # a write that can wait for later gives up at once
-        started = time.monotonic()
-        _write(engine, 1)
-        assert time.monotonic() - started > 0.3  # it waited for the other process
-        assert other.wait(10) == 0
-        assert _count(engine) == 1
-    finally:
-        if other.poll() is None:
-            other.kill()
-            other.wait()
-        if other.stdout is not None:
-            other.stdout.close()
-        engine.dispose()
-
-
 @contextmanager
 def _held_by_another_process(url: str, seconds: float) -> Iterator[subprocess.Popen[str]]:
     """Another process holding a write for ``seconds`` (it has the lock when this yields)."""
@@ -185,6 +153,30 @@ def _held_by_another_process(url: str, seconds: float) -> Iterator[subprocess.Po
         other.wait()
         if other.stdout is not None:
             other.stdout.close()
+
+
+def test_writers_of_two_processes_queue_at_the_lock_file_beside_the_database(
+    sqlite_path: Path,
+) -> None:
+    # Another process (a second web worker, a command) holding a write: the lock of the file
+    # beside the database is taken, so this process's writer queues on it instead of polling
+    # SQLite's lock, then writes once the other is done.
+    url = f"sqlite:///{sqlite_path}"
+    engine = make_engine(url, write_wait=10.0)
+    try:
+        with _held_by_another_process(url, 1.0) as other:
+            lock_file = Path(f"{sqlite_path}{WRITERS_LOCK_SUFFIX}")
+            with lock_file.open("rb") as seen, pytest.raises(BlockingIOError):
+                fcntl.flock(seen.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            with pytest.raises(BusyError):
+                _write(engine, 0, wait=False)  # a write that can wait for later gives up at once
+            started = time.monotonic()
+            _write(engine, 1)
+            assert time.monotonic() - started > 0.3  # it waited for the other process
+            assert other.wait(10) == 0
+        assert _count(engine) == 1
+    finally:
+        engine.dispose()
 
 
 def test_writers_that_gave_up_leave_the_next_one_its_turn(sqlite_path: Path) -> None:
