@@ -164,6 +164,32 @@ class Bulk:
         finally:
             cursor.close()
 
+    def one_of(self, kind: str) -> str:
+        """SQL testing a value against a list passed as one parameter (:meth:`listed`), of
+        ``kind`` ``text`` or ``bigint``: on SQLite ``IN`` the rows of ``json_each``, on
+        PostgreSQL ``= ANY`` of an array. One text whatever the list's length, so the driver
+        keeps it prepared (SQLite's statement cache) and nothing is compiled per call."""
+        if self.dialect == "sqlite":
+            return "IN (SELECT value FROM json_each(?))"
+        return f"= ANY(%s::{kind}[])"
+
+    def listed(self, values: Iterable[Any]) -> Any:
+        """``values`` as the one parameter of :meth:`one_of`."""
+        if self.dialect == "sqlite":
+            return orjson.dumps(list(values)).decode()
+        return list(values)
+
+    def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """The rows of ``sql`` (driver SQL, driver values) in the current transaction; for
+        the hot look-ups of ingest, whose columns the driver reads as SQLAlchemy would."""
+        cursor = self._dbapi_connection().cursor()
+        try:
+            with self._driver_errors(sql):
+                cursor.execute(sql, params)
+                return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
     # -- writes ------------------------------------------------------------------------------
 
     def encoders(self, table: Table, columns: Sequence[str]) -> list[Encoder | None]:

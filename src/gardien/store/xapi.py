@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
+import orjson
 from sqlalchemy import (
     Connection,
     and_,
     bindparam,
     func,
     insert,
-    or_,
     select,
     update,
 )
@@ -30,7 +30,6 @@ from gardien.store.bulk import Bulk
 from gardien.store.tables import (
     activity_statement,
     enrolment,
-    learner,
     learning_module,
     module_progress,
     statement_agent,
@@ -95,24 +94,6 @@ class Learner:
 
 # The hot path's queries, built once: SQLAlchemy caches their compiled form, and an expanding
 # parameter binds a request's list of values without coercing each one anew.
-_LEARNERS_BY = select(
-    learner.c.id,
-    learner.c.pseudonym,
-    learner.c.email,
-    learner.c.mbox_sha1sum,
-    learner.c.given_name,
-    learner.c.family_name,
-).where(
-    or_(
-        learner.c.email.in_(bindparam("emails", expanding=True)),
-        learner.c.mbox_sha1sum.in_(bindparam("sha1sums", expanding=True)),
-        learner.c.pseudonym.in_(bindparam("pseudonyms", expanding=True)),
-    )
-)
-_PRESENT_LEARNERS = select(learner.c.id).where(learner.c.id.in_(bindparam("ids", expanding=True)))
-_STORED_RAW = select(activity_statement.c.statement_id, activity_statement.c.raw).where(
-    activity_statement.c.statement_id.in_(bindparam("ids", expanding=True))
-)
 _VOID = (
     update(activity_statement)
     .where(
@@ -130,11 +111,30 @@ def learners_by(
     sha1sums: Iterable[str] = (),
     pseudonyms: Iterable[str] = (),
 ) -> list[Learner]:
-    """The learners named by any of these identifiers (one query)."""
-    values = {"emails": list(emails), "sha1sums": list(sha1sums), "pseudonyms": list(pseudonyms)}
-    if not any(values.values()):
+    """The learners named by any of these identifiers (one query, through the driver: it runs
+    for every batch of statements, where SQLAlchemy's compilation of ``IN`` lists cost more
+    than SQLite's work; store/bulk.py)."""
+    bulk = Bulk(connection)
+    wanted = [
+        (column, values)
+        for column, values in (
+            ("email", list(emails)),
+            ("mbox_sha1sum", list(sha1sums)),
+            ("pseudonym", list(pseudonyms)),
+        )
+        if values
+    ]
+    if not wanted:
         return []
-    return [Learner(*row) for row in connection.execute(_LEARNERS_BY, values)]
+    where = " OR ".join(f"{column} {bulk.one_of('text')}" for column, _ in wanted)
+    rows = bulk.fetch(
+        f"SELECT {_LEARNER_COLUMNS} FROM learner WHERE {where}",
+        [bulk.listed(values) for _, values in wanted],
+    )
+    return [Learner(*row) for row in rows]
+
+
+_LEARNER_COLUMNS = "id, pseudonym, email, mbox_sha1sum, given_name, family_name"
 
 
 def present_learners(connection: Connection, ids: Iterable[int]) -> set[int]:
@@ -142,15 +142,25 @@ def present_learners(connection: Connection, ids: Iterable[int]) -> set[int]:
     wanted = list(ids)
     if not wanted:
         return set()
-    return set(connection.execute(_PRESENT_LEARNERS, {"ids": wanted}).scalars())
+    bulk = Bulk(connection)
+    rows = bulk.fetch(
+        f"SELECT id FROM learner WHERE id {bulk.one_of('bigint')}", [bulk.listed(wanted)]
+    )
+    return {row[0] for row in rows}
 
 
 def stored_raw(connection: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """The stored statements among ``ids``, by id."""
     if not ids:
         return {}
-    rows = connection.execute(_STORED_RAW, {"ids": list(ids)})
-    return {row.statement_id: row.raw for row in rows}
+    bulk = Bulk(connection)
+    raw = "raw" if bulk.dialect == "sqlite" else "raw::text"
+    rows = bulk.fetch(
+        f"SELECT statement_id, {raw} FROM activity_statement"
+        f" WHERE statement_id {bulk.one_of('text')}",
+        [bulk.listed(ids)],
+    )
+    return {statement_id: orjson.loads(text) for statement_id, text in rows}
 
 
 # The columns of activity_statement a stored statement fills, in :class:`StatementRow`'s order.
@@ -278,12 +288,14 @@ def record_progress(connection: Connection, outcomes: Sequence[ModuleOutcome]) -
     """
     if not outcomes:
         return 0
+    # Through the driver: this look-up runs for nearly every batch, and usually finds nothing.
+    bulk = Bulk(connection)
     modules = {
-        row.activity_id: (row.id, row.path_id)
-        for row in connection.execute(
-            select(
-                learning_module.c.id, learning_module.c.path_id, learning_module.c.activity_id
-            ).where(learning_module.c.activity_id.in_({o.activity_id for o in outcomes}))
+        activity_id: (module_id, path_id)
+        for module_id, path_id, activity_id in bulk.fetch(
+            "SELECT id, path_id, activity_id FROM learning_module"
+            f" WHERE activity_id {bulk.one_of('text')}",
+            [bulk.listed({o.activity_id for o in outcomes})],
         )
     }
     changed = 0

@@ -266,16 +266,21 @@ _KNOWN_MAX = 20_000
 _MISSING: Any = object()
 
 
-def remember_activities(connection: Connection, statements: Iterable[Mapping[str, Any]]) -> int:
-    """Keep the canonical definition of every activity ``statements`` name, merged with what
-    was known (``domain/xapi/activities.py``); in the caller's transaction. At most one read
-    per call, none when every activity is known with nothing new; a write only for an
-    activity that is new or whose definition changes. Rows written."""
+@dataclass(frozen=True)
+class ActivityNews:
+    """What a batch of statements may teach about activities (:func:`activity_news`)."""
+
+    received: dict[str, dict[str, Any] | None]  # activity id -> definition, merged in order
+    unknown: dict[str, str]  # key -> activity id: not known, or known with something new
+
+
+def activity_news(engine: Engine, statements: Iterable[Mapping[str, Any]]) -> ActivityNews:
+    """The activities ``statements`` name, and which of them this process does not know with
+    nothing new: plain Python and the process's memory, no query, so that ingest works it out
+    before its write transaction (on SQLite, before the write lock)."""
     received = definitions_in(statements)
-    if not received:
-        return 0
-    known = _KNOWN.setdefault(connection.engine, {})
-    keys: dict[str, str] = {}
+    known = _KNOWN.get(engine, {})
+    unknown: dict[str, str] = {}
     for activity_id, definition in received.items():
         key = activity_key(activity_id)
         kept = known.get(key, _MISSING)
@@ -284,9 +289,24 @@ def remember_activities(connection: Connection, statements: Iterable[Mapping[str
             and definition != kept
             and merge_definition(kept, definition) != kept
         ):
-            keys[key] = activity_id
+            unknown[key] = activity_id
+    return ActivityNews(received, unknown)
+
+
+def remember_activities(connection: Connection, statements: Iterable[Mapping[str, Any]]) -> int:
+    """Keep the canonical definition of every activity ``statements`` name, merged with what
+    was known (``domain/xapi/activities.py``); in the caller's transaction. Rows written."""
+    return remember_news(connection, activity_news(connection.engine, statements))
+
+
+def remember_news(connection: Connection, news: ActivityNews) -> int:
+    """Write what ``news`` brings (:func:`activity_news`) in the caller's transaction: at most
+    one read, none when every activity is known with nothing new; a write only for an
+    activity that is new or whose definition changes. Rows written."""
+    keys, received = news.unknown, news.received
     if not keys:
         return 0
+    known = _KNOWN.setdefault(connection.engine, {})
     stored = {
         row.key_sha256: row.definition
         for row in connection.execute(

@@ -35,7 +35,7 @@ from gardien.services.importing.pseudonymise import actor as pseudonymous_actor
 from gardien.store import xapi as store
 from gardien.store.uow import UnitOfWork
 from gardien.store.write_gate import write_gate
-from gardien.store.xapi_documents import remember_activities
+from gardien.store.xapi_documents import activity_news, remember_news
 
 VERBS_ROOT = "http://adlnet.gov/expapi/verbs/"
 OUTCOMES = {f"{VERBS_ROOT}{name}": name for name in ("completed", "passed", "failed")}
@@ -122,6 +122,7 @@ def store_statements(
     keys = [actor_key(s["actor"], names.learner_home) for s in statements]
     wanted = [key for key in keys if key is not None]
     batch: _Batch | None = None
+    news = activity_news(uow.engine, statements)  # no query: before the write transaction
     if write_gate(uow.engine) is not None:  # SQLite: one writer at a time, prepare before
         with UnitOfWork(uow.engine) as reading:
             people = learners_for(reading.connection, wanted) if wanted else {}
@@ -141,7 +142,7 @@ def store_statements(
         store.void(connection, batch.voiding)
         store.advance_last_activity(connection, batch.latest)
         store.record_progress(connection, batch.outcomes)
-        remember_activities(connection, statements)
+        remember_news(connection, news)
         uow.commit()
     return Stored(ids=batch.ids)
 
