@@ -1,15 +1,16 @@
-"""The driver-level writes of the LRS's hot path (store/bulk.py ``insert_rows``, store/xapi.py
-``advance_last_activity``), on SQLite (executemany) and PostgreSQL (``COPY``, and one UPDATE
-joined with arrays): rows read back as SQLAlchemy wrote them, errors come back as SQLAlchemy's,
-and last activity only ever moves forward."""
+"""The driver-level reads and writes of the LRS's hot path (store/bulk.py ``insert_rows`` and
+``fetch``, store/xapi.py ``advance_last_activity`` and the look-ups of ingest), on SQLite
+(executemany, lists through ``json_each``) and PostgreSQL (``COPY``, arrays): rows read back as
+SQLAlchemy wrote them, look-ups find what SQLAlchemy's own queries find, errors come back as
+SQLAlchemy's, and last activity only ever moves forward."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, insert, or_, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from gardien.store import xapi as store
 from gardien.store.bulk import Bulk
@@ -126,6 +127,72 @@ def test_last_activity_moves_forward_only(engine: Engine) -> None:
     with engine.connect() as connection:
         found = dict(connection.execute(select(learner.c.id, learner.c.last_activity_at)).all())
     assert found == {ids[0]: AT, ids[1]: AT, ids[2]: later}
+
+
+def test_the_look_ups_of_ingest_find_what_sqlalchemy_finds_past_any_variable_limit(
+    engine: Engine,
+) -> None:
+    # 1,200 values in one list: more than SQLite's historical 999 bound variables, which a
+    # list passed as one parameter never meets.
+    ids = _learners(engine, 1_200)
+    with engine.begin() as connection:
+        connection.execute(
+            learner.update()
+            .where(learner.c.id.in_(ids[:10]))
+            .values(mbox_sha1sum=learner.c.pseudonym.concat("-sha"))
+        )
+    emails = [f"personne.{n}@example.org" for n in range(0, 1_200, 2)]
+    sha1sums = [f"00000000-0000-4000-9000-{n:012d}-sha" for n in range(5)]
+    pseudonyms = [f"00000000-0000-4000-9000-{n:012d}" for n in (1, 3, 1_199)]
+    with UnitOfWork(engine, write=True) as uow:
+        store.insert_statements(uow.connection, [_row(n) for n in (1, 2)])
+        found = store.learners_by(
+            uow.connection, emails=emails, sha1sums=sha1sums, pseudonyms=pseudonyms
+        )
+        expected = uow.connection.execute(
+            select(
+                learner.c.id,
+                learner.c.pseudonym,
+                learner.c.email,
+                learner.c.mbox_sha1sum,
+                learner.c.given_name,
+                learner.c.family_name,
+            ).where(
+                or_(
+                    learner.c.email.in_(emails),
+                    learner.c.mbox_sha1sum.in_(sha1sums),
+                    learner.c.pseudonym.in_(pseudonyms),
+                )
+            )
+        ).all()
+        present = store.present_learners(uow.connection, [*ids, 10**12])
+        stored = store.stored_raw(uow.connection, [_row(2).statement_id, _row(3).statement_id])
+        only_emails = store.learners_by(uow.connection, emails=emails[:3])
+        nobody = store.learners_by(uow.connection, emails=["personne@example.com"])
+    by_id = sorted(found, key=lambda x: x.id)
+    assert by_id == sorted((store.Learner(*row) for row in expected), key=lambda x: x.id)
+    assert len(found) == 600 + 2 + 1  # the even ones, two odd sha1sums, one odd pseudonym
+    assert {learner_row.email for learner_row in only_emails} == set(emails[:3])
+    assert nobody == []
+    assert present == set(ids)
+    # The stored JSON as it was written: quotes, a backslash, a tab, a line break, non-ASCII.
+    assert stored == {
+        _row(2).statement_id: {
+            "id": _row(2).statement_id,
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
+            "n": None,
+            "note": NOTE,
+        }
+    }
+
+
+def test_a_failed_look_up_through_the_driver_is_sqlalchemys_error(engine: Engine) -> None:
+    with pytest.raises(DBAPIError), UnitOfWork(engine) as uow:
+        bulk = Bulk(uow.connection)
+        bulk.fetch(
+            f"SELECT no_such_column FROM learner WHERE id {bulk.one_of('bigint')}",
+            [bulk.listed([1])],
+        )
 
 
 # SQLite has one writer at a time (store/write_gate.py): no row locks to order there.
