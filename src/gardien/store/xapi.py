@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 
 from gardien.domain.xapi.validate import VOIDED
-from gardien.store.bulk import Bulk
+from gardien.store.bulk import Bulk, Codec
 from gardien.store.tables import (
     activity_statement,
     enrolment,
@@ -202,23 +202,46 @@ class StatementRow(NamedTuple):
     client_id: int | None
 
 
+# A statement row as the driver stores it (:func:`encoded_statements`).
+EncodedRow = tuple[Any, ...]
+
+
+def encoded_statements(dialect: str, rows: Sequence[StatementRow]) -> list[EncodedRow]:
+    """``rows`` in the form the driver of ``dialect`` stores (store/bulk.py ``Codec``), in
+    :data:`STATEMENT_COLUMNS`' order; the statement id stays first. Plain Python, no query:
+    ingest encodes a batch before its write transaction (on SQLite, before the write lock)."""
+    instant = Codec(dialect).instant
+    stored: dict[datetime, Any] = {}  # a batch's rows share one storage instant
+    encoded = []
+    for row in rows:
+        stored_at = stored.get(row.stored_at)
+        if stored_at is None:
+            stored_at = stored[row.stored_at] = instant(row.stored_at)
+        encoded.append((*row[:8], instant(row.timestamp), stored_at, *row[10:]))
+    return encoded
+
+
 def insert_statements(
     connection: Connection,
     rows: Sequence[StatementRow],
     agents: Sequence[tuple[str, str, str]] = (),
 ) -> None:
     """Insert statement ``rows`` and the ``agents`` they name besides their actors
-    (``statement_id``, ``place``, ``name``), through the driver (store/bulk.py): a request's
-    statements are the LRS's hot path, and SQLAlchemy's per-value binding cost more than
-    SQLite's own work."""
+    (``statement_id``, ``place``, ``name``): :func:`insert_encoded` of the rows encoded."""
+    insert_encoded(connection, encoded_statements(connection.dialect.name, rows), agents)
+
+
+def insert_encoded(
+    connection: Connection,
+    encoded: Sequence[EncodedRow],
+    agents: Sequence[tuple[str, str, str]] = (),
+) -> None:
+    """Insert statement rows already ``encoded`` (:func:`encoded_statements`) and their
+    ``agents``, through the driver (store/bulk.py): a request's statements are the LRS's hot
+    path, and SQLAlchemy's per-value binding cost more than SQLite's own work."""
     bulk = Bulk(connection)
-    if rows:
-        instant = bulk.codec.instant
-        bulk.insert_rows(
-            activity_statement,
-            STATEMENT_COLUMNS,
-            [(*row[:8], instant(row.timestamp), instant(row.stored_at), *row[10:]) for row in rows],
-        )
+    if encoded:
+        bulk.insert_rows(activity_statement, STATEMENT_COLUMNS, encoded)
     if agents:
         bulk.insert_rows(statement_agent, AGENT_COLUMNS, agents)
 

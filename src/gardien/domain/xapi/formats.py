@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
 
 from gardien.errors import XapiValidationError
 
@@ -155,6 +156,24 @@ def parse_timestamp(text: str, *, prop: str = "timestamp") -> datetime:
 
     Raises ``XapiValidationError(prop, ...)``: ``prop`` names the property in the message.
     """
+    found = _instant(text)
+    if isinstance(found, str):
+        raise XapiValidationError(prop, found)
+    return found
+
+
+@lru_cache(maxsize=4096)
+def _instant(text: str) -> datetime | str:
+    """The instant ``text`` names, or the problem with it. Remembered: ingest reads each
+    statement's timestamp twice (validating it, then making its row), and a datetime is
+    immutable, so the second reading costs a look-up."""
+    try:
+        return _parsed(text)
+    except XapiValidationError as error:
+        return error.problem
+
+
+def _parsed(text: str, prop: str = "") -> datetime:
     match = _TIMESTAMP_EXTENDED.fullmatch(text) or _TIMESTAMP_BASIC.fullmatch(text)
     if match is None:
         raise XapiValidationError(

@@ -16,7 +16,7 @@ the client's account. A batch is stored whole or not at all.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -93,6 +93,7 @@ class _Batch:
     latest: dict[int, datetime]
     outcomes: list[store.ModuleOutcome]
     voiding: list[str]
+    encoded: list[store.EncodedRow] = field(default_factory=list)  # rows for the driver
 
 
 def store_statements(
@@ -107,8 +108,9 @@ def store_statements(
     """Store already validated ``statements`` (one request's) for ``client``, every agent
     pseudonymised under ``lookup``'s keys; whole, or nothing when one is refused.
 
-    On SQLite the statements are pseudonymised and serialised before the write transaction
-    opens, from the learners a read finds: that is most of a batch's cost, and SQLite's write
+    On SQLite the statements are pseudonymised, serialised and encoded for the driver before
+    the write transaction opens, from the learners a read finds, and the activities they name
+    are compared with those this process knows: that is most of a batch's cost, and SQLite's write
     lock is one for the whole database, so holding it only for the writes lets workers prepare
     their batches side by side. The write transaction checks the learners again and prepares
     the batch anew in the rare case they changed in between (a learner imported or erased), so
@@ -119,6 +121,7 @@ def store_statements(
     statements = [normalised(statement) for statement in statements]  # context activities: arrays
     names = Pseudonyms(lookup, home_page)
     now = clock.now()
+    dialect = uow.engine.dialect.name
     keys = [actor_key(s["actor"], names.learner_home) for s in statements]
     wanted = [key for key in keys if key is not None]
     batch: _Batch | None = None
@@ -126,19 +129,19 @@ def store_statements(
     if write_gate(uow.engine) is not None:  # SQLite: one writer at a time, prepare before
         with UnitOfWork(uow.engine) as reading:
             people = learners_for(reading.connection, wanted) if wanted else {}
-        batch = _prepared(statements, keys, people, names, client, now)
+        batch = _prepared(statements, keys, people, names, client, now, dialect)
     with uow:
         connection = uow.connection
         if batch is None or (wanted and not _unchanged(connection, wanted, people)):
             people = learners_for(connection, wanted) if wanted else {}
-            batch = _prepared(statements, keys, people, names, client, now)
+            batch = _prepared(statements, keys, people, names, client, now, dialect)
         existing = store.stored_raw(connection, list(batch.documents))
         for statement_id, previous in existing.items():
             if not _same(previous, batch.documents[statement_id], batch.sent[statement_id], names):
                 raise XapiConflictError(statement_id)
-        rows = [row for row in batch.rows if row.statement_id not in existing]
+        rows = [row for row in batch.encoded if row[0] not in existing]  # id first
         agents = [row for row in batch.agents if row[0] not in existing]
-        store.insert_statements(connection, rows, agents)
+        store.insert_encoded(connection, rows, agents)
         store.void(connection, batch.voiding)
         store.advance_last_activity(connection, batch.latest)
         store.record_progress(connection, batch.outcomes)
@@ -169,9 +172,11 @@ def _prepared(
     names: Pseudonyms,
     client: store.Client,
     now: datetime,
+    dialect: str,
 ) -> _Batch:
     """The batch as it will be stored: each statement pseudonymised, serialised once and
-    checked for leaks of its learner's identity; its rows, agents, voiding and progress."""
+    checked for leaks of its learner's identity; its rows (also as the driver of ``dialect``
+    stores them), agents, voiding and progress."""
     stored_at = now.isoformat()
     batch = _Batch([], {}, {}, [], [], {}, [], [])
     for index, (statement, key) in enumerate(zip(statements, keys, strict=True)):
@@ -185,6 +190,7 @@ def _prepared(
         if person is not None:
             _refuse_leaks(text, person, _at(index, len(statements), "statement"))
         _add(batch, document, text, statement, person, names, client, now)
+    batch.encoded = store.encoded_statements(dialect, batch.rows)
     return batch
 
 
