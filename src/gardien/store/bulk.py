@@ -181,7 +181,9 @@ class Bulk:
 
     def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         """The rows of ``sql`` (driver SQL, driver values) in the current transaction; for
-        the hot look-ups of ingest, whose columns the driver reads as SQLAlchemy would."""
+        the hot look-ups of ingest, whose columns the driver reads as SQLAlchemy would. Like
+        the writes here, it runs without SQLite's statement deadline (store/engine.py): keep
+        it to look-ups by index."""
         cursor = self._dbapi_connection().cursor()
         try:
             with self._driver_errors(sql):
