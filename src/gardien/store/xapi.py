@@ -92,8 +92,8 @@ class Learner:
     family_name: str
 
 
-# The hot path's queries, built once: SQLAlchemy caches their compiled form, and an expanding
-# parameter binds a request's list of values without coercing each one anew.
+# Voiding, built once: SQLAlchemy caches its compiled form. The look-ups every batch makes
+# go through the driver instead (:func:`learners_by`, :func:`stored_raw`).
 _VOID = (
     update(activity_statement)
     .where(
@@ -102,6 +102,9 @@ _VOID = (
     )
     .values(voided=True)
 )
+
+
+_LEARNER_COLUMNS = "id, pseudonym, email, mbox_sha1sum, given_name, family_name"
 
 
 def learners_by(
@@ -132,9 +135,6 @@ def learners_by(
         [bulk.listed(values) for _, values in wanted],
     )
     return [Learner(*row) for row in rows]
-
-
-_LEARNER_COLUMNS = "id, pseudonym, email, mbox_sha1sum, given_name, family_name"
 
 
 def present_learners(connection: Connection, ids: Iterable[int]) -> set[int]:
