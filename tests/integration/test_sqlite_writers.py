@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
@@ -38,12 +39,19 @@ NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 @pytest.fixture
 def sqlite_path(tmp_path: Path) -> Path:
     path = tmp_path / "writers.sqlite3"
-    engine = make_engine(f"sqlite:///{path}")
-    try:
+    with _engine(f"sqlite:///{path}") as engine:
         upgrade(engine)
+    return path
+
+
+@contextmanager
+def _engine(url: str, **options: Any) -> Iterator[Engine]:
+    """``make_engine(url, **options)``, disposed of on the way out."""
+    engine = make_engine(url, **options)
+    try:
+        yield engine
     finally:
         engine.dispose()
-    return path
 
 
 def _write(engine: Engine, n: int, *, hold: float = 0.0, wait: bool = True) -> None:
@@ -162,8 +170,7 @@ def test_writers_of_two_processes_queue_at_the_lock_file_beside_the_database(
     # beside the database is taken, so this process's writer queues on it instead of polling
     # SQLite's lock, then writes once the other is done.
     url = f"sqlite:///{sqlite_path}"
-    engine = make_engine(url, write_wait=10.0)
-    try:
+    with _engine(url, write_wait=10.0) as engine:
         with _held_by_another_process(url, 1.0) as other:
             lock_file = Path(f"{sqlite_path}{WRITERS_LOCK_SUFFIX}")
             with lock_file.open("rb") as seen, pytest.raises(BlockingIOError):
@@ -175,17 +182,14 @@ def test_writers_of_two_processes_queue_at_the_lock_file_beside_the_database(
             assert time.monotonic() - started > 0.3  # it waited for the other process
             assert other.wait(10) == 0
         assert _count(engine) == 1
-    finally:
-        engine.dispose()
 
 
 def test_writers_that_gave_up_leave_the_next_one_its_turn(sqlite_path: Path) -> None:
     # Writers whose budget (0.3 s) is shorter than the other process's write (1.2 s) give up
     # one after another, and the one waiting when the lock is let go gets it and writes.
     url = f"sqlite:///{sqlite_path}"
-    engine = make_engine(url, write_wait=0.3)
     outcomes: list[str] = []
-    try:
+    with _engine(url, write_wait=0.3) as engine:
         with _held_by_another_process(url, 1.2) as other:
             for n in range(20):
                 try:
@@ -198,17 +202,14 @@ def test_writers_that_gave_up_leave_the_next_one_its_turn(sqlite_path: Path) -> 
             assert other.wait(10) == 0
         assert outcomes[-1] == "written" and "busy" in outcomes, outcomes
         assert _count(engine) == 1
-    finally:
-        engine.dispose()
 
 
 def test_a_writer_that_gave_up_does_not_keep_the_file_lock(sqlite_path: Path) -> None:
     # A writer that gave up holds nothing afterwards: once the other process lets the lock
     # go, anyone may take it.
     url = f"sqlite:///{sqlite_path}"
-    engine = make_engine(url, write_wait=0.1)
     lock_file = Path(f"{sqlite_path}{WRITERS_LOCK_SUFFIX}")
-    try:
+    with _engine(url, write_wait=0.1) as engine:
         with _held_by_another_process(url, 0.6) as other:
             with pytest.raises(BusyError):
                 _write(engine, 1)
@@ -228,8 +229,6 @@ def test_a_writer_that_gave_up_does_not_keep_the_file_lock(sqlite_path: Path) ->
             fcntl.flock(mine.fileno(), fcntl.LOCK_UN)
         _write(engine, 3)  # and takes it once it is free
         assert _count(engine) == 1
-    finally:
-        engine.dispose()
 
 
 def test_a_writer_waits_its_budget_at_the_gate_then_busy_and_nothing_written(
@@ -267,8 +266,7 @@ def test_a_writer_waits_its_budget_at_the_gate_then_busy_and_nothing_written(
 
 
 def test_the_gate_is_given_back_when_the_work_fails(sqlite_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{sqlite_path}", write_wait=0.2)
-    try:
+    with _engine(f"sqlite:///{sqlite_path}", write_wait=0.2) as engine:
         with pytest.raises(RuntimeError), UnitOfWork(engine, write=True):
             raise RuntimeError("a failing use case")
         # A BEGIN refused because another process holds SQLite's lock gives it back too.
@@ -282,8 +280,6 @@ def test_the_gate_is_given_back_when_the_work_fails(sqlite_path: Path) -> None:
             other.close()
         _write(engine, 2, wait=False)
         assert _count(engine) == 1
-    finally:
-        engine.dispose()
 
 
 def test_only_sqlite_writers_queue_at_a_gate(engine: Engine) -> None:
@@ -322,8 +318,7 @@ def _rows_in_database_file(path: Path, copy: Path) -> int:
 def test_the_checkpointer_copies_commits_into_the_database_file(
     sqlite_path: Path, tmp_path: Path
 ) -> None:
-    engine = make_engine(f"sqlite:///{sqlite_path}", write_wait=2.0, background_checkpoints=True)
-    try:
+    with _engine(f"sqlite:///{sqlite_path}", write_wait=2.0, background_checkpoints=True) as engine:
         for n in range(20):
             _write(engine, n)
         copy = tmp_path / "copy.sqlite3"
@@ -338,8 +333,6 @@ def test_the_checkpointer_copies_commits_into_the_database_file(
             checkpoints.stop()
         assert checkpoints.runs >= 2
         assert _rows_in_database_file(sqlite_path, copy) == 20
-    finally:
-        engine.dispose()
 
 
 def test_the_checkpointer_is_for_sqlite_only(engine: Engine) -> None:
