@@ -155,14 +155,9 @@ class Bulk:
         # machinery, which costs more than the query when a look-up returns 100,000 ids.
         names = ", ".join(self._quote(name) for name in columns)
         head = f"SELECT {names} FROM {self._quote(table.name)} WHERE {self._quote(column)} IN "
-        cursor = self._dbapi_connection().cursor()
-        try:
-            for chunk in chunked(dict.fromkeys(values), LOOKUP_CHUNK):
-                marks = ", ".join(self._placeholder for _ in chunk)
-                cursor.execute(f"{head}({marks})", chunk)
-                yield from cursor.fetchall()
-        finally:
-            cursor.close()
+        for chunk in chunked(dict.fromkeys(values), LOOKUP_CHUNK):
+            marks = ", ".join(self._placeholder for _ in chunk)
+            yield from self.fetch(f"{head}({marks})", chunk)
 
     def one_of(self, kind: str) -> str:
         """SQL testing a value against a list passed as one parameter (:meth:`listed`), of
