@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, insert, or_, select
+from sqlalchemy import Connection, Engine, insert, or_, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from gardien.store import xapi as store
@@ -46,6 +46,16 @@ def _row(number: int, *, learner_id: int | None = None) -> store.StatementRow:
     )
 
 
+def _insert(
+    connection: Connection,
+    rows: list[store.StatementRow],
+    agents: list[tuple[str, str, str]] | None = None,
+) -> None:
+    # As ingest does: rows encoded for the driver, then inserted with their agents.
+    encoded = store.encoded_statements(connection.dialect.name, rows)
+    store.insert_encoded(connection, encoded, agents or [])
+
+
 def _learners(engine: Engine, count: int) -> list[int]:
     with engine.begin() as connection:
         connection.execute(
@@ -73,7 +83,7 @@ def test_rows_written_through_the_driver_read_back_as_sqlalchemy_wrote_them(
     rows = [_row(n, learner_id=ids[0] if n % 2 else None) for n in range(1, 8)]
     agents = [(rows[0].statement_id, "context.instructor", "pseudonyme-autre")]
     with UnitOfWork(engine, write=True) as uow:
-        store.insert_statements(uow.connection, rows, agents)
+        _insert(uow.connection, rows, agents)
         uow.commit()
     with engine.connect() as connection:
         stored = connection.execute(
@@ -105,7 +115,7 @@ def test_a_duplicate_is_sqlalchemys_integrity_error_and_nothing_of_the_batch_sta
     engine: Engine,
 ) -> None:
     with UnitOfWork(engine, write=True) as uow:
-        store.insert_statements(uow.connection, [_row(1)])
+        _insert(uow.connection, [_row(1)])
         uow.commit()
     with pytest.raises(IntegrityError), UnitOfWork(engine, write=True) as uow:
         Bulk(uow.connection).insert_rows(
@@ -145,7 +155,7 @@ def test_the_look_ups_of_ingest_find_what_sqlalchemy_finds_past_any_variable_lim
     sha1sums = [f"00000000-0000-4000-9000-{n:012d}-sha" for n in range(5)]
     pseudonyms = [f"00000000-0000-4000-9000-{n:012d}" for n in (1, 3, 1_199)]
     with UnitOfWork(engine, write=True) as uow:
-        store.insert_statements(uow.connection, [_row(n) for n in (1, 2)])
+        _insert(uow.connection, [_row(n) for n in (1, 2)])
         found = store.learners_by(
             uow.connection, emails=emails, sha1sums=sha1sums, pseudonyms=pseudonyms
         )

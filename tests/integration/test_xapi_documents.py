@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from gardien.domain.clock import FixedClock
 from gardien.domain.lookup import SubjectLookup
@@ -24,7 +24,7 @@ from gardien.services.xapi import documents as service
 from gardien.settings import DEFAULT_SECRET
 from gardien.store.tables import learner, xapi_activity, xapi_document
 from gardien.store.uow import UnitOfWork
-from gardien.store.xapi_documents import link_documents, remember_activities
+from gardien.store.xapi_documents import activity_news, link_documents, remember_news
 from tests.support.lookup import LOOKUP
 from tests.support.retention_samples import (
     HOME,
@@ -221,12 +221,16 @@ def test_activity_definitions_are_merged_and_written_only_when_they_change(engin
             "object": {"id": COURSE, "definition": {"name": name}},
         }
 
+    def remember(connection: Connection, statement: dict[str, Any]) -> int:
+        # As ingest does: what is new worked out first, then written in the transaction.
+        return remember_news(connection, activity_news(connection.engine, [statement]))
+
     with UnitOfWork(engine, write=True) as uow:  # rolled back: nothing is remembered
-        assert remember_activities(uow.connection, [sent({"en-US": "Course"})]) == 1
+        assert remember(uow.connection, sent({"en-US": "Course"})) == 1
     with UnitOfWork(engine, write=True) as uow:
-        assert remember_activities(uow.connection, [sent({"en-US": "Course"})]) == 1
-        assert remember_activities(uow.connection, [sent({"fr-FR": "Cours"})]) == 1
-        assert remember_activities(uow.connection, [sent({"fr-FR": "Cours"})]) == 0
+        assert remember(uow.connection, sent({"en-US": "Course"})) == 1
+        assert remember(uow.connection, sent({"fr-FR": "Cours"})) == 1
+        assert remember(uow.connection, sent({"fr-FR": "Cours"})) == 0
         uow.commit()
     assert service.activity(engine, COURSE) == {
         "objectType": "Activity",

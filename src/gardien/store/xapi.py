@@ -221,16 +221,6 @@ def encoded_statements(dialect: str, rows: Sequence[StatementRow]) -> list[Encod
     return encoded
 
 
-def insert_statements(
-    connection: Connection,
-    rows: Sequence[StatementRow],
-    agents: Sequence[tuple[str, str, str]] = (),
-) -> None:
-    """Insert statement ``rows`` and the ``agents`` they name besides their actors
-    (``statement_id``, ``place``, ``name``): :func:`insert_encoded` of the rows encoded."""
-    insert_encoded(connection, encoded_statements(connection.dialect.name, rows), agents)
-
-
 def insert_encoded(
     connection: Connection,
     encoded: Sequence[EncodedRow],

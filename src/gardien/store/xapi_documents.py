@@ -293,12 +293,6 @@ def activity_news(engine: Engine, statements: Iterable[Mapping[str, Any]]) -> Ac
     return ActivityNews(received, unknown)
 
 
-def remember_activities(connection: Connection, statements: Iterable[Mapping[str, Any]]) -> int:
-    """Keep the canonical definition of every activity ``statements`` name, merged with what
-    was known (``domain/xapi/activities.py``); in the caller's transaction. Rows written."""
-    return remember_news(connection, activity_news(connection.engine, statements))
-
-
 def remember_news(connection: Connection, news: ActivityNews) -> int:
     """Write what ``news`` brings (:func:`activity_news`) in the caller's transaction: at most
     one read, none when every activity is known with nothing new; a write only for an
